@@ -1,0 +1,124 @@
+"""Log-in, log-out and the role check every page goes through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import InputRequired
+
+from app.auth.models import User
+from app.auth.operations import LoginPolicy, authenticate
+from app.auth.roles import Role
+from app.db import session as db_session
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "ログインしてください。"
+login_manager.session_protection = "strong"
+
+bp = Blueprint("auth", __name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Where each role lands after logging in.
+HOME_ENDPOINT: dict[Role, str] = {
+    Role.OPERATOR: "operators.index",
+    Role.MANAGER: "managers.index",
+    Role.TEAM: "teams.index",
+    Role.ADMIN: "admin.users",
+}
+
+
+def init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    app.register_blueprint(bp)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db_session().get(User, int(user_id))
+    return user if user is not None and user.is_enabled else None
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Allow the view only to logged-in staff with one of `roles` (403 otherwise)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role_enum not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+class LoginForm(FlaskForm):
+    username = StringField("ユーザー名", validators=[InputRequired("ユーザー名を入力してください。")])
+    password = PasswordField("パスワード", validators=[InputRequired("パスワードを入力してください。")])
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/"):
+        return None
+    return target
+
+
+@bp.route("/")
+def home() -> Any:
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return redirect(url_for(HOME_ENDPOINT[current_user.role_enum]))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        policy = LoginPolicy(
+            current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_LOCK_MINUTES"]
+        )
+        outcome = authenticate(db_session(), form.username.data or "", form.password.data or "",
+                               policy)
+        if outcome.user is not None:
+            session.clear()
+            session.permanent = True
+            login_user(outcome.user)
+            return redirect(_safe_next(request.args.get("next")) or url_for("auth.home"))
+        error = outcome.message
+    return render_template("auth/login.html", form=form, error=error)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> Any:
+    logout_user()
+    session.clear()
+    flash("ログアウトしました。", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,49 @@
+"""Staff accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.auth.roles import ROLE_LABELS, Role
+from app.db import Base, utcnow
+
+
+class User(UserMixin, Base):
+    """A named member of staff; every access to personal data is made by one of them."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN (" + ", ".join(f"'{r.value}'" for r in Role) + ")", name="role"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a disabled account cannot stay logged in
+        return self.is_enabled
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role_enum]
+
+    def is_locked(self, now: dt.datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now

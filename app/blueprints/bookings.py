@@ -1,0 +1,136 @@
+"""Operators' bookings: the reception list, each reception slip, cancellation."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from app.auth.login import roles_required
+from app.auth.roles import Role
+from app.blueprints.common import require_active_season
+from app.bookings import operations as bookings
+from app.bookings import records, texts
+from app.bookings.forms import IntakeForm
+from app.bookings.intake import IntakeProblem, intake_from_form, parse_offer_key
+from app.bookings.models import Booking
+from app.bookings.offers import search_offers
+from app.db import session
+from app.seasons.operations import season_config
+
+bp = Blueprint("bookings", __name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField("取消の理由", validators=[
+        InputRequired("取消の理由を入力してください。"),
+        Length(max=500, message="取消の理由は500文字以内で入力してください。")])
+
+
+def _booking_or_404(booking_id: int) -> Booking:
+    record = require_active_season()
+    booking = session().get(Booking, booking_id)
+    if booking is None or booking.season_id != record.id:
+        abort(404)
+    return booking
+
+
+def _intake_page(form: IntakeForm, status: int = 200, **extra: Any) -> Any:
+    return render_template("bookings/intake.html", form=form, texts=texts, **extra), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.OPERATOR, Role.MANAGER)
+def intake() -> Any:
+    """The call: take the answers, offer dates that fit, book the one the caller takes."""
+    record = require_active_season()
+    form = IntakeForm()
+    if request.method == "GET":
+        return _intake_page(form)
+    if not form.validate_on_submit():
+        return _intake_page(form, 422)
+    config = season_config(record)
+    try:
+        data, location = intake_from_form(form, config)
+    except IntakeProblem as exc:
+        getattr(form, exc.field).errors = [*getattr(form, exc.field).errors, exc.message]
+        return _intake_page(form, 422)
+    offer_key = request.form.get("offer")
+    if offer_key:
+        slot = parse_offer_key(offer_key)
+        if slot is None:
+            abort(400)
+        try:
+            booking = bookings.reserve(session(), record, data, slot, current_user.id)
+        except bookings.SlotUnavailable:
+            result = search_offers(session(), record, data)
+            return _intake_page(form, 409, location=location, result=result,
+                                refused="他の予約が先に入ったか、条件に合わなくなりました。")
+        flash(f"予約しました。受付番号 {booking.receipt_no}。{texts.PREPARE_SCRIPT}", "success")
+        return redirect(url_for("bookings.slip", booking_id=booking.id))
+    result = search_offers(session(), record, data)
+    return _intake_page(form, location=location, result=result)
+
+
+@bp.route("/")
+@roles_required(Role.OPERATOR, Role.MANAGER)
+def reception_list() -> Any:
+    record = require_active_season()
+    rows = [records.list_row(b) for b in records.reception_list(session(), record.id)]
+    return render_template("bookings/list.html", record=record, rows=rows,
+                           columns=records.LIST_COLUMNS)
+
+
+@bp.route("/list.xlsx")
+@roles_required(Role.OPERATOR, Role.MANAGER)
+def reception_list_xlsx() -> Any:
+    record = require_active_season()
+    data = records.reception_list_xlsx(record.title, records.reception_list(session(), record.id))
+    return send_file(io.BytesIO(data), as_attachment=True, mimetype=XLSX,
+                     download_name=f"reception_list_{record.name}.xlsx")
+
+
+def _slip_page(booking: Booking, form: CancelForm | None = None, status: int = 200) -> Any:
+    return render_template(
+        "bookings/slip.html", booking=booking, texts=texts, form=form or CancelForm(),
+        status_label=records.STATUS_LABELS[booking.status],
+    ), status
+
+
+@bp.route("/<int:booking_id>")
+@roles_required(Role.OPERATOR, Role.MANAGER)
+def slip(booking_id: int) -> Any:
+    return _slip_page(_booking_or_404(booking_id))
+
+
+@bp.route("/<int:booking_id>/cancel", methods=["POST"])
+@roles_required(Role.OPERATOR, Role.MANAGER)
+def cancel(booking_id: int) -> Any:
+    booking = _booking_or_404(booking_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _slip_page(booking, form, 422)
+    try:
+        bookings.cancel(session(), require_active_season(), booking, form.reason.data or "",
+                        current_user.id)
+    except bookings.SlotUnavailable as exc:
+        form.reason.errors = list(exc.problems)
+        return _slip_page(booking, form, 422)
+    flash(f"受付番号 {booking.receipt_no} の予約を取り消しました。", "success")
+    return redirect(url_for("bookings.slip", booking_id=booking.id))

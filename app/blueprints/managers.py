@@ -1,0 +1,201 @@
+"""Managers: the season's rules, the visit-day calendar and its edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.auth.login import roles_required
+from app.auth.roles import Role
+from app.blueprints.common import require_active_season
+from app.db import session
+from app.seasons import operations as ops
+from app.seasons.calendar_view import month_views
+from app.seasons.forms import (
+    SECTIONS,
+    AddDayForm,
+    MoveDayForm,
+    PlainForm,
+    SeasonConfigForm,
+    SetKindForm,
+    SetPmSlotsForm,
+    config_values_from_form,
+    fields_of_section,
+    form_data_from_config,
+    form_name,
+    pm_choices,
+)
+from app.seasons.models import SeasonRecord
+from solver import calendar_rules
+
+bp = Blueprint("managers", __name__)
+
+
+@bp.route("/")
+@roles_required(Role.MANAGER)
+def index() -> Any:
+    record = require_active_season()
+    config = ops.season_config(record)
+    days = ops.visit_days_of(record)
+    problems = calendar_rules.calendar_problems(days, config) if days else []
+    return render_template(
+        "managers/index.html", record=record, config=config, days=days, problems=problems,
+        changes=record.changes[:10],
+    )
+
+
+@bp.route("/season", methods=["GET", "POST"])
+@roles_required(Role.MANAGER)
+def season_settings() -> Any:
+    record = require_active_season()
+    form = SeasonConfigForm(data={"title": record.title, **form_data_from_config(record.config)})
+    status = 200
+    if form.validate_on_submit():
+        try:
+            notes = ops.update_config(session(), record, config_values_from_form(form),
+                                      current_user)
+            record.title = form.title.data or record.title
+        except ops.SeasonError as exc:
+            target = form._fields.get(form_name(exc.field))
+            if target is not None:
+                target.errors = [*target.errors, exc.message]
+            else:
+                flash(exc.message, "error")
+            status = 422
+        else:
+            flash("設定を保存しました。", "success")
+            for note in notes:
+                flash("現在のカレンダーは新しい設定に合いません: " + note, "warning")
+            return redirect(url_for("managers.season_settings"))
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "managers/season.html", form=form, record=record, sections=SECTIONS,
+        fields_of_section=fields_of_section,
+    ), status
+
+
+def _calendar_page(record: SeasonRecord, status: int = 200, **forms: Any) -> Any:
+    config = ops.season_config(record)
+    days = ops.visit_days_of(record)
+    rules = config.rules
+    pm_form = forms.get("pm_form") or SetPmSlotsForm()
+    pm_form.pm_slots.choices = pm_choices(rules.home_pm_slots, rules.home_pm_slots_max)
+    return render_template(
+        "managers/calendar.html",
+        record=record,
+        config=config,
+        days=days,
+        months=month_views(days, config),
+        problems=calendar_rules.calendar_problems(days, config) if days else [],
+        add_form=forms.get("add_form") or AddDayForm(),
+        move_form=forms.get("move_form") or MoveDayForm(),
+        kind_form=forms.get("kind_form") or SetKindForm(),
+        pm_form=pm_form,
+        plain_form=PlainForm(),
+        refused=forms.get("refused"),
+        edited_date=forms.get("edited_date"),
+    ), status
+
+
+@bp.route("/calendar")
+@roles_required(Role.MANAGER)
+def calendar_page() -> Any:
+    return _calendar_page(require_active_season())
+
+
+@bp.route("/calendar/generate", methods=["POST"])
+@roles_required(Role.MANAGER)
+def generate_calendar() -> Any:
+    record = require_active_season()
+    if not PlainForm().validate_on_submit():
+        return _calendar_page(record, 400)
+    try:
+        status, seconds = ops.generate_calendar(session(), record, current_user)
+    except ops.CalendarRefused as exc:
+        return _calendar_page(record, 422, refused=exc)
+    flash(f"訪問日カレンダーを生成しました（状態 {status}、{seconds:.1f}秒）。", "success")
+    return redirect(url_for("managers.calendar_page"))
+
+
+def _url_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        abort(404)
+
+
+def _apply(record: SeasonRecord, edit: Any, edited: dt.date | None, **forms: Any) -> Any:
+    try:
+        ops.edit_calendar(session(), record, edit, current_user)
+    except ops.CalendarRefused as exc:
+        return _calendar_page(record, 422, refused=exc, edited_date=edited, **forms)
+    flash("カレンダーを変更しました: " + ops.describe_edit(edit), "success")
+    return redirect(url_for("managers.calendar_page"))
+
+
+def _invalid(record: SeasonRecord, **forms: Any) -> Any:
+    return _calendar_page(record, 422, **forms)
+
+
+@bp.route("/calendar/add", methods=["POST"])
+@roles_required(Role.MANAGER)
+def add_day() -> Any:
+    record = require_active_season()
+    form = AddDayForm()
+    if not form.validate_on_submit():
+        return _invalid(record, add_form=form)
+    rules = ops.season_config(record).rules
+    edit = calendar_rules.AddDay(date=form.date.data, kind=form.kind.data,
+                                 pm_slots=rules.home_pm_slots)
+    return _apply(record, edit, form.date.data, add_form=form)
+
+
+@bp.route("/calendar/<date>/remove", methods=["POST"])
+@roles_required(Role.MANAGER)
+def remove_day(date: str) -> Any:
+    record = require_active_season()
+    day = _url_date(date)
+    if not PlainForm().validate_on_submit():
+        return _invalid(record)
+    return _apply(record, calendar_rules.RemoveDay(date=day), day)
+
+
+@bp.route("/calendar/<date>/move", methods=["POST"])
+@roles_required(Role.MANAGER)
+def move_day(date: str) -> Any:
+    record = require_active_season()
+    day = _url_date(date)
+    form = MoveDayForm()
+    if not form.validate_on_submit():
+        return _invalid(record, move_form=form, edited_date=day)
+    edit = calendar_rules.MoveDay(from_date=day, to_date=form.to_date.data)
+    return _apply(record, edit, day, move_form=form)
+
+
+@bp.route("/calendar/<date>/kind", methods=["POST"])
+@roles_required(Role.MANAGER)
+def set_kind(date: str) -> Any:
+    record = require_active_season()
+    day = _url_date(date)
+    form = SetKindForm()
+    if not form.validate_on_submit():
+        return _invalid(record, kind_form=form, edited_date=day)
+    return _apply(record, calendar_rules.SetKind(date=day, kind=form.kind.data), day)
+
+
+@bp.route("/calendar/<date>/pm", methods=["POST"])
+@roles_required(Role.MANAGER)
+def set_pm_slots(date: str) -> Any:
+    record = require_active_season()
+    day = _url_date(date)
+    form = SetPmSlotsForm()
+    rules = ops.season_config(record).rules
+    form.pm_slots.choices = pm_choices(rules.home_pm_slots, rules.home_pm_slots_max)
+    if not form.validate_on_submit():
+        return _invalid(record, pm_form=form, edited_date=day)
+    edit = calendar_rules.SetPmSlots(date=day, pm_slots=form.pm_slots.data)
+    return _apply(record, edit, day, pm_form=form)

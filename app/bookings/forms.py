@@ -1,0 +1,145 @@
+"""The home-visit intake form (SPEC §6-§7). Every message names the field and the reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    FloatField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.bookings import texts
+
+PHONE_RE = re.compile(r"^0\d{1,4}-?\d{1,4}-?\d{3,4}$")
+KANA_RE = re.compile(r"^[\u30A0-\u30FF\u3040-\u309F\s　ー・]+$")
+
+
+def normalise_phone(value: str | None) -> str:
+    """Full-width digits and hyphens to ASCII; spaces removed."""
+    if not value:
+        return ""
+    table = str.maketrans("０１２３４５６７８９－ー―‐（）", "0123456789----()")
+    return re.sub(r"[\s()]", "", value.translate(table))
+
+
+def age_on(born: dt.date, on: dt.date) -> int:
+    """Age in completed years on date `on`."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _required(label: str) -> InputRequired:
+    return InputRequired(f"{label}を入力してください。")
+
+
+def _choose(label: str) -> InputRequired:
+    return InputRequired(f"{label}を選んでください。")
+
+
+class IntakeForm(FlaskForm):
+    """§7 a-i plus the caller's relationship (§6) and the wish (§7 d)."""
+
+    caller_relationship = RadioField("電話をかけている方", choices=texts.CALLER_RELATIONSHIPS,
+                                     validators=[_choose("電話をかけている方")])
+    caller_name = StringField("電話をかけている方の氏名", validators=[Optional(), Length(max=100)])
+    caller_phone = StringField("電話をかけている方の連絡先", validators=[Optional(), Length(max=20)])
+
+    name = StringField("申請希望者の氏名", validators=[_required("申請希望者の氏名"), Length(max=100)])
+    name_kana = StringField("フリガナ", validators=[_required("フリガナ"), Length(max=100)])
+    birth_date = DateField("生年月日", validators=[_required("生年月日")],
+                           render_kw={"type": "date"})
+    phone = StringField("連絡先電話番号", validators=[_required("連絡先電話番号"), Length(max=20)])
+    address = StringField("住所", validators=[_required("住所"), Length(max=200)])
+    lat = FloatField("緯度", validators=[Optional(), NumberRange(-90, 90, "緯度が範囲外です。")])
+    lng = FloatField("経度", validators=[Optional(), NumberRange(-180, 180, "経度が範囲外です。")])
+
+    eligibility = RadioField("来庁が困難な理由", choices=texts.ELIGIBILITY_REASONS,
+                             validators=[_choose("来庁が困難な理由")])
+    eligibility_detail = TextAreaField("外出困難な事情", validators=[_required("外出困難な事情"),
+                                                               Length(max=1000)])
+    applicants = IntegerField("申請予定件数（人数）", default=1, validators=[
+        _required("申請予定件数"), NumberRange(1, 20, "申請予定件数は1〜20で入力してください。")])
+    application_type = RadioField("申請の種類", choices=texts.APPLICATION_TYPES,
+                                  validators=[_choose("申請の種類")])
+    has_shikaku_kakuninsho = RadioField("資格確認書を持っているか", choices=texts.TRI_STATE,
+                                        validators=[Optional()])
+    card_suspended = RadioField("カードの一時停止（フリーダイヤル）済みか", choices=texts.TRI_STATE,
+                                validators=[Optional()])
+
+    wish_from = DateField("希望期間（から）", validators=[Optional()], render_kw={"type": "date"})
+    wish_to = DateField("希望期間（まで）", validators=[Optional()], render_kw={"type": "date"})
+    wish_weekdays = MultiCheckboxField("希望曜日", coerce=int, choices=list(
+        enumerate(("月", "火", "水", "木", "金"))))
+    wish_half = SelectField("希望時間帯", choices=[("", "指定なし"), ("am", "午前"), ("pm", "午後")],
+                            validators=[Optional()])
+
+    id_documents = MultiCheckboxField("用意できる本人確認書類", choices=texts.ID_DOCUMENTS,
+                                      validators=[InputRequired("用意できる本人確認書類を1つ以上選んでください。")])
+    can_photo = RadioField("顔写真の撮影ができるか", choices=texts.TRI_STATE, validators=[_choose("顔写真の撮影ができるか")])
+    can_write = RadioField("字が書けるか", choices=texts.TRI_STATE, validators=[_choose("字が書けるか")])
+    helper_present = RadioField("介助者（家族など）が同席できるか", choices=texts.TRI_STATE,
+                                validators=[_choose("介助者が同席できるか")])
+    parking = RadioField("駐車スペース", choices=texts.TRI_STATE, validators=[_choose("駐車スペース")])
+    visit_notes = TextAreaField("訪問時に気を付けること", validators=[Optional(), Length(max=1000)])
+    other_notes = TextAreaField("その他（市と協議した事項など）", validators=[Optional(), Length(max=1000)])
+
+    def validate_caller_name(self, field: Any) -> None:
+        if self.caller_relationship.data not in (None, "self") and not (field.data or "").strip():
+            raise ValidationError("本人以外からの電話の場合は、電話をかけている方の氏名を入力してください。")
+
+    def validate_caller_relationship(self, field: Any) -> None:
+        if field.data and field.data not in texts.ALLOWED_CALLERS:
+            raise ValidationError(texts.REFUSE_CALLER_SCRIPT)
+
+    def validate_name_kana(self, field: Any) -> None:
+        if field.data and not KANA_RE.match(field.data):
+            raise ValidationError("フリガナはカタカナ（またはひらがな）で入力してください。")
+
+    def validate_phone(self, field: Any) -> None:
+        phone = normalise_phone(field.data)
+        if phone and not PHONE_RE.match(phone):
+            raise ValidationError("電話番号の形式が正しくありません（例: 0134-12-3456）。")
+        field.data = phone
+
+    def validate_caller_phone(self, field: Any) -> None:
+        if field.data:
+            self.validate_phone(field)
+
+    def validate_birth_date(self, field: Any) -> None:
+        if field.data and field.data > dt.date.today():
+            raise ValidationError("生年月日が未来の日付になっています。")
+        if field.data and field.data.year < 1900:
+            raise ValidationError("生年月日の年が正しくありません。")
+
+    def validate_wish_to(self, field: Any) -> None:
+        if field.data and self.wish_from.data and field.data < self.wish_from.data:
+            raise ValidationError("希望期間の終わりが始まりより前になっています。")
+
+    def validate_has_shikaku_kakuninsho(self, field: Any) -> None:
+        if self.application_type.data == "renewal" and not field.data:
+            raise ValidationError("更新の場合は、資格確認書を持っているか確認してください。")
+
+    def validate_card_suspended(self, field: Any) -> None:
+        if self.application_type.data == "lost" and not field.data:
+            raise ValidationError("紛失・破損の場合は、カードの一時停止の状況を確認してください。")
+
+    def validate_lat(self, field: Any) -> None:
+        if (field.data is None) != (self.lng.data is None):
+            raise ValidationError("緯度と経度は両方入力してください。")

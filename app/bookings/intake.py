@@ -1,0 +1,126 @@
+"""From the operator's form to the plain `Intake` the booking service takes.
+
+The address is placed with the routing module's offline gazetteer; coordinates typed by hand
+win over it (the operator can always correct a location).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from app.bookings.forms import IntakeForm, age_on
+from app.bookings.operations import Intake, Slot
+from solver.season import HALVES, SeasonConfig, Wish
+
+PRECISION_LABELS: dict[str, str] = {
+    "chome": "丁目まで一致",
+    "town": "町名まで一致（丁目は代表点）",
+    "manual": "緯度・経度を手入力",
+}
+
+
+class IntakeProblem(ValueError):
+    """A problem with one field that the form's own validators cannot see."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class LocationView:
+    lat: float
+    lng: float
+    precision: str
+    matched: str
+
+    @property
+    def precision_label(self) -> str:
+        return PRECISION_LABELS.get(self.precision, self.precision)
+
+
+def place(form: IntakeForm) -> LocationView:
+    if form.lat.data is not None and form.lng.data is not None:
+        return LocationView(form.lat.data, form.lng.data, "manual", form.address.data or "")
+    from routing.locate import LocateError, locate_address
+
+    try:
+        found = locate_address(form.address.data or "")
+    except LocateError as exc:
+        raise IntakeProblem("address", str(exc)) from None
+    return LocationView(found.lat, found.lng, found.precision, found.matched)
+
+
+def _town(location: LocationView) -> str | None:
+    """The town part of the matched name (kept after personal data are deleted)."""
+    if location.precision == "manual":
+        return None
+    return location.matched.split(" ")[0].rstrip("0123456789丁目") or None
+
+
+def intake_from_form(form: IntakeForm, config: SeasonConfig) -> tuple[Intake, LocationView]:
+    born: dt.date = form.birth_date.data  # type: ignore[assignment]
+    if form.eligibility.data == "age75":
+        age = age_on(born, dt.date.today())
+        if age < config.rules.eligible_age:
+            raise IntakeProblem(
+                "eligibility",
+                f"生年月日から{age}歳のため「{config.rules.eligible_age}歳以上」に当たりません。"
+                "別の理由を選んでください。",
+            )
+    location = place(form)
+    details: dict[str, Any] = {
+        "id_documents": list(form.id_documents.data or []),
+        "can_photo": form.can_photo.data,
+        "can_write": form.can_write.data,
+        "helper_present": form.helper_present.data,
+        "parking": form.parking.data,
+        "visit_notes": (form.visit_notes.data or "").strip(),
+        "other_notes": (form.other_notes.data or "").strip(),
+        "has_shikaku_kakuninsho": form.has_shikaku_kakuninsho.data,
+        "card_suspended": form.card_suspended.data,
+    }
+    wish = Wish(
+        date_from=form.wish_from.data,
+        date_to=form.wish_to.data,
+        weekdays=tuple(sorted(form.wish_weekdays.data or ())),
+        half=form.wish_half.data or None,  # type: ignore[arg-type]
+    )
+    intake = Intake(
+        caller_relationship=form.caller_relationship.data or "",
+        caller_name=(form.caller_name.data or "").strip() or None,
+        caller_phone=form.caller_phone.data or None,
+        name=(form.name.data or "").strip(),
+        name_kana=(form.name_kana.data or "").strip(),
+        birth_date=born,
+        phone=form.phone.data or "",
+        address=(form.address.data or "").strip(),
+        lat=location.lat,
+        lng=location.lng,
+        town=_town(location),
+        location_precision=location.precision,
+        eligibility=form.eligibility.data or "",
+        eligibility_detail=(form.eligibility_detail.data or "").strip(),
+        applicants=form.applicants.data or 1,
+        application_type=form.application_type.data or "",
+        details=details,
+        wish=wish,
+    )
+    return intake, location
+
+
+def offer_key(slot: Slot) -> str:
+    return f"{slot.date.isoformat()}|{slot.half}|{slot.team}|{slot.position}"
+
+
+def parse_offer_key(key: str) -> Slot | None:
+    try:
+        date, half, team, position = key.split("|")
+        if half not in HALVES:
+            return None
+        return Slot(dt.date.fromisoformat(date), half, int(team), int(position))  # type: ignore[arg-type]
+    except ValueError:
+        return None

@@ -1,0 +1,104 @@
+"""Home-visit bookings and their history (SPEC §7, §9).
+
+Personal fields are nullable on purpose: after the visit and the hand-over to the city they are
+purged (SPEC §9) while the row stays for the reception list and the reports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, utcnow
+
+
+class Booking(Base):
+    """One home-visit booking: the reception slip (受付票) of SPEC §9."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        UniqueConstraint("season_id", "receipt_no"),
+        CheckConstraint("status IN ('booked', 'cancelled', 'visited', 'not_home')", name="status"),
+        CheckConstraint("half IN ('am', 'pm')", name="half"),
+        CheckConstraint("applicants >= 1", name="applicants"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    season_id: Mapped[int] = mapped_column(ForeignKey("seasons.id"))
+    receipt_no: Mapped[int] = mapped_column(Integer)  # sequential, in booking order (§9)
+    status: Mapped[str] = mapped_column(String(16), default="booked")
+    booked_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    received_on: Mapped[dt.date] = mapped_column(Date)  # the call's date in Japan (予約日)
+    booked_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    # The visit (§3): day, half-day, team and position; the eta told to the caller.
+    visit_date: Mapped[dt.date] = mapped_column(Date)
+    half: Mapped[str] = mapped_column(String(2))
+    team: Mapped[int] = mapped_column(Integer, default=1)
+    position: Mapped[int] = mapped_column(Integer)
+    eta: Mapped[str] = mapped_column(String(20))
+    applicants: Mapped[int] = mapped_column(Integer)
+
+    # Location kept after deletion only at town level (reports by town).
+    lat: Mapped[float] = mapped_column(Float)
+    lng: Mapped[float] = mapped_column(Float)
+    town: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    location_precision: Mapped[str] = mapped_column(String(16))
+
+    # Caller (§6) and personal data (§7 a-i) — purged after the visit (§9).
+    caller_relationship: Mapped[str] = mapped_column(String(16))
+    caller_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    caller_phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    name_kana: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    birth_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    eligibility: Mapped[str] = mapped_column(String(16))
+    eligibility_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    application_type: Mapped[str] = mapped_column(String(16))
+    details: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # §7 c, e-i answers
+
+    # Wishes (§7 d): window hard, weekdays/half soft.
+    wish_from: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    wish_to: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    wish_weekdays: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    wish_half: Mapped[str | None] = mapped_column(String(2), nullable=True)
+
+    # Reception list columns (§9).
+    shared_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    visit_completed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    personal_data_deleted_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+    history: Mapped[list[BookingEvent]] = relationship(
+        back_populates="booking", order_by="BookingEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class BookingEvent(Base):
+    """Every change of a booking, with its reason (created / changed / cancelled)."""
+
+    __tablename__ = "booking_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    before: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # visit fields only
+
+    booking: Mapped[Booking] = relationship(back_populates="history")

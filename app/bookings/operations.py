@@ -1,0 +1,232 @@
+"""Booking services: reserve a slot safely, cancel, keep the history (SPEC §7, §9).
+
+A reservation is safe under concurrency because it first increments the season's receipt
+counter with an UPDATE: PostgreSQL locks that row until the transaction ends, and SQLite's
+BEGIN IMMEDIATE already holds the write lock (see `app.db.make_engine`). Under that lock the
+season's bookings are read fresh, the new visit is placed, and the whole season plan is
+verified by the planner's own guard (`solver.check.check_plan`). If anything breaks a rule
+the service raises `SlotUnavailable` and the request rolls back, counter included, so
+receipt numbers stay sequential with no gaps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.bookings.models import Booking, BookingEvent
+from app.bookings.planning import (
+    NEW_REQUEST_ID,
+    booking_visit,
+    request_id,
+    season_problem,
+    with_travel,
+)
+from app.calls.operations import local_date
+from app.db import utcnow
+from app.seasons.models import SeasonRecord
+from app.seasons.operations import season_config
+from solver.check import check_plan
+from solver.plan_types import Plan, Visit
+from solver.problem import visit_eta
+from solver.season import Half, Request, Wish
+
+ACTIVE = ("booked",)
+
+
+@dataclass(frozen=True)
+class Intake:
+    """Everything the operator took down on the phone (SPEC §6-§7), as plain data."""
+
+    caller_relationship: str
+    caller_name: str | None
+    caller_phone: str | None
+    name: str
+    name_kana: str
+    birth_date: dt.date
+    phone: str
+    address: str
+    lat: float
+    lng: float
+    town: str | None
+    location_precision: str
+    eligibility: str
+    eligibility_detail: str
+    applicants: int
+    application_type: str
+    details: dict[str, Any]
+    wish: Wish
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A place in the season: the visit day, half-day, team and position in the route."""
+
+    date: dt.date
+    half: Half
+    team: int
+    position: int
+
+
+class SlotUnavailable(Exception):
+    """The chosen slot is no longer possible (taken meanwhile, or breaks a rule)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def active_bookings(db: Session, season_id: int) -> list[Booking]:
+    return list(db.scalars(
+        select(Booking).where(Booking.season_id == season_id, Booking.status.in_(ACTIVE))
+        .order_by(Booking.visit_date, Booking.half, Booking.team, Booking.position)
+        .execution_options(populate_existing=True)
+    ))
+
+
+def booked_counts(db: Session, season_id: int) -> dict[tuple[dt.date, str], int]:
+    """Active visits per (date, half), for the capacity calendar."""
+    counts: dict[tuple[dt.date, str], int] = {}
+    for booking in active_bookings(db, season_id):
+        key = (booking.visit_date, booking.half)
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _lock_season(db: Session, season_id: int) -> None:
+    """Take the season's booking lock without using a receipt number."""
+    db.execute(update(SeasonRecord).where(SeasonRecord.id == season_id)
+               .values(last_receipt_no=SeasonRecord.last_receipt_no))
+
+
+def _next_receipt_no(db: Session, season_id: int) -> int:
+    """Take the season's lock and the next receipt number in one statement."""
+    return db.execute(
+        update(SeasonRecord).where(SeasonRecord.id == season_id)
+        .values(last_receipt_no=SeasonRecord.last_receipt_no + 1)
+        .returning(SeasonRecord.last_receipt_no)
+    ).scalar_one()
+
+
+def new_request(intake: Intake, received: dt.date) -> Request:
+    return Request(id=NEW_REQUEST_ID, kind="home", received=received, lat=intake.lat,
+                   lng=intake.lng, applicants=intake.applicants, wish=intake.wish)
+
+
+def place(visits: list[Visit], new: Visit, kinds: dict[dt.date, str], times_of: Any) -> list[Visit]:
+    """Insert `new` at its position in its half-day; later visits move down one place."""
+    route = sorted((v for v in visits if (v.date, v.half, v.team) == (new.date, new.half, new.team)),
+                   key=lambda v: v.position)
+    others = [v for v in visits if (v.date, v.half, v.team) != (new.date, new.half, new.team)]
+    index = max(0, min(new.position - 1, len(route)))
+    route.insert(index, new)
+    renumbered = [
+        dataclasses.replace(v, position=i, eta=times_of(kinds[v.date], v.half, i))
+        for i, v in enumerate(route, start=1)
+    ]
+    return others + renumbered
+
+
+def reserve(
+    db: Session, record: SeasonRecord, intake: Intake, slot: Slot, user_id: int,
+    today: dt.date | None = None,
+) -> Booking:
+    """Book `slot` for the caller, or raise `SlotUnavailable` with the rules it would break.
+
+    A refusal changes nothing, not even the receipt counter (the work runs in a savepoint).
+    """
+    with db.begin_nested():
+        return _reserve(db, record, intake, slot, user_id, today)
+
+
+def _reserve(
+    db: Session, record: SeasonRecord, intake: Intake, slot: Slot, user_id: int,
+    today: dt.date | None,
+) -> Booking:
+    receipt_no = _next_receipt_no(db, record.id)
+    bookings = active_bookings(db, record.id)
+    config = season_config(record)
+    received = today or local_date(utcnow())
+    request = new_request(intake, received)
+    problem = season_problem(config, record.name, bookings, extra=[request])
+    kinds = {d.date: d.kind for d in problem.visit_days}
+    if slot.date not in kinds:
+        raise SlotUnavailable([f"no_visit_day: {slot.date} は訪問日ではありません。"])
+
+    def times_of(kind: str, half: Half, position: int) -> str:
+        return visit_eta(problem, kind, half, position)  # type: ignore[arg-type]
+
+    new_visit = Visit(request=NEW_REQUEST_ID, date=slot.date, half=slot.half, team=slot.team,
+                      position=slot.position, applicants=intake.applicants, eta="")
+    visits = place([booking_visit(b) for b in bookings], new_visit, kinds, times_of)
+    plan = Plan(scenario=record.name, visit_days=problem.visit_days,
+                visits=with_travel(problem, visits), unassigned=())
+    problems = check_plan(problem, plan)
+    if problems:
+        raise SlotUnavailable(problems)
+
+    placed = {v.request: v for v in plan.visits}
+    for booking in bookings:
+        moved = placed[request_id(booking)]
+        _record_reorder(booking, moved.position, moved.eta, user_id,
+                        "同じ時間帯に予約が入り、訪問順が変わりました。訪問時間の再連絡が必要です。")
+    mine = placed[NEW_REQUEST_ID]
+    booking = Booking(
+        season_id=record.id, receipt_no=receipt_no, status="booked", booked_by=user_id,
+        received_on=received,
+        visit_date=mine.date, half=mine.half, team=mine.team, position=mine.position,
+        eta=mine.eta, applicants=intake.applicants, lat=intake.lat, lng=intake.lng,
+        town=intake.town, location_precision=intake.location_precision,
+        caller_relationship=intake.caller_relationship, caller_name=intake.caller_name,
+        caller_phone=intake.caller_phone, name=intake.name, name_kana=intake.name_kana,
+        address=intake.address, birth_date=intake.birth_date, phone=intake.phone,
+        eligibility=intake.eligibility, eligibility_detail=intake.eligibility_detail,
+        application_type=intake.application_type, details=intake.details,
+        wish_from=intake.wish.date_from, wish_to=intake.wish.date_to,
+        wish_weekdays=list(intake.wish.weekdays) or None, wish_half=intake.wish.half,
+    )
+    booking.history.append(BookingEvent(user_id=user_id, action="created"))
+    db.add(booking)
+    db.flush()
+    return booking
+
+
+def _record_reorder(booking: Booking, position: int, eta: str, user_id: int, why: str) -> None:
+    """Move a booking within its half-day; a changed time means the caller must be told."""
+    if (position, eta) == (booking.position, booking.eta):
+        return
+    booking.history.append(BookingEvent(
+        user_id=user_id, action="reordered", reason=why,
+        before={"position": booking.position, "eta": booking.eta},
+    ))
+    booking.position, booking.eta = position, eta
+
+
+def cancel(db: Session, record: SeasonRecord, booking: Booking, reason: str, user_id: int) -> None:
+    """Cancel a booking with its reason; the later visits of its half-day move up one place."""
+    if booking.status != "booked":
+        raise SlotUnavailable(["この予約は既に取り消されているか、訪問が終わっています。"])
+    if not reason.strip():
+        raise SlotUnavailable(["取消の理由を入力してください。"])
+    _lock_season(db, record.id)
+    before = {"visit_date": booking.visit_date.isoformat(), "half": booking.half,
+              "team": booking.team, "position": booking.position, "eta": booking.eta}
+    booking.status = "cancelled"
+    booking.history.append(BookingEvent(user_id=user_id, action="cancelled",
+                                        reason=reason.strip(), before=before))
+    config = season_config(record)
+    kind = next(d.kind for d in config.season.visit_days or () if d.date == booking.visit_date)
+    same_half = [b for b in active_bookings(db, record.id)
+                 if (b.visit_date, b.half, b.team) == (booking.visit_date, booking.half,
+                                                       booking.team) and b.id != booking.id]
+    for position, other in enumerate(sorted(same_half, key=lambda b: b.position), start=1):
+        eta = (config.times.facility_eta(other.half) if kind == "facility"  # type: ignore[arg-type]
+               else config.times.home_eta(other.half, position))  # type: ignore[arg-type]
+        _record_reorder(other, position, eta, user_id,
+                        "同じ時間帯の予約が取り消され、訪問順が繰り上がりました。訪問時間の再連絡が必要です。")
+    db.flush()

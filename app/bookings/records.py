@@ -1,0 +1,79 @@
+"""The reception list (受付一覧表) and reception slip (受付票) of SPEC §9, as rows and .xlsx."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.bookings import texts
+from app.bookings.models import Booking
+
+STATUS_LABELS: dict[str, str] = {
+    "booked": "予約済",
+    "cancelled": "取消",
+    "visited": "訪問済",
+    "not_home": "不在",
+}
+
+# (header, how to read it from a booking) — every column SPEC §9 asks for, then context.
+LIST_COLUMNS: tuple[str, ...] = (
+    "受付番号", "予約日", "訪問予定日", "時間帯", "訪問時間（案内）", "申請予定件数",
+    "小樽市共有日", "訪問終了日", "個人情報削除日", "状態", "町名",
+)
+
+
+@dataclass(frozen=True)
+class ListRow:
+    booking_id: int
+    values: tuple[object, ...]
+
+
+def reception_list(db: Session, season_id: int) -> list[Booking]:
+    return list(db.scalars(
+        select(Booking).where(Booking.season_id == season_id).order_by(Booking.receipt_no)
+    ))
+
+
+def list_row(booking: Booking) -> ListRow:
+    return ListRow(booking.id, (
+        booking.receipt_no,
+        booking.received_on,
+        booking.visit_date,
+        texts.HALF_LABELS[booking.half],
+        booking.eta,
+        booking.applicants,
+        booking.shared_on,
+        booking.visit_completed_on,
+        booking.personal_data_deleted_on,
+        STATUS_LABELS[booking.status],
+        booking.town or "",
+    ))
+
+
+def reception_list_xlsx(title: str, bookings: Sequence[Booking]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "受付一覧表"
+    sheet.append([f"{title} 受付一覧表"])
+    sheet["A1"].font = Font(bold=True)
+    sheet.append(list(LIST_COLUMNS))
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for booking in bookings:
+        sheet.append(list(list_row(booking).values))
+    for row in sheet.iter_rows(min_row=3):
+        for cell in row:
+            if isinstance(cell.value, dt.date):
+                cell.number_format = "yyyy-mm-dd"
+    for column, width in zip("ABCDEFGHIJK", (9, 12, 12, 7, 14, 9, 12, 12, 12, 8, 14), strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,93 @@
+"""What the operator sees and says during a booking call (SPEC §6-§7, 004 §8(2)オ・カ).
+
+Choices are (stored value, Japanese label). Talk scripts are shown inline in the intake form
+when the matching answer is chosen, so the operator reads the right guidance to the caller.
+"""
+
+from __future__ import annotations
+
+# §6: who may book. Anyone else is refused politely.
+CALLER_RELATIONSHIPS: tuple[tuple[str, str], ...] = (
+    ("self", "本人"),
+    ("household", "同居の家族"),
+    ("relative", "三親等以内の親族（別居）"),
+    ("proxy_present", "本人に頼まれ、本人の目の前で電話している方"),
+    ("other", "上記以外（ケアマネジャー、知人、施設職員など）"),
+)
+ALLOWED_CALLERS: frozenset[str] = frozenset({"self", "household", "relative", "proxy_present"})
+REFUSE_CALLER_SCRIPT = (
+    "申し訳ございません。このご予約は、ご本人様、同居のご家族、三親等以内のご親族、"
+    "またはご本人様の目の前でご本人様に頼まれてお電話されている方からのみお受けしております。"
+    "お手数ですが、ご本人様またはご家族様からお電話いただけますようお願いいたします。"
+)
+
+# §1 / §7 b: why the applicant cannot come to the city hall.
+ELIGIBILITY_REASONS: tuple[tuple[str, str], ...] = (
+    ("age75", "75歳以上"),
+    ("disability", "障がいがある"),
+    ("illness", "病気・療養中"),
+    ("other", "その他の理由で来庁が困難"),
+)
+
+# §7 c: new application, renewal, or lost / self-caused damage.
+APPLICATION_TYPES: tuple[tuple[str, str], ...] = (
+    ("new", "新規申請"),
+    ("renewal", "更新（有効期限切れ・期限間近）"),
+    ("lost", "紛失・自己責任による破損等（再交付）"),
+)
+
+RENEWAL_SCRIPT = (
+    "更新の場合、訪問時に今お持ちのマイナンバーカードを回収します。"
+    "カードを健康保険証（マイナ保険証）として使っていて資格確認書をお持ちでない場合は、"
+    "ご加入の健康保険の保険者にご連絡いただき、訪問日までに資格確認書を入手してください。"
+    "本人確認は今お持ちのマイナンバーカードで行います。"
+)
+LOST_SCRIPT = (
+    "紛失・破損の場合は、まずマイナンバー総合フリーダイヤル（0120-95-0178）に連絡して"
+    "カードの一時停止をしてください。紛失の状況に応じて警察への届出もお願いします。"
+    "再交付の手数料2,000円を訪問当日にお支払いいただきます。職員はお釣りを持参できませんので、"
+    "ちょうどの金額をご用意ください。再交付は原則として特急発行で行います。"
+    "必要に応じて、資格確認書の入手方法もご案内します。"
+)
+
+# §7 e: identity documents the applicant can show.
+ID_DOCUMENTS: tuple[tuple[str, str], ...] = (
+    ("driver_license", "運転免許証・運転経歴証明書"),
+    ("passport", "パスポート"),
+    ("disability_cert", "身体障害者手帳等の障害者手帳"),
+    ("residence_card", "在留カード・特別永住者証明書"),
+    ("old_mynumber", "旧マイナンバーカード（更新の場合）"),
+    ("health_insurance", "資格確認書・健康保険証"),
+    ("pension_book", "年金手帳・年金証書"),
+    ("other", "その他（備考に記入）"),
+)
+ID_DOCUMENTS_SCRIPT = (
+    "出張申請では、ご本人確認のため書類を確認します。顔写真付きの書類（運転免許証、"
+    "障害者手帳など）は1点、顔写真のない書類（資格確認書、年金手帳など）は2点ご用意ください。"
+)
+
+# §7 f: condition, yes / no / unknown.
+TRI_STATE: tuple[tuple[str, str], ...] = (("yes", "はい"), ("no", "いいえ"), ("unknown", "不明"))
+
+HALF_LABELS: dict[str, str] = {"am": "午前", "pm": "午後"}
+
+PREPARE_SCRIPT = (
+    "訪問日までに次のものをご用意ください: 本人確認書類、（更新の場合）今お持ちのマイナンバーカード、"
+    "（再交付の場合）手数料2,000円ちょうど。当日は職員が顔写真を撮影します。"
+)
+
+
+def label(choices: tuple[tuple[str, str], ...], value: str | None) -> str:
+    return dict(choices).get(value or "", "")
+
+# SCENARIO.md reason codes, as the operator reads them to the caller.
+REASON_LABELS: dict[str, str] = {
+    "lead_time": "予約期限（訪問日の2週間前）を過ぎています",
+    "window": "ご希望の期間外です",
+    "capacity": "予約枠が埋まっています",
+    "travel_cap": "同じ時間帯の他の訪問先から遠く、移動時間が30分を超えます",
+    "third_visit_travel_cap": "午後3件目は前の訪問先から15分以内の場合のみ受付できます",
+    "large_household": "6名以上の世帯は半日を占有するため、既に予約のある時間帯には入れません",
+    "facility_capacity": "福祉施設の受付人数の上限を超えます",
+    "no_visit_day": "訪問日ではありません",
+}

@@ -1,0 +1,1 @@
+"""The call log: every call the call centre receives, counted weekly for the city (SPEC §11)."""

@@ -1,0 +1,66 @@
+"""Configuration per environment, read from environment variables.
+
+DATABASE_URL  SQLAlchemy URL; default: SQLite file instance/outreach.db (embedded).
+SECRET_KEY    session signing key; required in production.
+APP_ENV       development (default) | production | testing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+class BaseConfig:
+    DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'outreach.db'}")
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    # Idle sessions expire: the session is refreshed on every request.
+    PERMANENT_SESSION_LIFETIME = dt.timedelta(
+        minutes=int(os.environ.get("SESSION_LIFETIME_MINUTES", "30"))
+    )
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = dt.timedelta(0)
+    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+    LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+    WTF_CSRF_TIME_LIMIT = None  # the session lifetime already bounds the token
+    JSON_AS_ASCII = False
+
+
+class DevelopmentConfig(BaseConfig):
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+
+
+class TestingConfig(BaseConfig):
+    TESTING = True
+    SECRET_KEY = "testing"
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+
+
+class ProductionConfig(BaseConfig):
+    SESSION_COOKIE_SECURE = True
+
+
+CONFIGS: dict[str, type[BaseConfig]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(env: str | None, overrides: dict[str, Any] | None) -> dict[str, Any]:
+    env = env or os.environ.get("APP_ENV", "development")
+    if env not in CONFIGS:
+        raise RuntimeError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {env!r}")
+    cls = CONFIGS[env]
+    values = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+    values["APP_ENV"] = env
+    values.update(overrides or {})
+    if not values.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set in production (see README, Configuration)")
+    return values

@@ -1,0 +1,9 @@
+"""Every model, imported in one place so Alembic and the app see the whole schema."""
+
+from app.auth.models import User
+from app.bookings.models import Booking, BookingEvent
+from app.calls.models import CallRecord
+from app.db import Base
+from app.seasons.models import SeasonChange, SeasonRecord, VisitDayRecord
+
+__all__ = ["Base", "Booking", "BookingEvent", "CallRecord", "SeasonChange", "SeasonRecord", "User", "VisitDayRecord"]

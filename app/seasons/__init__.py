@@ -1,0 +1,1 @@
+"""Seasons: the rule configuration and the visit-day calendar the whole product uses."""

@@ -1,0 +1,77 @@
+"""Japanese labels for the season's settings and the solver's validation messages."""
+
+from __future__ import annotations
+
+import re
+
+KIND_LABELS: dict[str, str] = {"home": "個人宅訪問日", "facility": "福祉施設訪問日"}
+WEEKDAY_LABELS: tuple[str, ...] = ("月", "火", "水", "木", "金", "土", "日")
+
+# Dotted config key -> (label, help text). Sections follow the scenario file (SCENARIO.md).
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "season.booking_opens": ("予約受付開始日", "コールセンターの受付開始日（§1）"),
+    "season.booking_closes": ("予約受付終了日", "コールセンターの受付終了日（§1）"),
+    "season.visits_from": ("訪問開始日", "最初の訪問日の候補（§1）"),
+    "season.visits_to": ("訪問終了日", "最後の訪問日の候補（§1）"),
+    "season.home_days": ("個人宅訪問日数", "§2: 36日程度"),
+    "season.facility_days": ("福祉施設訪問日数", "§2: 6日程度"),
+    "rules.home_am_slots": ("午前の訪問件数", "§3: 午前2件"),
+    "rules.home_pm_slots": ("午後の訪問件数（基本）", "§3: 午後2件"),
+    "rules.home_pm_slots_max": ("午後の訪問件数（最大）", "§3: 市と協議により最大3件"),
+    "rules.large_household": ("半日を占有する申請者数", "§3: 6名以上の世帯は午前・午後各1件"),
+    "rules.travel_cap_min": ("1件目→2件目の移動上限（分）", "§4: おおむね30分以内"),
+    "rules.third_visit_travel_cap_min": ("午後3件目の移動上限（分）", "§4: おおむね15分以内"),
+    "rules.home_lead_days": ("個人宅の予約期限（日前）", "§5: おおむね2週間前"),
+    "rules.facility_lead_days": ("福祉施設の予約期限（日前）", "§5: おおむね1か月前"),
+    "rules.facility_min_applicants": ("福祉施設訪問の最少申請者数", "§3: 6名以上（5名以下は個人宅枠）"),
+    "rules.facility_max_per_half_day": ("福祉施設の半日あたり上限人数", "§3: おおむね20名"),
+    "rules.eligible_age": ("対象年齢（以上）", "§1: 75歳以上（障がい・病気の方は年齢を問わない）"),
+    "rules.teams": ("訪問チーム数", "同じ時間帯に出る訪問チームの数"),
+    "rules.min_days_per_week": ("1週間の最少訪問日数", "§2: 週1〜2日"),
+    "rules.max_days_per_week": ("1週間の最大訪問日数", "§2: 週1〜2日"),
+    "travel.speed_kmh": ("平均速度（km/h）", "移動時間の推定（§4）"),
+    "travel.circuity": ("迂回係数", "直線距離に対する道のりの比"),
+    "travel.winter_from": ("冬期の開始（MM-DD）", "この日から年末まで移動が遅くなる"),
+    "travel.winter_factor": ("冬期の速度係数", "冬期は速度にこの係数を掛ける（0.8 = 2割遅い）"),
+    "depot.name": ("出発地の名称", "訪問チームの出発・帰着地（市役所）"),
+    "depot.lat": ("出発地の緯度", ""),
+    "depot.lng": ("出発地の経度", ""),
+}
+
+_PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^must be at least (.+)$"), r"\1以上にしてください。"),
+    (re.compile(r"^must be greater than (.+)$"), r"\1より大きくしてください。"),
+    (re.compile(r"^must be an integer$"), "整数で入力してください。"),
+    (re.compile(r"^must be a number$"), "数値で入力してください。"),
+    (re.compile(r"^must be MM-DD$"), "MM-DD（例 12-01）の形で入力してください。"),
+    (re.compile(r"^must not exceed (\w+)$"), "「{\\1}」を超えないようにしてください。"),
+    (re.compile(r"^must not be before (\w+)$"), "「{\\1}」より前にはできません。"),
+    (re.compile(r"^must not be after (\w+)$"), "「{\\1}」より後にはできません。"),
+    (re.compile(r"^must be between (-?[\d.]+) and (-?[\d.]+)$"), r"\1〜\2の範囲にしてください。"),
+    (re.compile(r"^.* is not a date .*$"), "日付を YYYY-MM-DD の形で入力してください。"),
+    (re.compile(r"^must be a non-empty string$"), "入力してください。"),
+)
+
+
+def field_label(key: str) -> str:
+    if key in FIELD_LABELS:
+        return FIELD_LABELS[key][0]
+    return key
+
+
+def translate_problem(problem: str) -> str:
+    """The solver parser's English problem text, in Japanese for the manager's form."""
+    for pattern, template in _PROBLEMS:
+        match = pattern.match(problem)
+        if match:
+            text = match.expand(template)
+            # "{name}" placeholders name another field of the same form.
+            return re.sub(
+                r"\{(\w+)\}",
+                lambda m: next(
+                    (label for key, (label, _h) in FIELD_LABELS.items() if key.endswith("." + m[1])),
+                    m[1],
+                ),
+                text,
+            )
+    return f"値が正しくありません（{problem}）。"

@@ -1,0 +1,1 @@
+"""Travel times and address lookup behind one small interface (matrix + locate)."""

@@ -1,0 +1,137 @@
+"""Log-in, lock-out, session expiry, log-out, password hashing (issue 2 §5)."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select
+
+from app.auth.models import User
+from tests.conftest import PASSWORD, make_user
+
+
+def test_login_lands_on_the_roles_home_page(client, db, season):
+    make_user(db, "manager")
+    response = client.login("manager1", PASSWORD)
+    assert response.status_code == 302
+    assert client.get("/").headers["Location"].endswith("/manager/")
+    page = client.get("/manager/").get_data(as_text=True)
+    assert "manager 職員" in page
+
+
+def test_wrong_password_is_refused_with_a_japanese_message(client, db):
+    make_user(db, "operator")
+    response = client.login("operator1", "wrong-password-1")
+    assert response.status_code == 200
+    assert "ユーザー名またはパスワードが正しくありません" in response.get_data(as_text=True)
+    assert client.get("/operator/").status_code == 302  # still anonymous
+
+
+def test_passwords_are_stored_as_argon2id_hashes(db):
+    user = make_user(db, "operator")
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+
+
+def test_account_locks_after_repeated_failures_even_for_the_right_password(app, client, db):
+    make_user(db, "operator")
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        client.login("operator1", "wrong-password-1")
+    response = client.login("operator1", PASSWORD)
+    assert response.status_code == 200
+    assert "ロックされています" in response.get_data(as_text=True)
+    user = db.scalar(select(User).where(User.username == "operator1"))
+    assert user.locked_until is not None
+
+
+def test_failures_below_the_limit_do_not_lock(app, client, db, season):
+    make_user(db, "operator")
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
+        client.login("operator1", "wrong-password-1")
+    assert client.login("operator1", PASSWORD).status_code == 302
+
+
+def test_admin_unlocks_a_locked_account(app, client, db, admin_client):
+    make_user(db, "operator")
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        client.login("operator1", "wrong-password-1")
+    user = db.scalar(select(User).where(User.username == "operator1"))
+    assert admin_client.post_form(f"/admin/users/{user.id}/unlock").status_code == 302
+    assert client.login("operator1", PASSWORD).status_code == 302
+
+
+def test_disabled_account_cannot_log_in_and_is_logged_out(app, db, admin_client, operator_client):
+    user = db.scalar(select(User).where(User.username == "operator1"))
+    assert admin_client.post_form(f"/admin/users/{user.id}/enabled/0").status_code == 302
+    assert operator_client.get("/operator/").status_code == 302  # session no longer valid
+    response = operator_client.login("operator1", PASSWORD)
+    assert "無効" in response.get_data(as_text=True)
+
+
+def test_admin_cannot_disable_their_own_account(db, admin_client):
+    me = db.scalar(select(User).where(User.username == "admin1"))
+    response = admin_client.post_form(f"/admin/users/{me.id}/enabled/0")
+    assert response.status_code == 422
+    assert "自分自身" in response.get_data(as_text=True)
+
+
+def test_session_expires_after_the_configured_idle_time(app, client, db, season):
+    import datetime as dt
+
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(seconds=1)
+    make_user(db, "manager")
+    assert client.login("manager1", PASSWORD).status_code == 302
+    assert client.get("/manager/").status_code == 200
+    time.sleep(2.1)
+    response = client.get("/manager/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_logout_needs_post_with_csrf_and_ends_the_session(manager_client, season):
+    assert manager_client.get("/logout").status_code == 405
+    assert manager_client.post("/logout").status_code == 400  # no CSRF token
+    assert manager_client.get("/manager/").status_code == 200
+    assert manager_client.post_form("/logout").status_code == 302
+    assert manager_client.get("/manager/").status_code == 302
+
+
+def test_forms_without_csrf_token_are_refused(client, db):
+    make_user(db, "operator")
+    response = client.post("/login", data={"username": "operator1", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "有効期限" in response.get_data(as_text=True)
+
+
+def test_login_redirects_only_to_local_next_urls(client, db, season):
+    make_user(db, "manager")
+    token = client.csrf_token()
+    data = {"csrf_token": token, "username": "manager1", "password": PASSWORD}
+    response = client.post("/login?next=https://evil.example/", data=data)
+    assert response.headers["Location"] == "/"
+    client.post_form("/logout")
+    data["csrf_token"] = client.csrf_token()
+    response = client.post("/login?next=/manager/calendar", data=data)
+    assert response.headers["Location"] == "/manager/calendar"
+
+
+def test_admin_creates_an_account_and_bad_input_is_kept_with_reasons(db, admin_client):
+    bad = {"username": "Bad Name!", "display_name": "新人 職員", "role": "operator",
+           "password": "short"}
+    response = admin_client.post_form("/admin/users", bad)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "半角英小文字" in page
+    assert 'value="新人 職員"' in page  # what was typed is kept
+    good = {**bad, "username": "newop", "password": "long-enough-pw-1"}
+    assert admin_client.post_form("/admin/users", good).status_code == 302
+    assert db.scalar(select(User).where(User.username == "newop")).role == "operator"
+
+
+def test_weak_passwords_are_refused(db, admin_client):
+    data = {"username": "newop", "display_name": "新人", "role": "operator",
+            "password": "abcdefghijkl"}
+    response = admin_client.post_form("/admin/users", data)
+    assert response.status_code == 422
+    assert "英字と数字" in response.get_data(as_text=True)
+    assert db.scalar(select(User).where(User.username == "newop")) is None

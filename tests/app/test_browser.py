@@ -1,0 +1,106 @@
+"""End to end in a real browser: Playwright drives Debian's headless Chromium.
+
+The app runs in a thread on 127.0.0.1 with its own SQLite file, set up exactly as
+`make run` does (migrations, then the demo season).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app, migrate
+from app.db import session as db_session
+from app.demo import DEMO_USERS, load_demo
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    db_file = tmp_path_factory.mktemp("live") / "live.db"
+    app = create_app("testing", {"DATABASE_URL": f"sqlite:///{db_file}"})
+    with app.app_context():
+        migrate.upgrade(app.extensions["db"].engine)
+        load_demo(db_session())
+        db_session().commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if CHROMIUM is None:
+        pytest.fail("chromium is not installed: run `make test`, which installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+def _login(page, base: str, role: str) -> None:
+    username, _name, _role, password = next(u for u in DEMO_USERS if u[2] == role)
+    page.goto(base + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
+def test_manager_logs_in_and_changes_a_days_pm_slots(live_server, browser):
+    page = browser.new_page()
+    _login(page, live_server, "manager")
+    assert page.locator("h1").first.inner_text().startswith("小樽市")
+    page.click("text=訪問日カレンダー")
+    cell = page.locator("td.home[data-date]").first
+    date = cell.get_attribute("data-date")
+    cell.locator("summary").click()
+    cell.locator(f"#pm-{date}").select_option("3")
+    cell.locator("button", has_text="午後枠変更").click()
+    page.wait_for_selector(".flash.success")
+    assert "午後枠を3件に変更" in page.locator(".flash.success").inner_text()
+    assert "午後 3件" in page.locator(f"td[data-date='{date}']").inner_text()
+    page.close()
+
+
+def test_a_refused_edit_shows_the_rule_and_keeps_the_calendar(live_server, browser):
+    page = browser.new_page()
+    _login(page, live_server, "manager")
+    page.goto(live_server + "/manager/calendar")
+    before = page.locator("td[data-date]").count()
+    cell = page.locator("td.home[data-date]").nth(2)
+    date = cell.get_attribute("data-date")
+    cell.locator("summary").click()
+    cell.locator(f"#move-{date}").fill("2026-08-15")  # a Saturday
+    cell.locator("button", has_text="移動").click()
+    page.wait_for_selector("#refused")
+    assert "この変更はできません" in page.locator("#refused").inner_text()
+    page.goto(live_server + "/manager/calendar")
+    assert page.locator("td[data-date]").count() == before
+    assert page.locator(f"td[data-date='{date}']").count() == 1
+    page.close()
+
+
+def test_operator_sees_the_capacity_calendar_but_not_manager_pages(live_server, browser):
+    page = browser.new_page()
+    _login(page, live_server, "operator")
+    assert "空き状況" in page.locator("h1").inner_text()
+    assert page.locator("td.facility[data-date]").count() >= 1
+    response = page.goto(live_server + "/manager/calendar")
+    assert response is not None and response.status == 403
+    assert "権限がありません" in page.content()
+    page.close()

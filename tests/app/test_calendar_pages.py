@@ -1,0 +1,112 @@
+"""Generating and editing the visit-day calendar through the manager's pages (issue 2 §4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import holidays
+
+from app.seasons.models import SeasonChange, SeasonRecord
+from app.seasons.operations import create_season, visit_days_of
+from solver.season import SeasonConfig
+
+
+def _days(db, season):
+    db.expire_all()
+    return visit_days_of(db.get(SeasonRecord, season.id))
+
+
+def test_generate_fills_an_empty_season_with_the_configured_days(manager_client, db):
+    record = create_season(db, "otaru-2026", "小樽市 2026年度", SeasonConfig())
+    db.commit()
+    response = manager_client.post_form("/manager/calendar/generate", follow_redirects=True)
+    assert response.status_code == 200
+    assert "訪問日カレンダーを生成しました" in response.get_data(as_text=True)
+    days = _days(db, record)
+    config = SeasonConfig()
+    assert sum(d.kind == "home" for d in days) == config.season.home_days
+    assert sum(d.kind == "facility" for d in days) == config.season.facility_days
+
+
+def test_infeasible_settings_are_reported_with_the_rule_and_change_nothing(manager_client, db, season):
+    before = _days(db, season)
+    season.config = {**season.config, "season": {**season.config["season"],
+                                                 "visits_from": "2026-07-01",
+                                                 "visits_to": "2026-07-28",
+                                                 "home_days": 54, "facility_days": 6}}
+    db.commit()
+    response = manager_client.post_form("/manager/calendar/generate")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "この変更はできません" in page and "§2" in page
+    assert _days(db, season) == before
+
+
+def test_calendar_page_shows_every_visit_day(manager_client, season):
+    page = manager_client.get("/manager/calendar").get_data(as_text=True)
+    for day in season.visit_days:
+        assert f'data-date="{day.date.isoformat()}"' in page
+
+
+def test_setting_pm_slots_to_three_is_saved_and_logged(manager_client, db, season):
+    home = next(d for d in season.visit_days if d.kind == "home")
+    response = manager_client.post_form(f"/manager/calendar/{home.date}/pm", {"pm_slots": 3})
+    assert response.status_code == 302
+    assert next(d for d in _days(db, season) if d.date == home.date).pm_slots == 3
+    assert db.query(SeasonChange).filter(SeasonChange.summary.contains("午後枠")).count() == 1
+
+
+def test_pm_slots_outside_the_rule_are_refused(manager_client, db, season):
+    home = next(d for d in season.visit_days if d.kind == "home")
+    response = manager_client.post_form(f"/manager/calendar/{home.date}/pm", {"pm_slots": 4})
+    assert response.status_code == 422
+    assert next(d for d in _days(db, season) if d.date == home.date).pm_slots == home.pm_slots
+
+
+def test_moving_a_day_to_a_weekend_is_refused_and_changes_nothing(manager_client, db, season):
+    before = _days(db, season)
+    day = before[3].date
+    saturday = day + dt.timedelta(days=(5 - day.weekday()) % 7)
+    response = manager_client.post_form(f"/manager/calendar/{day}/move", {"to_date": saturday.isoformat()})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "この変更はできません" in page
+    assert _days(db, season) == before
+
+
+def test_adding_a_day_on_a_national_holiday_is_refused(manager_client, db, season):
+    before = _days(db, season)
+    jp = holidays.country_holidays("JP", years=2026)
+    holiday = next(d for d in sorted(jp) if d >= dt.date(2026, 7, 1) and d.weekday() < 5)
+    response = manager_client.post_form("/manager/calendar/add",
+                                        {"date": holiday.isoformat(), "kind": "home"})
+    assert response.status_code == 422
+    assert "祝" in response.get_data(as_text=True)
+    assert _days(db, season) == before
+
+
+def test_swapping_a_facility_day_to_home_is_saved_and_counts_follow(manager_client, db, season):
+    days = _days(db, season)
+    facility = next(d for d in days if d.kind == "facility")
+    response = manager_client.post_form(f"/manager/calendar/{facility.date}/kind", {"kind": "home"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert next(d for d in _days(db, season) if d.date == facility.date).kind == "home"
+    db.refresh(season)
+    defaults = SeasonConfig().season
+    assert season.config["season"]["facility_days"] == defaults.facility_days - 1
+    assert season.config["season"]["home_days"] == defaults.home_days + 1
+
+
+def test_a_facility_day_inside_the_facility_lead_time_is_refused(manager_client, db, season):
+    """No facility could book a day less than facility_lead_days after booking opens (§5)."""
+    days = _days(db, season)
+    rules, opens = SeasonConfig().rules, SeasonConfig().season.booking_opens
+    early = next(d for d in days if (d.date - opens).days < rules.facility_lead_days)
+    response = manager_client.post_form(f"/manager/calendar/{early.date}/kind", {"kind": "facility"})
+    assert response.status_code == 422
+    assert "§5" in response.get_data(as_text=True)
+    assert _days(db, season) == days
+
+
+def test_bad_dates_in_urls_are_404_not_500(manager_client, season):
+    assert manager_client.post_form("/manager/calendar/2026-13-45/remove").status_code == 404

@@ -1,0 +1,111 @@
+"""`python -m solver plan` / `check`: the file contract of SCENARIO.md, end to end."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from solver.__main__ import main
+from tests.solver.factories import (
+    make_scenario,
+    make_visit_days,
+    random_requests,
+    scenario_to_dict,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def scenario_file(tmp_path: Path) -> Path:
+    days = make_visit_days(8, kinds=["home"] * 3 + ["facility"] + ["home"] * 4, step=4)
+    scenario = make_scenario(random_requests(14, 1, seed=3, last=dt.date(2026, 7, 1)), days)
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(scenario_to_dict(scenario)), encoding="utf-8")
+    return path
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "solver", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_plan_then_check_roundtrip(scenario_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    done = _run("plan", str(scenario_file), "--time-limit", "5", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(out.read_text(encoding="utf-8"))
+    assert set(plan) == {"scenario", "visit_days", "visits", "unassigned", "stats"}
+    assert {"requests", "assigned", "applicants_assigned", "soft_wishes_met",
+            "travel_min_total", "status", "bound_assigned", "seconds"} <= set(plan["stats"])
+    assert plan["stats"]["assigned"] > 0
+    visit = plan["visits"][0]
+    assert set(visit) == {"request", "date", "half", "team", "position", "applicants", "eta",
+                          "travel_from_previous_min"}
+    checked = _run("check", str(scenario_file), str(out))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout == ""
+
+
+def test_plan_prints_to_stdout(scenario_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", str(scenario_file), "--time-limit", "3"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["stats"]["requests"] == 15
+
+
+def test_check_reports_violations_with_exit_1(scenario_file: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "plan.json"
+    assert main(["plan", str(scenario_file), "--time-limit", "3", "--out", str(out)]) == 0
+    plan = json.loads(out.read_text(encoding="utf-8"))
+    plan["visits"][0]["eta"] = "09:00"
+    plan["stats"]["assigned"] += 1
+    out.write_text(json.dumps(plan), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["check", str(scenario_file), str(out)]) == 1
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert {line.split(":")[0] for line in lines} == {"eta", "stats"}
+
+
+@pytest.mark.parametrize("mutate,key", [
+    (lambda d: d["rules"].update(travel_cap_min="thirty"), "rules.travel_cap_min"),
+    (lambda d: d["requests"][0].pop("lat"), "requests[0].lat"),
+    (lambda d: d["requests"][1].update(kind="hospital"), "requests[1].kind"),
+    (lambda d: d["season"]["visit_days"][0].update(pm_slots=7), "season.visit_days[0].pm_slots"),
+    (lambda d: d["requests"][0]["wish"].update(half="evening"), "requests[0].wish.half"),
+])
+def test_malformed_scenario_exits_2_naming_the_key(
+    scenario_file: Path, tmp_path: Path, mutate: Any, key: str
+) -> None:
+    data = json.loads(scenario_file.read_text(encoding="utf-8"))
+    data["requests"][0].setdefault("wish", {})
+    mutate(data)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    done = _run("plan", str(bad), "--time-limit", "1")
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and key in lines[0]
+    assert _run("check", str(bad), str(bad)).returncode == 2
+
+
+def test_malformed_plan_exits_2(scenario_file: Path, tmp_path: Path,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"scenario": "x", "visit_days": [], "visits": [{"date": "?"}]}),
+                    encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["check", str(scenario_file), str(plan)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "visits[0]" in err[0]
+    plan.write_text("{not json", encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["check", str(scenario_file), str(plan)])
+    assert exc.value.code == 2
