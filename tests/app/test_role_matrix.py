@@ -24,6 +24,7 @@ POLICY: dict[str, frozenset[str] | str] = {
     "auth.home": ANYONE,
     "auth.logout": LOGGED_IN,
     "operators.index": frozenset({"operator", "manager"}),
+    "bookings.intake": frozenset({"operator", "manager"}),
     "bookings.reception_list": frozenset({"operator", "manager"}),
     "bookings.reception_list_xlsx": frozenset({"operator", "manager"}),
     "bookings.slip": frozenset({"operator", "manager"}),
