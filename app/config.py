@@ -3,6 +3,7 @@
 DATABASE_URL  SQLAlchemy URL; default: SQLite file instance/outreach.db (embedded).
 SECRET_KEY    session signing key; required in production.
 APP_ENV       development (default) | production | testing.
+APP_TODAY     optional ISO date to run the app as if it were that day (rehearsals, tests).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class BaseConfig:
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime already bounds the token
     JSON_AS_ASCII = False
+    # Pin "today" (ISO date) to rehearse a season; unset in production (app/clock.py).
+    APP_TODAY = os.environ.get("APP_TODAY") or None
 
 
 class DevelopmentConfig(BaseConfig):

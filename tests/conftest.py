@@ -8,6 +8,7 @@ Each test runs inside a transaction that is rolled back, so tests never see each
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import uuid
@@ -24,6 +25,9 @@ from sqlalchemy.orm import Session
 
 from app import create_app, migrate
 from app.db import make_engine
+
+# Tests run the Otaru 2026 season as on the day its booking opens (app/clock.py).
+SEASON_TODAY = dt.date(2026, 6, 1)
 
 
 def backends() -> list[str]:
@@ -75,7 +79,7 @@ def engine(request: pytest.FixtureRequest, fresh_database_url: Any) -> Iterator[
 
 @pytest.fixture
 def app(engine: Engine) -> Iterator[Flask]:
-    application = create_app("testing", {"DATABASE_ENGINE": engine})
+    application = create_app("testing", {"DATABASE_ENGINE": engine, "APP_TODAY": SEASON_TODAY})
     database = application.extensions["db"]
     connection = engine.connect()
     transaction = connection.begin()

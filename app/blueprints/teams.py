@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, render_template
 
+from app import clock
 from app.auth.login import roles_required
 from app.auth.roles import Role
 from app.blueprints.common import require_active_season
@@ -21,7 +21,7 @@ bp = Blueprint("teams", __name__)
 def index() -> Any:
     record = require_active_season()
     config = season_config(record)
-    today = dt.date.today()
+    today = clock.today()
     days = [d for d in visit_days_of(record)]
     upcoming = [d for d in days if d.date >= today]
     return render_template(

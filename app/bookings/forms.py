@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app import clock
 from app.bookings import texts
 
 PHONE_RE = re.compile(r"^0\d{1,4}-?\d{1,4}-?\d{3,4}$")
@@ -100,10 +101,6 @@ class IntakeForm(FlaskForm):
     visit_notes = TextAreaField("訪問時に気を付けること", validators=[Optional(), Length(max=1000)])
     other_notes = TextAreaField("その他（市と協議した事項など）", validators=[Optional(), Length(max=1000)])
 
-    def validate_caller_name(self, field: Any) -> None:
-        if self.caller_relationship.data not in (None, "self") and not (field.data or "").strip():
-            raise ValidationError("本人以外からの電話の場合は、電話をかけている方の氏名を入力してください。")
-
     def validate_caller_relationship(self, field: Any) -> None:
         if field.data and field.data not in texts.ALLOWED_CALLERS:
             raise ValidationError(texts.REFUSE_CALLER_SCRIPT)
@@ -123,7 +120,7 @@ class IntakeForm(FlaskForm):
             self.validate_phone(field)
 
     def validate_birth_date(self, field: Any) -> None:
-        if field.data and field.data > dt.date.today():
+        if field.data and field.data > clock.today():
             raise ValidationError("生年月日が未来の日付になっています。")
         if field.data and field.data.year < 1900:
             raise ValidationError("生年月日の年が正しくありません。")
@@ -132,13 +129,29 @@ class IntakeForm(FlaskForm):
         if field.data and self.wish_from.data and field.data < self.wish_from.data:
             raise ValidationError("希望期間の終わりが始まりより前になっています。")
 
-    def validate_has_shikaku_kakuninsho(self, field: Any) -> None:
-        if self.application_type.data == "renewal" and not field.data:
-            raise ValidationError("更新の場合は、資格確認書を持っているか確認してください。")
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Field validators, then the answers that are required only given another answer
+        (an empty optional field stops WTForms' own chain before inline validators run)."""
+        valid = super().validate(extra_validators)
+        for field, message in self._conditional_answers():
+            if not field.errors:
+                field.errors = [*field.errors, message]
+            valid = False
+        return valid
 
-    def validate_card_suspended(self, field: Any) -> None:
-        if self.application_type.data == "lost" and not field.data:
-            raise ValidationError("紛失・破損の場合は、カードの一時停止の状況を確認してください。")
+    def _conditional_answers(self) -> list[tuple[Any, str]]:
+        missing = []
+        caller = self.caller_relationship.data
+        if caller and caller != "self" and not (self.caller_name.data or "").strip():
+            missing.append((self.caller_name,
+                            "本人以外からの電話の場合は、電話をかけている方の氏名を入力してください。"))
+        if self.application_type.data == "renewal" and not self.has_shikaku_kakuninsho.data:
+            missing.append((self.has_shikaku_kakuninsho,
+                            "更新の場合は、資格確認書を持っているか確認してください。"))
+        if self.application_type.data == "lost" and not self.card_suspended.data:
+            missing.append((self.card_suspended,
+                            "紛失・破損の場合は、カードの一時停止の状況を確認してください。"))
+        return missing
 
     def validate_lat(self, field: Any) -> None:
         if (field.data is None) != (self.lng.data is None):

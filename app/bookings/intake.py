@@ -12,6 +12,7 @@ from typing import Any
 
 from app.bookings.forms import IntakeForm, age_on
 from app.bookings.operations import Intake, Slot
+from app.clock import today
 from solver.season import HALVES, SeasonConfig, Wish
 
 PRECISION_LABELS: dict[str, str] = {
@@ -64,7 +65,7 @@ def _town(location: LocationView) -> str | None:
 def intake_from_form(form: IntakeForm, config: SeasonConfig) -> tuple[Intake, LocationView]:
     born: dt.date = form.birth_date.data  # type: ignore[assignment]
     if form.eligibility.data == "age75":
-        age = age_on(born, dt.date.today())
+        age = age_on(born, today())
         if age < config.rules.eligible_age:
             raise IntakeProblem(
                 "eligibility",

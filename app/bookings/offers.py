@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.bookings import texts
 from app.bookings.intake import offer_key
 from app.bookings.operations import Intake, Slot, active_bookings, new_request
 from app.bookings.planning import booking_request, booking_visit, season_problem, with_travel
-from app.calls.operations import local_date
-from app.db import utcnow
 from app.seasons.models import SeasonRecord
 from app.seasons.operations import season_config
 from solver.policy import offer_slots
@@ -59,7 +58,7 @@ def search_offers(
     """
     bookings = active_bookings(db, record.id)
     config = season_config(record)
-    request = new_request(intake, today or local_date(utcnow()))
+    request = new_request(intake, today or clock.today())
     problem = season_problem(config, record.name, bookings, extra=[request])
     booked = with_travel(problem, [booking_visit(b) for b in bookings])
     answer = offer_slots(problem, booked, request, "smart", [booking_request(b) for b in bookings])

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.bookings.models import Booking, BookingEvent
 from app.bookings.planning import (
     NEW_REQUEST_ID,
@@ -27,8 +28,6 @@ from app.bookings.planning import (
     season_problem,
     with_travel,
 )
-from app.calls.operations import local_date
-from app.db import utcnow
 from app.seasons.models import SeasonRecord
 from app.seasons.operations import season_config
 from solver.check import check_plan
@@ -151,7 +150,7 @@ def _reserve(
     receipt_no = _next_receipt_no(db, record.id)
     bookings = active_bookings(db, record.id)
     config = season_config(record)
-    received = today or local_date(utcnow())
+    received = today or clock.today()
     request = new_request(intake, received)
     problem = season_problem(config, record.name, bookings, extra=[request])
     kinds = {d.date: d.kind for d in problem.visit_days}

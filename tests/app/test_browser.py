@@ -6,6 +6,7 @@ The app runs in a thread on 127.0.0.1 with its own SQLite file, set up exactly a
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from werkzeug.serving import make_server
 from app import create_app, migrate
 from app.db import session as db_session
 from app.demo import DEMO_USERS, load_demo
+from tests.conftest import SEASON_TODAY
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +31,7 @@ LAUNCH_ARGS = [
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db_file = tmp_path_factory.mktemp("live") / "live.db"
-    app = create_app("testing", {"DATABASE_URL": f"sqlite:///{db_file}"})
+    app = create_app("testing", {"DATABASE_URL": f"sqlite:///{db_file}", "APP_TODAY": SEASON_TODAY})
     with app.app_context():
         migrate.upgrade(app.extensions["db"].engine)
         load_demo(db_session())
@@ -103,4 +105,46 @@ def test_operator_sees_the_capacity_calendar_but_not_manager_pages(live_server, 
     response = page.goto(live_server + "/manager/calendar")
     assert response is not None and response.status == 403
     assert "権限がありません" in page.content()
+    page.close()
+
+
+def test_operator_books_a_visit_end_to_end_and_finds_it_in_the_reception_list(live_server, browser):
+    page = browser.new_page()
+    _login(page, live_server, "operator")
+    page.click("nav >> text=予約受付")
+    page.check("input[name=caller_relationship][value=household]")
+    page.fill("input[name=caller_name]", "小樽 一郎")
+    page.fill("input[name=name]", "小樽 ブラウザ")
+    page.fill("input[name=name_kana]", "オタル ブラウザ")
+    page.fill("input[name=birth_date]", "1941-03-03")
+    page.fill("input[name=phone]", "０１３４－２２－９９９９")
+    page.fill("input[name=address]", "北海道小樽市花園１丁目")
+    page.check("input[name=eligibility][value=age75]")
+    page.fill("textarea[name=eligibility_detail]", "足が不自由で外出が難しい")
+    page.check("input[name=application_type][value=renewal]")
+    assert page.locator("[data-show-when='application_type=renewal']").is_visible()
+    page.check("input[name=has_shikaku_kakuninsho][value=yes]")
+    page.fill("input[name=wish_from]", "2026-06-22")
+    page.fill("input[name=wish_to]", "2026-07-31")
+    page.check("input[name=wish_weekdays][value='1']")
+    page.check("input[name=id_documents][value=old_mynumber]")
+    for question in ("can_photo", "can_write", "helper_present", "parking"):
+        page.check(f"input[name={question}][value=yes]")
+    page.click("button[value=search]")
+    page.wait_for_selector("#offers")
+    assert "丁目まで一致" in page.locator("#location").inner_text()
+    offers = page.locator("tr.offer")
+    assert offers.count() >= 1
+    first = offers.first.locator("button[name=offer]")
+    date = first.get_attribute("value").split("|")[0]
+    first.click()
+    page.wait_for_selector(".flash.success")
+    flash = page.locator(".flash.success").inner_text()
+    receipt_no = re.search(r"受付番号 (\d+)", flash).group(1)
+    assert "小樽 ブラウザ" in page.content()  # the reception slip
+    page.click("nav >> text=受付一覧表")
+    row = page.locator("tr[data-booking]").filter(
+        has=page.locator(f"td:first-child a:text-is('{receipt_no}')"))
+    assert row.count() == 1
+    assert date in row.inner_text()
     page.close()

@@ -1,0 +1,173 @@
+"""The operator's intake page (SPEC §6-§7, issue 5 §1-§2): every rule the form enforces,
+bad input kept and marked, offers with reasons, booking an offer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from app.bookings import texts
+from app.bookings.models import Booking
+from app.bookings.operations import Slot, reserve
+from tests.app.test_bookings_reserve import INAHO, TODAY, ZENIBAKO, intake
+from tests.conftest import make_user
+
+URL = "/operator/bookings/new"
+
+
+def answers(**changes: Any) -> dict[str, Any]:
+    """A complete, valid call: the applicant herself, 稲穂2丁目 by coordinates."""
+    data: dict[str, Any] = {
+        "caller_relationship": "self",
+        "name": "小樽 花子", "name_kana": "オタル ハナコ", "birth_date": "1942-05-10",
+        "phone": "0134-22-1234", "address": "小樽市稲穂2丁目", "lat": INAHO[0], "lng": INAHO[1],
+        "eligibility": "age75", "eligibility_detail": "足が悪く外出が難しい",
+        "applicants": 1, "application_type": "new",
+        "wish_from": "2026-06-22", "wish_to": "2026-07-31",
+        "id_documents": ["health_insurance"],
+        "can_photo": "yes", "can_write": "yes", "helper_present": "yes", "parking": "yes",
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def errors_of(page: str) -> str:
+    return " ".join(re.findall(r'class="field-error">(.*?)</p>', page, flags=re.S)) or page[:2000]
+
+
+def booking_count(db) -> int:
+    return db.scalar(select(func.count()).select_from(Booking))
+
+
+def test_the_page_asks_every_question_of_spec_7(operator_client, season):
+    page = operator_client.get(URL).get_data(as_text=True)
+    for name in ("caller_relationship", "name", "name_kana", "birth_date", "phone", "address",
+                 "eligibility", "eligibility_detail", "application_type", "applicants",
+                 "wish_from", "wish_to", "wish_weekdays", "wish_half", "id_documents",
+                 "can_photo", "can_write", "helper_present", "parking", "visit_notes",
+                 "other_notes"):
+        assert f'name="{name}"' in page, name
+    for script in (texts.RENEWAL_SCRIPT, texts.LOST_SCRIPT, texts.REFUSE_CALLER_SCRIPT):
+        assert script[:20] in page
+
+
+@pytest.mark.parametrize(("changes", "field", "reason"), [
+    ({"caller_relationship": "other"}, "caller_relationship", "ご本人様、同居のご家族"),
+    ({"caller_relationship": "relative"}, "caller_name", "電話をかけている方の氏名"),
+    ({"name": ""}, "name", "申請希望者の氏名を入力してください"),
+    ({"name_kana": "Otaru"}, "name_kana", "カタカナ"),
+    ({"phone": "12345"}, "phone", "電話番号の形式"),
+    ({"birth_date": "2030-01-01"}, "birth_date", "未来"),
+    ({"birth_date": "1990-01-01"}, "eligibility", "歳のため"),
+    ({"address": ""}, "address", "住所を入力してください"),
+    ({"lng": None}, "lat", "緯度と経度は両方"),
+    ({"applicants": 0}, "applicants", "1〜20"),
+    ({"application_type": "renewal"}, "has_shikaku_kakuninsho", "資格確認書"),
+    ({"application_type": "lost"}, "card_suspended", "一時停止"),
+    ({"wish_from": "2026-08-01", "wish_to": "2026-07-01"}, "wish_to", "終わりが始まりより前"),
+    ({"id_documents": None}, "id_documents", "本人確認書類"),
+    ({"parking": None}, "parking", "駐車スペース"),
+    ({"eligibility_detail": ""}, "eligibility_detail", "外出困難な事情"),
+])
+def test_bad_input_is_refused_naming_the_field_and_keeping_the_answers(
+        operator_client, db, season, changes, field, reason):
+    response = operator_client.post_form(URL, answers(**changes))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert reason in page
+    block = page.split(f'data-field="{field}"', 1)[1].split("data-field=", 1)[0]
+    assert reason in block, (field, block[:500])
+    # what the operator typed is still there
+    kept = answers(**changes)
+    if kept.get("name"):
+        assert f'value="{kept["name"]}"' in page
+    assert booking_count(db) == 0
+
+
+def test_full_width_phone_numbers_are_accepted_and_normalised(operator_client, season):
+    response = operator_client.post_form(URL, answers(phone="０１３４－２２－１２３４"))
+    assert response.status_code == 200, errors_of(response.get_data(as_text=True))
+    assert 'value="0134-22-1234"' in response.get_data(as_text=True)
+
+
+def test_renewal_and_lost_cards_get_their_talk_scripts_in_the_answer_page(operator_client, season):
+    page = operator_client.post_form(
+        URL, answers(application_type="lost", card_suspended="no")).get_data(as_text=True)
+    assert "2,000円" in page and "お釣り" in page
+
+
+def test_a_search_offers_dates_in_the_wish_window_with_reasons_for_the_others(
+        app, operator_client, season):
+    app.config["APP_TODAY"] = dt.date(2026, 6, 10)  # days before 6/24 are inside the lead time
+    response = operator_client.post_form(URL, answers(wish_from="2026-06-15",
+                                                      wish_to="2026-07-15"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, errors_of(page)
+    offers = re.findall(r'name="offer" value="(\d{4}-\d{2}-\d{2})\|(am|pm)\|', page)
+    assert offers
+    for date, _half in offers:
+        assert dt.date(2026, 6, 15) <= dt.date.fromisoformat(date) <= dt.date(2026, 7, 15)
+    # days before the two-week lead time are named with their reason
+    excluded = re.findall(r"<tr><td>(2026-\d\d-\d\d)（.）</td><td>([^<]*)</td></tr>", page)
+    early = [(d, why) for d, why in excluded if d < "2026-06-24"]
+    assert early and all(texts.REASON_LABELS["lead_time"] in why for _d, why in early)
+    assert all(d >= "2026-06-24" for d, _h in offers)
+
+
+def test_offers_that_meet_the_wishes_come_first(operator_client, season):
+    page = operator_client.post_form(URL, answers(wish_half="pm")).get_data(as_text=True)
+    halves = re.findall(r'name="offer" value="[^|]+\|(am|pm)\|', page)
+    assert halves and halves[0] == "pm"
+    assert "pm" in halves and ("am" not in halves or halves.index("am") > halves.index("pm"))
+
+
+def test_booking_an_offer_saves_it_and_shows_it_in_the_reception_list(operator_client, db, season):
+    page = operator_client.post_form(URL, answers()).get_data(as_text=True)
+    key = re.search(r'name="offer" value="([^"]+)"', page).group(1)
+    response = operator_client.post_form(URL, answers(offer=key))
+    assert response.status_code == 302, errors_of(response.get_data(as_text=True))
+    booking = db.scalar(select(Booking))
+    assert booking.name == "小樽 花子" and booking.receipt_no == 1
+    assert booking.visit_date.isoformat() == key.split("|")[0]
+    listing = operator_client.get("/operator/bookings/").get_data(as_text=True)
+    assert f'data-booking="{booking.id}"' in listing
+
+
+def test_a_slot_taken_meanwhile_is_refused_with_fresh_offers(operator_client, db, season):
+    page = operator_client.post_form(URL, answers(lat=ZENIBAKO[0], lng=ZENIBAKO[1])).get_data(
+        as_text=True)
+    key = re.search(r'name="offer" value="([^"]+)"', page).group(1)
+    date, half, team, _position = key.split("|")
+    other = make_user(db, "operator", "other")
+    for position in (1, 2):  # another operator fills that half-day first
+        reserve(db, season, intake(ZENIBAKO, name=f"先客{position}"),
+                Slot(dt.date.fromisoformat(date), half, int(team), position), other.id,
+                today=TODAY)
+    db.commit()
+    response = operator_client.post_form(URL, answers(lat=ZENIBAKO[0], lng=ZENIBAKO[1], offer=key))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "この枠は予約できませんでした" in page
+    fresh = re.findall(r'name="offer" value="([^"]+)"', page)
+    assert fresh and not [k for k in fresh if k.startswith(f"{date}|{half}|")]
+    assert db.scalar(select(func.count()).select_from(Booking)
+                     .where(Booking.name == "小樽 花子")) == 0
+
+
+def test_an_address_is_placed_by_the_gazetteer_and_the_match_is_shown(operator_client, season):
+    response = operator_client.post_form(URL, answers(lat=None, lng=None,
+                                                      address="小樽市稲穂２丁目５－１"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, errors_of(page)
+    assert 'id="location"' in page and "稲穂" in page and "丁目まで一致" in page
+
+
+def test_an_unknown_address_is_refused_on_the_address_field(operator_client, db, season):
+    response = operator_client.post_form(URL, answers(lat=None, lng=None, address="札幌市中央区北1条"))
+    assert response.status_code == 422
+    assert booking_count(db) == 0
+    assert 'value="札幌市中央区北1条"' in response.get_data(as_text=True)
