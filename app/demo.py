@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import random
+from pathlib import Path
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth import operations as accounts
 from app.seasons import operations as seasons
-from solver.season import SeasonConfig
+from solver.season import SeasonConfig, Wish
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+DEMO_BOOKINGS = 40
+DEMO_SEED = 2026
 
 DEMO_SEASON_TITLE = "小樽市 2026年度 出張申請受付"
 
@@ -37,4 +47,54 @@ def load_demo(db: Session) -> list[str]:
             f"Generated the visit-day calendar: {len(record.visit_days)} days "
             f"({status}, {seconds:.1f} s)."
         )
+    messages.extend(load_demo_bookings(db, record))
     return messages
+
+
+def _demo_points() -> list[tuple[str, float, float]]:
+    with (FIXTURES / "otaru_towns.csv").open(encoding="utf-8") as handle:
+        return [(row["town"] + (f"{row['chome']}丁目" if row["chome"] else ""),
+                 float(row["lat"]), float(row["lng"])) for row in csv.DictReader(handle)]
+
+
+def load_demo_bookings(db: Session, record: object, count: int = DEMO_BOOKINGS) -> list[str]:
+    """Fictional home bookings spread over the season, each placed as an operator would:
+    the call comes in on its day and takes the slot policy's first offer."""
+    from app.bookings.models import Booking
+    from app.bookings.offers import search_offers
+    from app.bookings.operations import Intake, Slot, reserve
+
+    if db.scalar(select(func.count()).select_from(Booking)):
+        return []
+    operator = accounts.find_user(db, "operator")
+    config = seasons.season_config(record)  # type: ignore[arg-type]
+    opens, closes = config.season.booking_opens, config.season.visits_to
+    rng = random.Random(DEMO_SEED)
+    points = _demo_points()
+    span = (closes - opens).days - config.rules.home_lead_days - 7
+    made = 0
+    for n in range(count):
+        received = opens + dt.timedelta(days=span * n // count)
+        place, lat, lng = rng.choice(points)
+        start = received + dt.timedelta(days=config.rules.home_lead_days + rng.randrange(0, 10))
+        intake = Intake(
+            caller_relationship="self", caller_name=None, caller_phone=None,
+            name=f"デモ 利用者{n + 1:02d}", name_kana=f"デモ リヨウシャ{n + 1:02d}",
+            birth_date=dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(0, 3000)),
+            phone="0134-00-0000", address=f"小樽市{place}", lat=lat, lng=lng,
+            town=place.rstrip("0123456789丁目"), location_precision="chome",
+            eligibility="age75", eligibility_detail="（デモデータ）",
+            applicants=rng.choice((1, 1, 1, 2, 2, 3)), application_type="new",
+            details={"id_documents": ["health_insurance"]},
+            wish=Wish(date_from=start, date_to=start + dt.timedelta(days=rng.randrange(14, 45)),
+                      weekdays=tuple(sorted(rng.sample(range(5), rng.randrange(0, 3)))),
+                      half=rng.choice((None, "am", "pm"))),
+        )
+        offers = search_offers(db, record, intake, today=received).offers  # type: ignore[arg-type]
+        if not offers:
+            continue
+        first = offers[0]
+        reserve(db, record, intake, Slot(first.date, first.half, first.team, first.position),  # type: ignore[arg-type]
+                operator.id if operator else None, today=received)  # type: ignore[arg-type]
+        made += 1
+    return [f"Booked {made} fictional demo visits over the season."]
