@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from routing.params import MODELS as TRAVEL_MODELS
 from routing.params import TravelParams
 from solver.season import (
     DAY_KINDS,
@@ -40,6 +41,7 @@ class ScenarioError(ValueError):
 
 T = TypeVar("T")
 _MM_DD = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+_HTTP_URL = re.compile(r"^https?://[^/\s]+")
 
 
 def parse_date(value: Any, key: str) -> dt.date:
@@ -113,10 +115,13 @@ def parse_travel(data: Any) -> TravelParams:
     _reject_unknown(data, allowed, "travel")
     values: dict[str, Any] = {}
     if "model" in data:
-        if data["model"] != "estimate":
-            raise ScenarioError("travel.model", f"unknown model {data['model']!r} (use 'estimate')")
-        values["model"] = "estimate"
-    for name in ("speed_kmh", "circuity", "winter_factor"):
+        if data["model"] not in TRAVEL_MODELS:
+            raise ScenarioError(
+                "travel.model",
+                f"unknown model {data['model']!r} (use one of {', '.join(TRAVEL_MODELS)})",
+            )
+        values["model"] = data["model"]
+    for name in ("speed_kmh", "circuity", "winter_factor", "timeout_s"):
         if name in data:
             values[name] = _number(data[name], f"travel.{name}", integer=False)
             if values[name] <= 0:
@@ -126,7 +131,21 @@ def parse_travel(data: Any) -> TravelParams:
         if not isinstance(value, str) or not _MM_DD.match(value):
             raise ScenarioError("travel.winter_from", "must be MM-DD")
         values["winter_from"] = value
-    return TravelParams(**values)
+    # Optional routing-engine keys (routing/params.py): strings, URLs checked for a scheme.
+    for name in ("url", "api_key", "profile", "geocoder_url"):
+        if name in data:
+            value = data[name]
+            if not isinstance(value, str):
+                raise ScenarioError(f"travel.{name}", "must be a string")
+            if name.endswith("url") and value and not _HTTP_URL.match(value):
+                raise ScenarioError(f"travel.{name}", "must start with http:// or https://")
+            values[name] = value
+    params = TravelParams(**values)
+    if params.model == "osrm" and not params.url:
+        raise ScenarioError("travel.url", "model 'osrm' needs the URL of an OSRM server")
+    if params.model == "ors" and not (params.url or params.api_key):
+        raise ScenarioError("travel.url", "model 'ors' needs a server URL or travel.api_key")
+    return params
 
 
 def parse_depot(data: Any) -> Depot:
@@ -314,6 +333,6 @@ def config_to_dict(config: SeasonConfig) -> dict[str, Any]:
     return {
         "season": season_dict,
         "rules": dataclasses.asdict(config.rules),
-        "travel": dataclasses.asdict(config.travel),
+        "travel": config.travel.to_dict(),
         "depot": dataclasses.asdict(config.depot),
     }

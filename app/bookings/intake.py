@@ -18,6 +18,7 @@ from solver.season import HALVES, SeasonConfig, Wish
 PRECISION_LABELS: dict[str, str] = {
     "chome": "丁目まで一致",
     "town": "町名まで一致（丁目は代表点）",
+    "geocoder": "ジオコーダーで検索（位置を確認してください）",
     "manual": "緯度・経度を手入力",
 }
 

@@ -11,9 +11,10 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, Field, FloatField, IntegerField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.seasons.texts import FIELD_LABELS, KIND_LABELS
+from routing.params import MODELS
 from solver.season import SeasonConfig
 
 _DEFAULTS = SeasonConfig()
@@ -40,6 +41,10 @@ def _field_for(key: str) -> Field:
     if isinstance(default, int):
         return IntegerField(label, validators=[required, NumberRange(min=0, message=(
             f"{label}は0以上の整数で入力してください。"))], description=help_text)
+    if key == "travel.model":
+        return SelectField(label, choices=[(m, m) for m in MODELS], description=help_text)
+    if isinstance(default, str) and not default:
+        return StringField(label, validators=[Optional(), Length(max=300)], description=help_text)
     if isinstance(default, float):
         return FloatField(label, validators=[required, NumberRange(min=-180, message=(
             f"{label}の値が範囲外です。"))], description=help_text,
@@ -89,6 +94,8 @@ def config_values_from_form(form: SeasonConfigForm) -> dict[str, dict[str, Any]]
             value = value.isoformat()
         elif isinstance(default_of(key), float) and isinstance(value, int | float):
             value = float(value)
+        elif isinstance(default_of(key), str) and value is None:
+            value = ""
         values.setdefault(section, {})[name] = value
     return values
 

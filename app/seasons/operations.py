@@ -88,7 +88,8 @@ def update_config(
     `values` has the sections of the scenario file (season, rules, travel, depot). The whole
     configuration is validated by the solver's own parser before anything is written.
     """
-    data = {section: dict(fields) for section, fields in values.items()}
+    data = {section: {**record.config.get(section, {}), **fields}
+            for section, fields in values.items()}
     data["season"] = {**data.get("season", {})}
     try:
         config = parse_config(data, record.name)

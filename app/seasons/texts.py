@@ -29,6 +29,11 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "rules.teams": ("訪問チーム数", "同じ時間帯に出る訪問チームの数"),
     "rules.min_days_per_week": ("1週間の最少訪問日数", "§2: 週1〜2日"),
     "rules.max_days_per_week": ("1週間の最大訪問日数", "§2: 週1〜2日"),
+    "travel.model": ("移動時間の計算方法", "estimate = 推定式（オフライン）、ors = openrouteservice、"
+                     "osrm = OSRM。経路サーバーが応答しないときは推定式に切り替えます"),
+    "travel.url": ("経路サーバーのURL", "ors / osrm の場合（例: http://127.0.0.1:5000）"),
+    "travel.timeout_s": ("経路サーバーの待ち時間（秒）", "これを超えたら推定式に切り替え"),
+    "travel.geocoder_url": ("ジオコーダー（Nominatim）のURL", "空欄 = 住所はオフラインの町名辞書だけで探す"),
     "travel.speed_kmh": ("平均速度（km/h）", "移動時間の推定（§4）"),
     "travel.circuity": ("迂回係数", "直線距離に対する道のりの比"),
     "travel.winter_from": ("冬期の開始（MM-DD）", "この日から年末まで移動が遅くなる"),

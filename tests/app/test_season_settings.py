@@ -73,3 +73,18 @@ def test_changing_dates_warns_when_the_calendar_no_longer_fits(manager_client, d
     page = response.get_data(as_text=True)
     assert "設定を保存しました" in page
     assert "現在のカレンダーは新しい設定に合いません" in page
+
+
+def test_a_routing_engine_needs_its_url_and_keeps_a_stored_api_key(manager_client, db, season):
+    refused = manager_client.post_form("/manager/season", _form(season, **{"travel.model": "osrm"}))
+    assert refused.status_code == 422
+    assert "経路サーバーのURL" in refused.get_data(as_text=True)
+    season.config = {**season.config, "travel": {**season.config["travel"], "api_key": "k-123"}}
+    db.commit()
+    saved = manager_client.post_form("/manager/season", _form(
+        season, **{"travel.model": "osrm", "travel.url": "http://127.0.0.1:5001"}))
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    db.refresh(season)
+    travel = season.config["travel"]
+    assert (travel["model"], travel["url"], travel["api_key"]) == ("osrm", "http://127.0.0.1:5001",
+                                                                   "k-123")

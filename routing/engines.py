@@ -1,0 +1,194 @@
+"""Road-network engines: openrouteservice's matrix API and OSRM's table service.
+
+Both return summer driving minutes (`MatrixEngine.durations_min`) or raise `EngineError` with
+a short reason; they never fall back themselves (that is `routing.service`'s job, so every
+engine degrades the same way). Large matrices are asked for in square tiles that stay within
+each server's default limits (ORS: 2,500 routes per request by default on a self-hosted
+server and 3,500 on the public API; OSRM: `--max-table-size` 100), and reassembled.
+Client libraries are imported lazily so the offline path never pays for them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from routing.base import EngineError, Point
+from routing.params import TravelParams
+
+ORS_PUBLIC_URL = "https://api.openrouteservice.org"
+
+
+def tiles(n: int, block: int) -> Iterator[tuple[range, range]]:
+    """(sources, destinations) index ranges covering an n x n matrix in block x block tiles."""
+    starts = range(0, n, block)
+    for i in starts:
+        for j in starts:
+            yield range(i, min(i + block, n)), range(j, min(j + block, n))
+
+
+def duration_block(raw: Any, rows: int, cols: int, engine: str) -> np.ndarray:
+    """A reply's `durations` (seconds, null = no route) as a rows x cols matrix of minutes."""
+    if (
+        not isinstance(raw, list)
+        or len(raw) != rows
+        or not all(isinstance(row, list) and len(row) == cols for row in raw)
+    ):
+        raise EngineError(f"{engine} reply has no {rows}x{cols} durations matrix")
+    out = np.empty((rows, cols), dtype=float)
+    for i, row in enumerate(raw):
+        for j, value in enumerate(row):
+            if value is None:
+                out[i, j] = math.nan
+            elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise EngineError(f"{engine} reply has a bad duration {value!r}")
+            else:
+                out[i, j] = value / 60.0
+    return out
+
+
+def _tile_request(points: Sequence[Point], src: range, dst: range) -> tuple[
+    list[Point], list[int] | None, list[int] | None
+]:
+    """Locations to send for one tile, with source/destination indices unless it is square."""
+    if src == dst:
+        return [points[k] for k in src], None, None
+    locations = [points[k] for k in src] + [points[k] for k in dst]
+    return locations, list(range(len(src))), list(range(len(src), len(src) + len(dst)))
+
+
+class OrsEngine:
+    """openrouteservice `POST /v2/matrix/{profile}` through the official Python client."""
+
+    name = "ors"
+
+    def __init__(self, params: TravelParams, block: int = 50) -> None:
+        import openrouteservice
+
+        base_url = (params.url or ORS_PUBLIC_URL).rstrip("/")
+        if base_url == ORS_PUBLIC_URL and not params.api_key:
+            raise ValueError("travel.model 'ors' needs travel.url (own server) or travel.api_key")
+        self.profile = params.profile or "driving-car"
+        self.block = block
+        self._ors = openrouteservice
+        self._client = openrouteservice.Client(
+            key=params.api_key or None,
+            base_url=base_url,
+            timeout=params.timeout_s,
+            retry_timeout=params.timeout_s,
+            retry_over_query_limit=False,
+        )
+
+    def durations_min(self, points: Sequence[Point]) -> np.ndarray:
+        n = len(points)
+        out = np.zeros((n, n))
+        if n < 2:
+            return out
+        for src, dst in tiles(n, self.block):
+            locations, sources, destinations = _tile_request(points, src, dst)
+            body = self._request(locations, sources, destinations)
+            raw = body.get("durations") if isinstance(body, dict) else None
+            out[src.start:src.stop, dst.start:dst.stop] = duration_block(
+                raw, len(src), len(dst), self.name
+            )
+        return out
+
+    def _request(
+        self, locations: list[Point], sources: list[int] | None, destinations: list[int] | None
+    ) -> Any:
+        exceptions = self._ors.exceptions
+        try:
+            return self._client.distance_matrix(
+                locations=[[lng, lat] for lat, lng in locations],
+                profile=self.profile,
+                sources=sources,
+                destinations=destinations,
+                metrics=["duration"],
+            )
+        except exceptions.Timeout:
+            raise EngineError("ors timed out") from None
+        except exceptions.ApiError as exc:
+            raise EngineError(f"ors HTTP {exc.status}") from None
+        except exceptions.HTTPError as exc:
+            raise EngineError(f"ors reply is not JSON (HTTP {exc.status_code})") from None
+        except Exception as exc:  # connection refused, DNS, TLS...: any failure falls back
+            raise EngineError(f"ors request failed: {type(exc).__name__}") from None
+
+
+class OsrmEngine:
+    """OSRM `GET /table/v1/{profile}/{lng,lat;...}?annotations=duration` over requests."""
+
+    name = "osrm"
+
+    def __init__(self, params: TravelParams, block: int = 100) -> None:
+        if not params.url:
+            raise ValueError("travel.model 'osrm' needs travel.url (the OSRM server)")
+        self.base_url = params.url.rstrip("/")
+        self.profile = params.profile or "driving"
+        self.timeout_s = params.timeout_s
+        self.block = block
+
+    def durations_min(self, points: Sequence[Point]) -> np.ndarray:
+        import requests
+
+        n = len(points)
+        out = np.zeros((n, n))
+        if n < 2:
+            return out
+        with requests.Session() as session:
+            for src, dst in tiles(n, self.block):
+                locations, sources, destinations = _tile_request(points, src, dst)
+                body = self._request(session, locations, sources, destinations)
+                out[src.start:src.stop, dst.start:dst.stop] = duration_block(
+                    body.get("durations"), len(src), len(dst), self.name
+                )
+        return out
+
+    def _request(
+        self,
+        session: Any,
+        locations: list[Point],
+        sources: list[int] | None,
+        destinations: list[int] | None,
+    ) -> dict[str, Any]:
+        import requests
+
+        coords = ";".join(f"{lng:.6f},{lat:.6f}" for lat, lng in locations)
+        # Built by hand: OSRM expects literal ";" between indices, not %3B.
+        query = "annotations=duration"
+        if sources is not None and destinations is not None:
+            query += "&sources=" + ";".join(map(str, sources))
+            query += "&destinations=" + ";".join(map(str, destinations))
+        url = f"{self.base_url}/table/v1/{self.profile}/{coords}?{query}"
+        try:
+            response = session.get(url, timeout=self.timeout_s)
+        except requests.Timeout:
+            raise EngineError("osrm timed out") from None
+        except requests.RequestException as exc:
+            raise EngineError(f"osrm request failed: {type(exc).__name__}") from None
+        try:
+            body = response.json()
+        except ValueError:
+            raise EngineError(f"osrm reply is not JSON (HTTP {response.status_code})") from None
+        if not isinstance(body, dict):
+            raise EngineError("osrm reply is not a JSON object")
+        if response.status_code != 200 or body.get("code") != "Ok":
+            raise EngineError(
+                f"osrm HTTP {response.status_code} code {body.get('code')!r}: "
+                f"{str(body.get('message', ''))[:80]}"
+            )
+        return body
+
+
+def make_engine(params: TravelParams) -> OrsEngine | OsrmEngine | None:
+    """The engine `params.model` names, or None for the offline estimate."""
+    if params.model == "ors":
+        return OrsEngine(params)
+    if params.model == "osrm":
+        return OsrmEngine(params)
+    if params.model == "estimate":
+        return None
+    raise ValueError(f"unknown travel.model {params.model!r}")
