@@ -4,6 +4,7 @@ from app.auth.models import User
 from app.bookings.models import Booking, BookingEvent
 from app.calls.models import CallRecord
 from app.db import Base
+from app.privacy.models import HandlingLogEntry
 from app.seasons.models import SeasonChange, SeasonRecord, VisitDayRecord
 
-__all__ = ["Base", "Booking", "BookingEvent", "CallRecord", "SeasonChange", "SeasonRecord", "User", "VisitDayRecord"]
+__all__ = ["Base", "Booking", "BookingEvent", "CallRecord", "HandlingLogEntry", "SeasonChange", "SeasonRecord", "User", "VisitDayRecord"]

@@ -1,16 +1,38 @@
-"""City visit teams: the visit days they go out on."""
+"""City visit teams: the visit days, each team-day's route sheet (page, print, PDF) and the
+day's outcome of each visit. Every view, print and PDF of a sheet is written to the handling
+log (SPEC §12 第15)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from markupsafe import Markup
 
 from app import clock
 from app.auth.login import roles_required
 from app.auth.roles import Role
 from app.blueprints.common import require_active_season
+from app.bookings.models import Booking
+from app.calls.operations import local_time
+from app.db import session, utcnow
+from app.privacy.operations import log_handling
+from app.routesheets import outcomes
+from app.routesheets.pdf import render_pdf
+from app.routesheets.sheet import (
+    SHEET_RECORD_TYPE,
+    NoSuchSheet,
+    RouteSheet,
+    build_route_sheet,
+    sheet_bookings,
+    stop_counts,
+)
+from app.routesheets.sketch import build_sketch, svg
 from app.seasons.calendar_view import capacity
+from app.seasons.models import SeasonRecord
 from app.seasons.operations import season_config, visit_days_of
 
 bp = Blueprint("teams", __name__)
@@ -24,7 +46,94 @@ def index() -> Any:
     today = clock.today()
     days = [d for d in visit_days_of(record)]
     upcoming = [d for d in days if d.date >= today]
+    past = [d for d in days if d.date < today]
     return render_template(
         "teams/index.html", record=record, config=config, days=days, upcoming=upcoming,
-        capacity=capacity, today=today,
+        past=past, capacity=capacity, today=today, counts=stop_counts(session(), record.id),
+        teams=range(1, config.rules.teams + 1),
     )
+
+
+def _sheet_or_404(date: str, team: int) -> tuple[SeasonRecord, RouteSheet]:
+    record = require_active_season()
+    try:
+        on = dt.date.fromisoformat(date)
+    except ValueError:
+        abort(404)
+    if not 1 <= team <= season_config(record).rules.teams:
+        abort(404)
+    try:
+        return record, build_route_sheet(session(), record, on, team)
+    except NoSuchSheet:
+        abort(404)
+
+
+def _log_sheet(action: str, sheet: RouteSheet) -> None:
+    receipts = [str(s.receipt_no) for s in sheet.stops if s.receipt_no is not None]
+    detail = f"受付番号 {', '.join(receipts)}（{len(receipts)}件）" if receipts else "訪問なし"
+    log_handling(session(), current_user, action, SHEET_RECORD_TYPE, sheet.record_id, detail)
+
+
+def _sheet_page(record: SeasonRecord, sheet: RouteSheet, forms: dict[int, Any] | None = None,
+                status: int = 200) -> Any:
+    bookings = {b.id: b for b in sheet_bookings(session(), record.id, sheet.date, sheet.team)}
+    all_forms = {bid: outcomes.form_for(b) for bid, b in bookings.items()}
+    all_forms.update(forms or {})
+    return render_template(
+        "teams/sheet.html", sheet=sheet, sketch=Markup(svg(build_sketch(sheet))),
+        forms=all_forms, can_record=sheet.date <= clock.today(), printing=False,
+    ), status
+
+
+@bp.route("/days/<date>/<int:team>")
+@roles_required(Role.TEAM, Role.MANAGER)
+def route_sheet(date: str, team: int) -> Any:
+    record, sheet = _sheet_or_404(date, team)
+    _log_sheet("view", sheet)
+    return _sheet_page(record, sheet)
+
+
+@bp.route("/days/<date>/<int:team>/print")
+@roles_required(Role.TEAM, Role.MANAGER)
+def route_sheet_print(date: str, team: int) -> Any:
+    _record, sheet = _sheet_or_404(date, team)
+    _log_sheet("print", sheet)
+    return render_template(
+        "teams/sheet_print.html", sheet=sheet, sketch=Markup(svg(build_sketch(sheet))),
+        printing=True, printed_at=local_time(utcnow()),
+    )
+
+
+@bp.route("/days/<date>/<int:team>/sheet.pdf")
+@roles_required(Role.TEAM, Role.MANAGER)
+def route_sheet_pdf(date: str, team: int) -> Any:
+    _record, sheet = _sheet_or_404(date, team)
+    _log_sheet("export", sheet)
+    data = render_pdf(sheet, current_user.display_name, local_time(utcnow()))
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=False,
+                     download_name=f"route_{sheet.date.isoformat()}_team{sheet.team}.pdf")
+
+
+@bp.route("/days/<date>/<int:team>/outcome/<int:booking_id>", methods=["POST"])
+@roles_required(Role.TEAM, Role.MANAGER)
+def record_outcome(date: str, team: int, booking_id: int) -> Any:
+    record, sheet = _sheet_or_404(date, team)
+    booking = session().get(Booking, booking_id)
+    if booking is None or booking_id not in sheet.booking_ids:
+        abort(404)
+    form = outcomes.form_for(booking, request.form)
+    if form.validate():
+        try:
+            outcomes.record_outcome(
+                session(), booking, form.outcome.data or "", form.applications_taken.data,
+                form.notes.data or "", current_user, clock.today())
+        except outcomes.OutcomeProblem as exc:
+            getattr(form, exc.field).errors = [*getattr(form, exc.field).errors, exc.message]
+        else:
+            flash(f"受付番号 {booking.receipt_no} の訪問結果を記録しました"
+                  f"（{outcomes.OUTCOME_LABELS[booking.status]}）。", "success")
+            return redirect(url_for("teams.route_sheet", date=date, team=team)
+                            + f"#stop-{booking.id}")
+    # A refused save re-shows the sheet with the input kept. The request rolls back (422),
+    # so this re-display is not logged; the sheet view that led to the form was.
+    return _sheet_page(record, sheet, {booking.id: form}, 422)

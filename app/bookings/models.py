@@ -34,6 +34,7 @@ class Booking(Base):
         CheckConstraint("status IN ('booked', 'cancelled', 'visited', 'not_home')", name="status"),
         CheckConstraint("half IN ('am', 'pm')", name="half"),
         CheckConstraint("applicants >= 1", name="applicants"),
+        CheckConstraint("applications_taken >= 0", name="applications_taken"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -82,6 +83,14 @@ class Booking(Base):
     shared_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     visit_completed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     personal_data_deleted_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+    # The day's outcome (issue 7), recorded by the visit team or a manager afterwards: the
+    # status becomes visited / not_home / cancelled and these say how many applications were
+    # taken and what happened. A recorded outcome keeps the visit on its day's route sheet.
+    applications_taken: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    outcome_notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    outcome_recorded_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    outcome_recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
     history: Mapped[list[BookingEvent]] = relationship(
         back_populates="booking", order_by="BookingEvent.id", cascade="all, delete-orphan"

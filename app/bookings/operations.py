@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -81,8 +81,15 @@ class SlotUnavailable(Exception):
 
 
 def active_bookings(db: Session, season_id: int) -> list[Booking]:
+    """The visits of the season plan: booked ones, and those whose outcome was recorded on the
+    day (visited, not at home, cancelled on the day). A recorded visit keeps its place in its
+    half-day's route, so the routes the planner checks never get a gap while a team records
+    visit 1 before visit 2 has happened."""
     return list(db.scalars(
-        select(Booking).where(Booking.season_id == season_id, Booking.status.in_(ACTIVE))
+        select(Booking).where(
+            Booking.season_id == season_id,
+            or_(Booking.status.in_(ACTIVE), Booking.outcome_recorded_at.is_not(None)),
+        )
         .order_by(Booking.visit_date, Booking.half, Booking.team, Booking.position)
         .execution_options(populate_existing=True)
     ))

@@ -1,0 +1,131 @@
+"""The day's outcome of each visit (issue 7): visited with N applications, not at home, or
+cancelled on the day; recorded by the visit team or a manager afterwards, correctable, every
+change kept in the booking's history and in the handling log.
+
+The outcome feeds the reception list (visit-completed date, SPEC §9), the reports and the
+deletion of personal data after the visit (issue 8).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+from wtforms import IntegerField, RadioField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from app.bookings.models import Booking, BookingEvent
+from app.db import utcnow
+from app.privacy.operations import log_handling
+
+OUTCOMES: tuple[tuple[str, str], ...] = (
+    ("visited", "訪問済（申請受付）"),
+    ("not_home", "不在"),
+    ("cancelled", "当日取消"),
+)
+OUTCOME_LABELS = dict(OUTCOMES)
+MAX_APPLICATIONS = 20  # SPEC §3: about 20 applicants per half-day at most
+NOTES_MAX = 500
+
+
+class OutcomeProblem(Exception):
+    """The outcome cannot be saved; `field` is the form field the message belongs to."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class CountField(IntegerField):
+    """A whole number or empty, with a Japanese message naming the field."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = (valuelist[0] if valuelist else "").strip()
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = int(text.translate(FULLWIDTH_DIGITS))
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(f"{self.label.text}は数字で入力してください。") from exc
+
+
+FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+class OutcomeForm(FlaskForm):
+    """One visit's outcome; each stop's form has its own prefix (`b<booking id>`).
+
+    The form checks the shape of the input; `record_outcome` checks the rules. The CSRF
+    token is checked app-wide by CSRFProtect (a plain `csrf_token` field in the page), so the
+    prefixed forms of one page share it."""
+
+    class Meta:
+        csrf = False
+
+    outcome = RadioField("訪問結果", choices=OUTCOMES,
+                         validators=[InputRequired("訪問結果を選んでください。")])
+    applications_taken = CountField("申請受付件数", validators=[Optional()])
+    notes = TextAreaField("メモ", validators=[
+        Optional(), Length(max=NOTES_MAX, message=f"メモは{NOTES_MAX}文字以内で入力してください。")])
+
+
+def form_for(booking: Booking, formdata: Any = None) -> OutcomeForm:
+    """The outcome form of a stop, filled with what was recorded (or nothing yet)."""
+    prefix = f"b{booking.id}"
+    if formdata is not None:
+        return OutcomeForm(formdata=formdata, prefix=prefix)
+    recorded = booking.outcome_recorded_at is not None
+    return OutcomeForm(
+        formdata=None, prefix=prefix,
+        outcome=booking.status if recorded else None,
+        applications_taken=booking.applications_taken if recorded else None,
+        notes=booking.outcome_notes or "",
+    )
+
+
+def record_outcome(
+    db: Session, booking: Booking, outcome: str, applications_taken: int | None, notes: str,
+    user: Any, today: dt.date,
+) -> None:
+    """Save the visit's outcome (or correct it), with history and a handling-log row."""
+    if outcome not in OUTCOME_LABELS:
+        raise OutcomeProblem("outcome", "訪問結果を選んでください。")
+    if booking.status == "cancelled" and booking.outcome_recorded_at is None:
+        raise OutcomeProblem("outcome", "この予約は訪問日より前に取り消されているため、結果を記録できません。")
+    if booking.visit_date > today:
+        raise OutcomeProblem(
+            "outcome", f"訪問日（{booking.visit_date.isoformat()}）より前には結果を記録できません。")
+    if outcome == "visited":
+        if applications_taken is None:
+            raise OutcomeProblem("applications_taken", "訪問済の場合は申請受付件数を入力してください。")
+    elif applications_taken:
+        raise OutcomeProblem(
+            "applications_taken", "不在・当日取消の場合、申請受付件数は0件です（空欄にしてください）。")
+    else:
+        applications_taken = 0
+    if applications_taken < 0 or applications_taken > MAX_APPLICATIONS:
+        raise OutcomeProblem("applications_taken",
+                             f"申請受付件数は0〜{MAX_APPLICATIONS}の数字で入力してください。")
+    notes = notes.strip()
+    if len(notes) > NOTES_MAX:
+        raise OutcomeProblem("notes", f"メモは{NOTES_MAX}文字以内で入力してください。")
+
+    before = {"status": booking.status, "applications_taken": booking.applications_taken}
+    action = "outcome" if booking.outcome_recorded_at is None else "outcome_fixed"
+    booking.status = outcome
+    booking.applications_taken = applications_taken
+    booking.outcome_notes = notes or None
+    booking.outcome_recorded_at = utcnow()
+    booking.outcome_recorded_by = user.id
+    booking.visit_completed_on = booking.visit_date if outcome == "visited" else None
+    summary = OUTCOME_LABELS[outcome] + (f" {applications_taken}件" if outcome == "visited" else "")
+    booking.history.append(BookingEvent(
+        user_id=user.id, action=action, reason=summary + (f"／{notes}" if notes else ""),
+        before=before))
+    log_handling(db, user, "change", "booking", booking.id, f"訪問結果: {summary}")
+    db.flush()

@@ -1,0 +1,176 @@
+"""The route sheet as an A4 PDF (reportlab), Japanese text in the built-in CID font.
+
+HeiseiKakuGo-W5 is one of the Adobe-Japan1 fonts every PDF reader provides, so no font file
+is shipped or embedded; the text stays real text (searchable, extractable with `pdftotext`).
+One team-day fits on one page up to 5 stops (AM 2 + PM 3, SPEC §3); a longer day flows on.
+"""
+
+from __future__ import annotations
+
+import io
+from xml.sax.saxutils import escape
+
+from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus.flowables import Flowable
+
+from app.routesheets.sheet import HalfRoute, RouteSheet, Stop
+from app.routesheets.sketch import HALF_COLOURS, Sketch, build_sketch, scale_text
+
+FONT = "HeiseiKakuGo-W5"
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+BASE = ParagraphStyle("base", fontName=FONT, fontSize=8, leading=10.2, wordWrap="CJK")
+SMALL = ParagraphStyle("small", parent=BASE, fontSize=7, leading=8.8)
+BOLD = ParagraphStyle("bold", parent=BASE, fontSize=9.5, leading=12)
+TITLE = ParagraphStyle("title", parent=BASE, fontSize=14, leading=18)
+HEAD = ParagraphStyle("head", parent=BASE, fontSize=10, leading=13)
+NUMBER = ParagraphStyle("number", parent=BASE, fontSize=15, leading=17, alignment=TA_CENTER)
+
+NOTICE = ("個人情報を含みます。持ち出し・複写は業務に必要な範囲に限り、訪問後は所定の方法で返却・廃棄してください。"
+          "時間は出発・到着の見込みです（移動は1分単位の切り上げ）。")
+
+
+def _p(text: str, style: ParagraphStyle = BASE) -> Paragraph:
+    return Paragraph(text, style)
+
+
+def _e(text: object) -> str:
+    return escape(str(text))
+
+
+def sketch_drawing(sketch: Sketch, width: float) -> Drawing:
+    """The SVG sketch redrawn for the PDF (y flipped), scaled to `width` points."""
+    k = width / sketch.width
+    drawing = Drawing(sketch.width * k, sketch.height * k)
+    h = sketch.height
+
+    def xy(x: float, y: float) -> tuple[float, float]:
+        return x * k, (h - y) * k
+
+    drawing.add(Rect(0, 0, sketch.width * k, h * k, fillColor=colors.white,
+                     strokeColor=colors.grey, strokeWidth=0.5))
+    for label in sketch.landmarks:
+        x, y = xy(label.at.x, label.at.y)
+        drawing.add(String(x, y, label.text, fontName=FONT, fontSize=6.5,
+                           fillColor=colors.HexColor("#777777"), textAnchor="middle"))
+    for path in sketch.paths:
+        points: list[float] = []
+        for p in path.points:
+            points.extend(xy(p.x, p.y))
+        drawing.add(PolyLine(points, strokeColor=colors.HexColor(HALF_COLOURS[path.half]),
+                             strokeWidth=1.4, strokeDashArray=[4, 2] if path.half == "pm" else None))
+    dx, dy = xy(sketch.depot.x, sketch.depot.y)
+    drawing.add(Rect(dx - 4, dy - 4, 8, 8, fillColor=colors.black, strokeColor=None))
+    drawing.add(String(dx + 6, dy - 3, sketch.depot_name, fontName=FONT, fontSize=7.5))
+    for m in sketch.markers:
+        x, y = xy(m.at.x, m.at.y)
+        colour = colors.HexColor(HALF_COLOURS[m.half])
+        drawing.add(Circle(x, y, 6, fillColor=colors.white, strokeColor=colour, strokeWidth=1.4))
+        drawing.add(String(x, y - 2.8, str(m.number), fontName=FONT, fontSize=8,
+                           fillColor=colour, textAnchor="middle"))
+    sx, sy = xy(10, sketch.height - 10)
+    drawing.add(Line(sx, sy, sx + sketch.scale_px * k, sy, strokeWidth=1.2))
+    drawing.add(String(sx, sy + 3, scale_text(sketch), fontName=FONT, fontSize=6.5))
+    nx, ny = xy(sketch.width - 10, 16)
+    drawing.add(String(nx, ny, "↑北", fontName=FONT, fontSize=7.5, textAnchor="end"))
+    return drawing
+
+
+def _stop_rows(stop: Stop) -> list[list[object]]:
+    late = "<br/><font color='#b3261e'>案内時間帯を過ぎる見込み：事前に電話</font>" if stop.late else ""
+    times = _p(f"案内 <b>{_e(stop.told)}</b><br/>到着見込 {_e(stop.arrival)}<br/>"
+               f"移動 {stop.travel_shown}分<br/>滞在 約{stop.on_site_min}分{late}", SMALL)
+    conditions = "／".join(f"{_e(k)} {_e(v)}" for k, v in stop.conditions)
+    person = _p(
+        f"<b>{_e(stop.name)}</b> 様（{_e(stop.name_kana)}）　受付番号 {stop.receipt_no}<br/>"
+        f"{_e(stop.address)}<br/>電話 {_e(stop.phone)}　申請 <b>{stop.applicants}人</b>・{_e(stop.application_type)}<br/>"
+        f"状態: {conditions}　駐車: {_e(stop.parking)}"
+        + "".join(f"<br/>注意: {_e(n)}" for n in stop.notes))
+    checks = _p("本人確認書類: " + (_e("、".join(stop.id_documents)) or "（未確認）")
+                + "".join(f"<br/><b>{_e(t)}</b>" for t in stop.tasks), SMALL)
+    if stop.outcome_recorded:
+        taken = f" {stop.applications_taken}件" if stop.status == "visited" else ""
+        result = _p(f"<b>{_e(stop.status_label)}{taken}</b>"
+                    + (f"<br/>{_e(stop.outcome_notes)}" if stop.outcome_notes else ""), SMALL)
+    else:
+        result = _p("□ 訪問済（申請　　件）<br/>□ 不在<br/>□ 当日取消<br/>メモ:", SMALL)
+    return [[_p(str(stop.number), NUMBER), times, person, checks, result]]
+
+
+COLUMNS = [10 * mm, 27 * mm, 72 * mm, 44 * mm, 33 * mm]
+
+
+def _half_table(sheet: RouteSheet, half: HalfRoute) -> Table:
+    rows: list[list[object]] = [[
+        _p(f"<b>{_e(half.label)}</b>　{_e(half.departure)} {_e(sheet.depot.name)} 出発"
+           f"　（{len(half.stops)}件・{half.applicants}人）", HEAD), "", "", "", ""]]
+    rows.append([_p("No.", SMALL), _p("時間", SMALL), _p("訪問先", SMALL),
+                 _p("確認・持ち帰るもの", SMALL), _p("結果", SMALL)])
+    for stop in half.stops:
+        rows.extend(_stop_rows(stop))
+    rows.append([_p(f"{_e(half.return_at)} {_e(sheet.depot.name)} 帰着見込"
+                    f"（移動 {half.return_travel_shown}分）", BASE), "", "", "", ""])
+    table = Table(rows, colWidths=COLUMNS, repeatRows=2)
+    table.setStyle(TableStyle([
+        ("SPAN", (0, 0), (-1, 0)), ("SPAN", (0, -1), (-1, -1)),
+        ("GRID", (0, 1), (-1, -2), 0.4, colors.HexColor("#888888")),
+        ("BACKGROUND", (0, 1), (-1, 1), colors.HexColor("#eef1f4")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]))
+    return table
+
+
+def _summary(sheet: RouteSheet) -> list[Flowable]:
+    lines = [f"出発・帰着: {_e(sheet.depot.name)}"]
+    for half in sheet.halves:
+        lines.append(f"{_e(half.label)}: {_e(half.departure)} 出発 → {len(half.stops)}件 → "
+                     f"{_e(half.return_at)} 帰着見込")
+    if not sheet.halves:
+        lines.append("この日の訪問予定はありません。")
+    lines.append("略図: □ 市役所、○ 訪問順（午前 実線・午後 破線）")
+    return [_p("<br/>".join(lines), BASE)]
+
+
+def render_pdf(sheet: RouteSheet, printed_by: str, printed_at: str) -> bytes:
+    """The sheet as PDF bytes; the footer names who printed it and when (Japan time)."""
+    buffer = io.BytesIO()
+    title = f"訪問ルート表 {sheet.date.isoformat()}（{sheet.weekday}） 第{sheet.team}班"
+    doc = SimpleDocTemplate(
+        buffer, pagesize=A4, leftMargin=12 * mm, rightMargin=12 * mm, topMargin=11 * mm,
+        bottomMargin=14 * mm, title=title, author=sheet.season_title,
+    )
+    header = Table(
+        [[[_p(_e(title), TITLE), _p(_e(sheet.season_title), SMALL), Spacer(0, 3 * mm),
+           *_summary(sheet)],
+          sketch_drawing(build_sketch(sheet), 86 * mm)]],
+        colWidths=[doc.width - 88 * mm, 88 * mm],
+    )
+    header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    story: list[Flowable] = [header, Spacer(0, 3 * mm)]
+    for half in sheet.halves:
+        story.extend([_half_table(sheet, half), Spacer(0, 3 * mm)])
+
+    printed = f"出力: {printed_by}　{printed_at}"
+
+    def on_page(canvas: Canvas, document: SimpleDocTemplate) -> None:
+        canvas.saveState()
+        canvas.setFont(FONT, 6.5)
+        canvas.drawString(12 * mm, 9 * mm, printed)
+        canvas.drawString(12 * mm, 5.5 * mm, NOTICE)
+        canvas.drawRightString(A4[0] - 12 * mm, 9 * mm, f"{document.page}ページ")
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return buffer.getvalue()

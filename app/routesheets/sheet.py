@@ -1,0 +1,289 @@
+"""The daily route sheet of one team: every stop of the day in order, with times and travel.
+
+Times (documented here once):
+- The time *told* to each caller is the booking's `eta` (the planner's; SPEC §3).
+- Travel minutes between stops are the planner's own: the season's travel table
+  (`app.bookings.planning.season_problem` -> `solver.travel_table` -> `routing`), so the
+  sheet shows the same numbers `with_travel` gives the checker. The legs from and back to the
+  city hall come from the same table (its point 0 is the depot). On the sheet every leg is
+  rounded *up* to whole minutes.
+- Departure from the city hall = the start of the first stop's told time minus the travel
+  to it (e.g. 10:00 - 12 min -> 09:48 for the AM; 14:00 - 12 min -> 13:48 for the PM).
+- Estimated arrival at a later stop = the later of (arrival at the previous stop + time on
+  site there + travel) and the start of its own told window: the team never arrives before
+  the time the caller was given. Time on site is an estimate: `ON_SITE_BASE_MIN` plus
+  `ON_SITE_PER_APPLICANT_MIN` per applicant. An arrival after the told window's end is
+  flagged so the team can phone ahead.
+- Return to the city hall = the last stop's arrival + time on site + travel back.
+
+A stop is a home visit today; facility visits (issue 6) fit the same `Stop` with
+`kind="facility"` and their checklist in `tasks`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.bookings import texts
+from app.bookings.models import Booking
+from app.bookings.planning import request_id, season_problem
+from app.bookings.records import STATUS_LABELS
+from app.seasons.models import SeasonRecord
+from app.seasons.operations import season_config
+from solver.problem import PlanningProblem
+from solver.season import Depot
+
+ON_SITE_BASE_MIN = 20
+ON_SITE_PER_APPLICANT_MIN = 10
+
+RENEWAL_TASK = "【更新】旧マイナンバーカードを回収する（本人確認は旧カードで行う）"
+LOST_TASK = "【再交付】手数料2,000円をちょうどの金額で受け取る（釣り銭なし）・特急発行"
+
+CONDITION_FIELDS: tuple[tuple[str, str], ...] = (
+    ("can_photo", "顔写真"),
+    ("can_write", "自署"),
+    ("helper_present", "介助者同席"),
+)
+SHEET_RECORD_TYPE = "route_sheet"
+
+
+class NoSuchSheet(LookupError):
+    """The date is not a visit day of the season."""
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One stop of a half-day route, as the team reads it on paper."""
+
+    number: int  # 1.. over the whole day (AM first): the number drawn on the sketch
+    half: str
+    position: int  # within its half-day (the planner's)
+    kind: str  # "home" (facility: issue 6)
+    booking_id: int | None
+    receipt_no: int | None
+    told: str  # the time told to the caller (eta)
+    arrival: str  # estimated arrival, HH:MM
+    late: bool  # estimated arrival after the told window
+    travel_min: float  # from the previous stop (or the city hall), the planner's minutes
+    on_site_min: int
+    name: str
+    name_kana: str
+    address: str
+    phone: str
+    town: str
+    lat: float
+    lng: float
+    applicants: int
+    application_type: str  # label
+    conditions: tuple[tuple[str, str], ...]  # (what, はい/いいえ/不明)
+    parking: str
+    notes: tuple[str, ...]
+    id_documents: tuple[str, ...]
+    tasks: tuple[str, ...]  # what to collect / check
+    status: str
+    status_label: str
+    applications_taken: int | None
+    outcome_notes: str
+    outcome_recorded: bool
+
+    @property
+    def travel_shown(self) -> int:
+        return math.ceil(self.travel_min - 1e-9)
+
+
+@dataclass(frozen=True)
+class HalfRoute:
+    half: str
+    label: str
+    departure: str  # from the city hall, HH:MM
+    stops: tuple[Stop, ...]
+    return_travel_min: float
+    return_at: str
+
+    @property
+    def return_travel_shown(self) -> int:
+        return math.ceil(self.return_travel_min - 1e-9)
+
+    @property
+    def applicants(self) -> int:
+        return sum(s.applicants for s in self.stops)
+
+
+@dataclass(frozen=True)
+class RouteSheet:
+    season_title: str
+    date: dt.date
+    team: int
+    day_kind: str  # home / facility
+    depot: Depot
+    halves: tuple[HalfRoute, ...]  # only the halves with stops, AM first
+
+    @property
+    def stops(self) -> tuple[Stop, ...]:
+        return tuple(s for h in self.halves for s in h.stops)
+
+    @property
+    def record_id(self) -> str:
+        return f"{self.date.isoformat()}/team{self.team}"
+
+    @property
+    def weekday(self) -> str:
+        return "月火水木金土日"[self.date.weekday()]
+
+    @property
+    def booking_ids(self) -> tuple[int, ...]:
+        return tuple(s.booking_id for s in self.stops if s.booking_id is not None)
+
+
+def sheet_bookings(db: Session, season_id: int, on: dt.date, team: int) -> list[Booking]:
+    """The day's visits of one team: active ones, and those whose outcome was recorded (a
+    visit cancelled on the day stays on the sheet; one cancelled beforehand does not)."""
+    return list(db.scalars(
+        select(Booking).where(
+            Booking.season_id == season_id, Booking.visit_date == on, Booking.team == team,
+            or_(Booking.status == "booked", Booking.outcome_recorded_at.is_not(None)),
+        ).order_by(Booking.half, Booking.position)
+    ))
+
+
+def teams_of_day(db: Session, season_id: int, on: dt.date) -> list[int]:
+    rows = db.scalars(select(Booking.team).where(
+        Booking.season_id == season_id, Booking.visit_date == on,
+        or_(Booking.status == "booked", Booking.outcome_recorded_at.is_not(None)),
+    ).distinct())
+    return sorted(set(rows))
+
+
+def stop_counts(db: Session, season_id: int) -> dict[dt.date, int]:
+    """Visits on each day's sheets (all teams), for the list of visit days."""
+    counts: dict[dt.date, int] = {}
+    for on in db.scalars(select(Booking.visit_date).where(
+        Booking.season_id == season_id,
+        or_(Booking.status == "booked", Booking.outcome_recorded_at.is_not(None)),
+    )):
+        counts[on] = counts.get(on, 0) + 1
+    return counts
+
+
+def on_site_minutes(applicants: int) -> int:
+    return ON_SITE_BASE_MIN + ON_SITE_PER_APPLICANT_MIN * applicants
+
+
+def told_window(eta: str) -> tuple[int, int]:
+    """ "10:00" -> (600, 600); "10:30-11:30" -> (630, 690), in minutes after midnight."""
+    parts = [p.strip() for p in eta.split("-")]
+    start = _minutes(parts[0])
+    return start, _minutes(parts[-1]) if len(parts) > 1 else start
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def clock_time(minutes: float) -> str:
+    whole = int(minutes)
+    return f"{whole // 60:02d}:{whole % 60:02d}"
+
+
+def _ceil(minutes: float) -> int:
+    return math.ceil(minutes - 1e-9)
+
+
+def depot_minutes(problem: PlanningProblem, on: dt.date, booking: Booking, back: bool) -> float:
+    """Travel between the city hall (point 0 of the travel table) and a booking's place."""
+    index = problem.point_index[request_id(booking)]
+    a, b = (index, 0) if back else (0, index)
+    return problem.travel.minutes(on, a, b)
+
+
+def _stop(number: int, booking: Booking, arrival: int, travel: float) -> Stop:
+    d = booking.details or {}
+    _start, end = told_window(booking.eta)
+    tasks: list[str] = []
+    if booking.application_type == "renewal":
+        tasks.append(RENEWAL_TASK)
+        if d.get("has_shikaku_kakuninsho") == "no":
+            tasks.append("資格確認書の入手状況を確認する（受付時点では未入手）")
+    elif booking.application_type == "lost":
+        tasks.append(LOST_TASK)
+        if d.get("card_suspended") != "yes":
+            tasks.append("カードの一時停止（フリーダイヤル）が済んでいるか確認する")
+    notes = tuple(n for n in (d.get("visit_notes") or "", d.get("other_notes") or "") if n)
+    return Stop(
+        number=number, half=booking.half, position=booking.position, kind="home",
+        booking_id=booking.id, receipt_no=booking.receipt_no, told=booking.eta,
+        arrival=clock_time(arrival), late=arrival > end, travel_min=travel,
+        on_site_min=on_site_minutes(booking.applicants),
+        name=booking.name or "", name_kana=booking.name_kana or "",
+        address=booking.address or "", phone=booking.phone or "", town=booking.town or "",
+        lat=booking.lat, lng=booking.lng, applicants=booking.applicants,
+        application_type=texts.label(texts.APPLICATION_TYPES, booking.application_type),
+        conditions=tuple((label, texts.label(texts.TRI_STATE, d.get(key)) or "不明")
+                         for key, label in CONDITION_FIELDS),
+        parking=texts.label(texts.TRI_STATE, d.get("parking")) or "不明",
+        notes=notes,
+        id_documents=tuple(texts.label(texts.ID_DOCUMENTS, v) for v in d.get("id_documents") or ()),
+        tasks=tuple(tasks),
+        status=booking.status, status_label=STATUS_LABELS[booking.status],
+        applications_taken=booking.applications_taken,
+        outcome_notes=booking.outcome_notes or "",
+        outcome_recorded=booking.outcome_recorded_at is not None,
+    )
+
+
+def half_route(
+    problem: PlanningProblem, on: dt.date, half: str, bookings: Sequence[Booking], first_number: int
+) -> HalfRoute:
+    ordered = sorted(bookings, key=lambda b: b.position)
+    stops: list[Stop] = []
+    departure = 0
+    previous: Booking | None = None
+    ready = 0  # when the team can leave the previous place
+    for offset, booking in enumerate(ordered):
+        start, _end = told_window(booking.eta)
+        if previous is None:
+            travel = depot_minutes(problem, on, booking, back=False)
+            departure = start - _ceil(travel)
+            arrival = start
+        else:
+            travel = problem.minutes(on, request_id(previous), request_id(booking))
+            arrival = max(start, ready + _ceil(travel))
+        stops.append(_stop(first_number + offset, booking, arrival, travel))
+        ready = arrival + on_site_minutes(booking.applicants)
+        previous = booking
+    assert previous is not None
+    back = depot_minutes(problem, on, previous, back=True)
+    return HalfRoute(
+        half=half, label=texts.HALF_LABELS[half], departure=clock_time(departure),
+        stops=tuple(stops), return_travel_min=back, return_at=clock_time(ready + _ceil(back)),
+    )
+
+
+def build_route_sheet(db: Session, record: SeasonRecord, on: dt.date, team: int) -> RouteSheet:
+    """The route sheet of `team` on `on` (no halves when nothing is booked)."""
+    config = season_config(record)
+    kinds = {d.date: d.kind for d in config.season.visit_days or ()}
+    if on not in kinds:
+        raise NoSuchSheet(on)
+    bookings = sheet_bookings(db, record.id, on, team)
+    halves: list[HalfRoute] = []
+    if bookings:
+        problem = season_problem(config, record.name, bookings)
+        number = 1
+        for half in ("am", "pm"):
+            mine = [b for b in bookings if b.half == half]
+            if mine:
+                route = half_route(problem, on, half, mine, number)
+                halves.append(route)
+                number += len(route.stops)
+    return RouteSheet(
+        season_title=record.title, date=on, team=team, day_kind=kinds[on], depot=config.depot,
+        halves=tuple(halves),
+    )
