@@ -1,4 +1,4 @@
-"""One blueprint per user group: operators, managers, visit teams, admin."""
+"""One blueprint per user group: operators, managers, visit teams, admin; and the JSON API."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.blueprints import admin, bookings, managers, operators, teams
+    from app.blueprints import admin, api, bookings, managers, operators, teams
 
     app.register_blueprint(operators.bp, url_prefix="/operator")
     app.register_blueprint(bookings.bp, url_prefix="/operator/bookings")
     app.register_blueprint(managers.bp, url_prefix="/manager")
     app.register_blueprint(teams.bp, url_prefix="/team")
     app.register_blueprint(admin.bp, url_prefix="/admin")
+    api.init_api(app)

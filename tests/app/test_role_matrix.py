@@ -43,11 +43,20 @@ POLICY: dict[str, frozenset[str] | str] = {
     "managers.set_kind": frozenset({"manager"}),
     "managers.set_pm_slots": frozenset({"manager"}),
     "teams.index": frozenset({"team", "manager"}),
+    "teams.route_sheet": frozenset({"team", "manager"}),
+    "teams.route_sheet_print": frozenset({"team", "manager"}),
+    "teams.route_sheet_pdf": frozenset({"team", "manager"}),
+    "teams.record_outcome": frozenset({"team", "manager"}),
     "admin.users": frozenset({"admin"}),
     "admin.create_user": frozenset({"admin"}),
     "admin.unlock": frozenset({"admin"}),
     "admin.set_enabled": frozenset({"admin"}),
     "admin.reset_password": frozenset({"admin"}),
+    "api.openapi": ANYONE,  # the document describes shapes only, never data
+    "api.session_info": LOGGED_IN,
+    "api.slots": frozenset({"operator", "manager"}),
+    "api.create_booking": frozenset({"operator", "manager"}),
+    "api.booking": frozenset({"operator", "manager"}),
 }
 
 
@@ -69,7 +78,8 @@ def _url(app, rule, method, sample):
 
 @pytest.mark.parametrize("role", (None, *ROLES))
 def test_role_matrix(app, db, season, role):
-    """Anonymous -> log-in page; a role outside the policy -> 403; inside -> served."""
+    """Anonymous -> log-in page (API: 401 JSON); a role outside the policy -> 403; inside ->
+    served."""
     from tests.conftest import Client
 
     app.test_client_class = Client
@@ -81,7 +91,7 @@ def test_role_matrix(app, db, season, role):
     visit_day = season.visit_days[5].date.isoformat()
     booking = make_booking(db, season, other.id)
     sample = {"date": visit_day, "user_id": other.id, "enabled": 1, "filename": "app.css",
-              "booking_id": booking.id}
+              "booking_id": booking.id, "team": 1}
     checked = 0
     for rule, method in _routes(app):
         if rule.endpoint == "auth.logout":
@@ -92,6 +102,8 @@ def test_role_matrix(app, db, season, role):
         status = response.status_code
         if policy == ANYONE:
             assert status in (200, 302), (url, method, role, status)
+        elif role is None and url.startswith("/api/"):
+            assert status == 401 and response.is_json, (url, method, status)
         elif role is None:
             assert status == 302 and "/login" in response.headers["Location"], (url, method, status)
         elif policy == LOGGED_IN or role in policy:
