@@ -4,6 +4,9 @@ DATABASE_URL  SQLAlchemy URL; default: SQLite file instance/outreach.db (embedde
 SECRET_KEY    session signing key; required in production.
 APP_ENV       development (default) | production | testing.
 APP_TODAY     optional ISO date to run the app as if it were that day (rehearsals, tests).
+HANDOVER_RECIPIENTS  comma-separated e-mail addresses the city designated (SPEC §10).
+SMTP_HOST, SMTP_PORT, SMTP_FROM, SMTP_USERNAME, SMTP_PASSWORD, SMTP_STARTTLS  optional mail.
+PERSONAL_DATA_RETENTION_DAYS  days after a visit is done and shared before deletion is overdue.
 """
 
 from __future__ import annotations
@@ -29,9 +32,22 @@ class BaseConfig:
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime already bounds the token
-    JSON_AS_ASCII = False
+    JSON_AS_ASCII = False  # Flask < 2.3 only; create_app sets app.json.ensure_ascii
     # Pin "today" (ISO date) to rehearse a season; unset in production (app/clock.py).
     APP_TODAY = os.environ.get("APP_TODAY") or None
+    # The weekly hand-over (SPEC §10): the only addresses a package may go to, and optional
+    # SMTP. Without SMTP_HOST packages are downloaded and the password is shown once.
+    HANDOVER_RECIPIENTS = tuple(
+        a.strip() for a in os.environ.get("HANDOVER_RECIPIENTS", "").split(",") if a.strip()
+    )
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
+    SMTP_FROM = os.environ.get("SMTP_FROM", "")
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "1") not in ("0", "false", "no", "")
+    # Personal data of a done and shared visit must be deleted within this many days.
+    PERSONAL_DATA_RETENTION_DAYS = int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS", "7"))
 
 
 class DevelopmentConfig(BaseConfig):

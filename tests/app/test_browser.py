@@ -108,14 +108,12 @@ def test_operator_sees_the_capacity_calendar_but_not_manager_pages(live_server, 
     page.close()
 
 
-def test_operator_books_a_visit_end_to_end_and_finds_it_in_the_reception_list(live_server, browser):
-    page = browser.new_page()
-    _login(page, live_server, "operator")
-    page.click("nav >> text=予約受付")
+def _fill_intake(page, name: str, kana: str) -> None:
+    """Answer every question of the intake form as a caller's relative would."""
     page.check("input[name=caller_relationship][value=household]")
     page.fill("input[name=caller_name]", "小樽 一郎")
-    page.fill("input[name=name]", "小樽 ブラウザ")
-    page.fill("input[name=name_kana]", "オタル ブラウザ")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=name_kana]", kana)
     page.fill("input[name=birth_date]", "1941-03-03")
     page.fill("input[name=phone]", "０１３４－２２－９９９９")
     page.fill("input[name=address]", "北海道小樽市花園１丁目")
@@ -132,6 +130,13 @@ def test_operator_books_a_visit_end_to_end_and_finds_it_in_the_reception_list(li
         page.check(f"input[name={question}][value=yes]")
     page.click("button[value=search]")
     page.wait_for_selector("#offers")
+
+
+def test_operator_books_a_visit_end_to_end_and_finds_it_in_the_reception_list(live_server, browser):
+    page = browser.new_page()
+    _login(page, live_server, "operator")
+    page.click("nav >> text=予約受付")
+    _fill_intake(page, "小樽 ブラウザ", "オタル ブラウザ")
     assert "丁目まで一致" in page.locator("#location").inner_text()
     offers = page.locator("tr.offer")
     assert offers.count() >= 1
@@ -148,3 +153,26 @@ def test_operator_books_a_visit_end_to_end_and_finds_it_in_the_reception_list(li
     assert row.count() == 1
     assert date in row.inner_text()
     page.close()
+
+
+def test_offers_refresh_when_another_operator_books(live_server, browser):
+    caller = browser.new_context().new_page()
+    _login(caller, live_server, "operator")
+    caller.goto(live_server + "/operator/bookings/new")
+    _fill_intake(caller, "小樽 待機", "オタル タイキ")
+    first_key = caller.locator("button[name=offer]").first.get_attribute("value")
+
+    other = browser.new_context().new_page()
+    _login(other, live_server, "manager")
+    other.goto(live_server + "/operator/bookings/new")
+    _fill_intake(other, "小樽 先客", "オタル センキャク")
+    taken = other.locator("button[name=offer]").first
+    assert taken.get_attribute("value") == first_key
+    taken.click()
+    other.wait_for_selector(".flash.success")
+
+    caller.evaluate("document.getElementById('offers').refreshOffers()")
+    caller.wait_for_function(
+        "document.getElementById('offers-updated').textContent.includes('更新しました')")
+    keys = [b.get_attribute("value") for b in caller.locator("button[name=offer]").all()]
+    assert keys and first_key not in keys
