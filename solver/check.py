@@ -86,6 +86,9 @@ def check_plan(problem: PlanningProblem, plan: Plan) -> list[str]:
         if is_facility_visit(rules, request) and v.applicants > rules.facility_max_per_half_day:
             out.append(f"facility_capacity: {_where(v)}: {v.applicants} applicants, at most "
                        f"{rules.facility_max_per_half_day} per half-day")
+        if is_facility_visit(rules, request) and 1 <= v.applicants < rules.facility_min_applicants:
+            out.append(f"facility_capacity: {_where(v)}: {v.applicants} applicants, a facility "
+                       f"visit needs at least {rules.facility_min_applicants}")
 
     for (on, half, team), visits in sorted(routes.items()):
         out.extend(_check_route(problem, on, half, team, visits))
@@ -97,6 +100,19 @@ def check_plan(problem: PlanningProblem, plan: Plan) -> list[str]:
     out.extend(_check_coverage(problem, plan, set(by_request)))
     out.extend(_check_stats(problem, plan, by_request))
     return out
+
+
+def check_visit_days(problem: PlanningProblem) -> list[str]:
+    """SPEC §2 rules of the calendar itself (1-2 weekdays a week, no holidays, balance, counts).
+
+    For a plan that brings its own calendar (the scenario has no `season.visit_days`):
+    `check_plan` only compares a plan's days with the problem's, so the CLI runs this too.
+    A calendar given in the scenario is used as given (SCENARIO.md) and not judged here.
+    """
+    from solver.calendar_rules import calendar_problems
+
+    return [f"visit_days: {p.rule}: {p.message}"
+            for p in calendar_problems(problem.visit_days, problem.config)]
 
 
 def _check_route(

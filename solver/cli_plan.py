@@ -88,11 +88,14 @@ def load_plan_file(path: str) -> Plan:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from solver.check import check_plan
+    from solver.check import check_plan, check_visit_days
 
     scenario = load_scenario_file(args.scenario)
     plan = load_plan_file(args.plan)
-    problems = check_plan(_problem(scenario, plan), plan)
+    problem = _problem(scenario, plan)
+    problems = check_plan(problem, plan)
+    if scenario.config.season.visit_days is None:  # the plan brought its own calendar
+        problems = check_visit_days(problem) + problems
     for line in problems:
         print(line)
     if not problems:

@@ -364,7 +364,8 @@ def add_two_visit_routes(model: cp_model.CpModel, data: ModelData, v: ModelVars)
 def add_facility_parts(model: cp_model.CpModel, data: ModelData, v: ModelVars) -> None:
     """Hard: SPEC §3 - a facility of more than `facility_max_per_half_day` applicants needs
     ceil(n / max) half-day visits (AM + PM, or other days), never two in the same half-day;
-    it counts as assigned only when all its parts are."""
+    it counts as assigned only when all its parts are. The parts share the applicants evenly
+    (`plan_from_routes`), so each holds 6..20 (n / k > 20 (k - 1) / k >= 10 when k >= 2)."""
     by_request: dict[str, list[cp_model.IntVar]] = defaultdict(list)
     by_half: dict[tuple[str, dt.date, str], list[cp_model.IntVar]] = defaultdict(list)
     for (rid, ri), var in v.x.items():
@@ -380,8 +381,26 @@ def add_facility_parts(model: cp_model.CpModel, data: ModelData, v: ModelVars) -
             model.add_at_most_one(group)
 
 
+def add_day_rules(model: cp_model.CpModel, data: ModelData, v: ModelVars) -> None:
+    """Hard: SPEC §2, §3, §5 and the hard wish window - a visit only on a visit day of the
+    kind it needs (facility visits on facility days, homes and <=5-applicant facilities on
+    home days), at least the lead time after the call, between the wish's from and to.
+
+    Enforced by construction: `build_data` only offers routes of `eligible_days`, so this
+    adds nothing unless a route slipped in otherwise; only a pinned visit may stand on a day
+    the static rules reject (it was confirmed before, the checker reports it).
+    """
+    eligible = {rid: {d.date for d in eligible_days(data.problem, data.request(rid))}
+                for rid in (*data.home_cands, *data.fac_cands)}
+    pinned = {(p.request, data.route_of[(p.date, p.half, p.team)]) for p in data.problem.pinned}
+    for (rid, ri), var in v.x.items():
+        if data.routes[ri].day.date not in eligible[rid] and (rid, ri) not in pinned:
+            model.add(var == 0)
+
+
 def add_pinned(model: cp_model.CpModel, data: ModelData, v: ModelVars) -> None:
-    """Hard: confirmed visits stay exactly where they are (same day, half, team, position)."""
+    """Hard: SPEC §7, §10 (issue 4) - confirmed visits stay exactly where they are (same
+    day, half, team, position): the caller was told the time, the slip may be with the city."""
     for rid, pins in data.pinned_of.items():
         if rid not in v.assigned:
             raise PlanInfeasible(f"pinned visit of unknown request {rid}")
@@ -411,6 +430,7 @@ def break_team_symmetry(model: cp_model.CpModel, data: ModelData, v: ModelVars) 
 
 
 HARD_RULES = (
+    add_day_rules,
     add_one_visit_per_home_request,
     add_slot_capacity,
     add_contiguous_positions,
@@ -800,20 +820,27 @@ def _improve_window(
 def greedy_routes(data: ModelData) -> dict[int, list[str]]:
     """A feasible plan by insertion: the solver's hint, and its fallback on huge instances.
 
-    Pinned visits first; then facility visits (ceil(n / max) free facility half-days on
-    distinct half-days); then home visits, fewest candidate routes first, each into the
-    first candidate route (soft wish met first, then earliest) where some order of the
-    route's visits keeps every cap.
+    Pinned visits first, at their positions; then facility visits (their missing parts on
+    free facility half-days, all on distinct half-days, or none); then home visits, fewest
+    candidate routes first, each into the first candidate route (soft wish met first, then
+    earliest) where some order of the route's visits keeps every cap. On a route holding
+    pinned visits a newcomer only fills the first free position (a gap before a pinned
+    visit first), so the pinned visits keep theirs.
     """
     problem = data.problem
     rules = data.rules
     routes: dict[int, list[str]] = defaultdict(list)
-    pinned_routes: set[int] = set()
-    for pin in sorted(problem.pinned, key=lambda p: p.position):
+    slots: dict[int, list[str | None]] = {}  # pinned routes, by position (None: free)
+    for pin in problem.pinned:
         ri = data.route_of[(pin.date, pin.half, pin.team)]
-        routes[ri].append(pin.request)
-        pinned_routes.add(ri)
-    placed = {p.request for p in problem.pinned}
+        at = slots.setdefault(ri, [])
+        at.extend([None] * (pin.position - len(at)))
+        at[pin.position - 1] = pin.request
+    pinned_count: dict[str, int] = defaultdict(int)
+    pinned_halves_of: dict[str, set[tuple[dt.date, str]]] = defaultdict(set)
+    for pin in problem.pinned:
+        pinned_count[pin.request] += 1
+        pinned_halves_of[pin.request].add((pin.date, pin.half))
 
     def preference(rid: str, ri: int) -> tuple[bool, dt.date, str, int]:
         route = data.routes[ri]
@@ -821,43 +848,54 @@ def greedy_routes(data: ModelData) -> dict[int, list[str]]:
         return (not soft_wish_met(wish, route.day.date, route.half), route.day.date,
                 route.half, route.team)
 
+    def taken(ri: int) -> list[str]:
+        return [x for x in slots[ri] if x is not None] if ri in slots else routes.get(ri, [])
+
     for rid in sorted(data.fac_cands, key=lambda r: len(data.fac_cands[r])):
-        if rid in placed:
+        missing = data.parts_needed[rid] - pinned_count[rid]
+        if missing <= 0:
             continue
         chosen: list[int] = []
-        halves: set[tuple[dt.date, str]] = set()
+        halves = set(pinned_halves_of[rid])
         for ri in sorted(data.fac_cands[rid], key=lambda ri: preference(rid, ri)):
             route = data.routes[ri]
-            if routes.get(ri) or (route.day.date, route.half) in halves:
+            if taken(ri) or (route.day.date, route.half) in halves:
                 continue
             chosen.append(ri)
             halves.add((route.day.date, route.half))
-            if len(chosen) == data.parts_needed[rid]:
+            if len(chosen) == missing:
                 break
-        if len(chosen) == data.parts_needed[rid]:
+        if len(chosen) == missing:
             for ri in chosen:
                 routes[ri].append(rid)
     for rid in sorted(data.home_cands, key=lambda r: (len(data.home_cands[r]), r)):
-        if rid in placed:
+        if pinned_count[rid]:
             continue
         large = is_large_household(rules, data.request(rid))
         for ri in sorted(data.home_cands[rid], key=lambda ri: preference(rid, ri)):
             route = data.routes[ri]
-            ids = routes.get(ri, [])
+            ids = taken(ri)
             if len(ids) >= route.capacity or (large and ids) or any(
                 is_large_household(rules, data.request(x)) for x in ids
             ):
                 continue
-            if ri in pinned_routes:
-                if route_order_problems(problem, route.day.date, [*ids, rid]):
+            if ri in slots:
+                at = list(slots[ri])
+                if None in at:
+                    at[at.index(None)] = rid
+                else:
+                    at.append(rid)
+                if len(at) > route.capacity or _gap_problems(problem, route.day.date, at):
                     continue
-                routes[ri] = [*ids, rid]
+                slots[ri] = at
             else:
                 order = best_order(problem, route.day.date, [*ids, rid])
                 if order is None:
                     continue
                 routes[ri] = order
             break
+    for ri, at in slots.items():  # a gap left before a pinned visit makes the plan invalid;
+        routes[ri] = [x for x in at if x is not None]  # the model then has to do better
     # Relabel teams by load within each half-day, as `break_team_symmetry` requires.
     pinned_halves = {(p.date, p.half) for p in problem.pinned}
     result: dict[int, list[str]] = {}
@@ -872,6 +910,16 @@ def greedy_routes(data: ModelData) -> dict[int, list[str]]:
             if ids:
                 result[ri] = ids
     return result
+
+
+def _gap_problems(problem: PlanningProblem, on: dt.date, at: list[str | None]) -> bool:
+    """True when two filled consecutive positions of `at` break their travel cap."""
+    for p in range(2, len(at) + 1):
+        a, b = at[p - 2], at[p - 1]
+        if a is not None and b is not None and problem.minutes(on, a, b) > leg_cap(
+                problem.rules, p) + TRAVEL_EPS:
+            return True
+    return False
 
 
 def values_from_routes(

@@ -9,7 +9,8 @@ Objective (lexicographic, solved in stages with the planner's machinery):
 1. keep the most currently planned requests planned (nobody loses a visit if avoidable);
 2. move the fewest of them, where moving a request whose slip was already shared with the
    city (SPEC §10) costs more than moving every unshared request together, so a shared
-   visit moves only when unavoidable;
+   visit moves only when unavoidable; among those, the fewest leave their half-day (a
+   visit that only changes position keeps its day and half, just a new time);
 3. then plan the most previously unplanned requests into the room that is left.
 A request "stays" when every visit of it keeps its day, half, team and position (so its eta
 is unchanged); anything else is a move. `problem.pinned` visits stay hard-fixed, except
@@ -32,6 +33,7 @@ from solver.plan_model import (
     ModelData,
     ModelVars,
     PlanInfeasible,
+    best_order,
     build_data,
     create_vars,
     plan_from_routes,
@@ -200,6 +202,15 @@ def replan(
     shared_cost = unshared + 1
     kept = sum(v.assigned[rid] for rid in current_visits if rid in v.assigned)
     moves = sum((shared_cost if rid in new.shared else 1) * (1 - s) for rid, s in stay.items())
+    # Tie-break inside the same stage: among plans with as few moves, keep moved visits in
+    # their own half-day (a new position only shifts the time told). Weighted below one move.
+    left = []
+    for rid, visits in current_visits.items():
+        for visit in visits:
+            ri = data.route_of.get((visit.date, visit.half, visit.team))
+            var = v.x.get((rid, ri)) if ri is not None else None
+            left.append(1 if var is None else 1 - var)
+    moves = (len(left) + 1) * moves + sum(left)
     added = sum(a for rid, a in v.assigned.items() if rid not in current_visits)
     stages: list[tuple[str, cp_model.LinearExprT, bool]] = [
         ("kept", kept, True), ("moves", moves, False), ("added", added, True),
@@ -216,6 +227,16 @@ def replan(
     budget = time_limit_s - (time.monotonic() - start)
     results, values = run_stages(model, stages, v.all_vars(), budget)
     routes = routes_from_values(data, v, values)
+    # Routes holding none of the current visits have no eta to keep: cheapest valid order
+    # (a two-visit route's order is not modelled at all, see `create_vars`).
+    pinned_routes = {data.route_of[(p.date, p.half, p.team)] for p in new.pinned}
+    for ri, ids in routes.items():
+        route = data.routes[ri]
+        if route.key in keep or ri in pinned_routes or len(ids) < 2:
+            continue
+        better = best_order(new, route.day.date, ids)
+        if better is not None:
+            routes[ri] = better
     plan = plan_from_routes(new, data.routes, routes, data.static, start=start,
                             keep_applicants=[x for vs in current_visits.values() for x in vs])
     first = results[0]

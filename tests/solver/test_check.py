@@ -208,8 +208,17 @@ def test_facility_applicants_per_half_day() -> None:
     problem = _problem()
     bad = layout_plan(problem, _layout(d2_am_1=[("F1", 24)], d2_pm_1=None))
     assert "facility_capacity" in _codes(check_plan(problem, bad))
-    uneven_ok = layout_plan(problem, _layout(d2_am_1=[("F1", 20)], d2_pm_1=[("F1", 4)]))
+    uneven_ok = layout_plan(problem, _layout(d2_am_1=[("F1", 18)], d2_pm_1=[("F1", 6)]))
     assert check_plan(problem, uneven_ok) == []
+
+
+def test_facility_part_needs_the_minimum_applicants() -> None:
+    # 6..20 per half-day (SPEC §3): a split may not leave a part below facility_min_applicants.
+    problem = _problem()
+    bad = layout_plan(problem, _layout(d2_am_1=[("F1", 20)], d2_pm_1=[("F1", 4)]))
+    problems = check_plan(problem, bad)
+    assert _codes(problems) == {"facility_capacity"}
+    assert "at least 6" in problems[0]
 
 
 def test_parts_must_sum_to_the_request() -> None:

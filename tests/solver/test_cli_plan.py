@@ -109,3 +109,54 @@ def test_malformed_plan_exits_2(scenario_file: Path, tmp_path: Path,
     with pytest.raises(SystemExit) as exc:
         main(["check", str(scenario_file), str(plan)])
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("mutate,key", [
+    (lambda d: d["requests"][1].update(id=d["requests"][0]["id"]), "requests[1].id"),
+    (lambda d: d["requests"][0].update(applicants=0), "requests[0].applicants"),
+    (lambda d: d["requests"][0]["wish"].update({"from": "2026-08-01", "to": "2026-07-01"}),
+     "requests[0].wish.to"),
+    (lambda d: d["requests"][0].update(received="2026-13-01"), "requests[0].received"),
+    (lambda d: d["rules"].update(teems=2), "rules.teems"),
+    (lambda d: d["rules"].update(teams=0), "rules.teams"),
+    (lambda d: d.update(requests={}), "requests"),
+    (lambda d: d["season"]["visit_days"].append(dict(d["season"]["visit_days"][0])),
+     "season.visit_days[8].date"),
+    (lambda d: d["season"]["visit_days"][0].update(kind="hospital"),
+     "season.visit_days[0].kind"),
+])
+def test_more_malformed_scenarios_exit_2_in_process(
+    scenario_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], mutate: Any,
+    key: str,
+) -> None:
+    data = json.loads(scenario_file.read_text(encoding="utf-8"))
+    data["requests"][0].setdefault("wish", {})
+    mutate(data)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["plan", str(bad), "--time-limit", "1"])
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and key in lines[0], lines
+
+
+def test_check_judges_a_calendar_the_plan_brings(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Without season.visit_days the plan's own calendar is used, so §2 is checked too."""
+    data = scenario_to_dict(make_scenario(random_requests(3, seed=1)))
+    del data["season"]["visit_days"]
+    scenario = tmp_path / "scenario.json"
+    scenario.write_text(json.dumps(data), encoding="utf-8")
+    saturday = {"date": "2026-06-20", "kind": "home", "pm_slots": 2}
+    plan = {"scenario": data["name"], "visit_days": [saturday], "visits": [],
+            "unassigned": [{"request": r["id"], "reasons": ["capacity"]}
+                           for r in data["requests"]]}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan), encoding="utf-8")
+    assert main(["check", str(scenario), str(path)]) == 1
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines and all(line.startswith("visit_days: ") for line in lines)
+    assert any(line.startswith("visit_days: weekday:") for line in lines)

@@ -234,3 +234,100 @@ def test_every_plan_passes_check(scenario: Any) -> None:
     plan = solve_plan(problem, time_limit_s=2.0)
     assert check_plan(problem, plan) == []
     assert plan.stats.bound_assigned is None or plan.stats.bound_assigned >= plan.stats.assigned
+
+
+def _pinned_problem() -> Any:
+    """P pinned alone at PM #2 (its #1 was cancelled): a newcomer must take PM #1."""
+    from solver.plan_types import Visit
+
+    requests = [make_request("P", lat=LAT, lng=LNG),
+                make_request("Q", lat=LAT + 0.001, lng=LNG, half="pm"),
+                make_request("R", lat=LAT + 0.002, lng=LNG)]
+    days = [VisitDay(D1, "home", 2), VisitDay(dt.date(2026, 6, 19), "home", 2)]
+    scenario = make_scenario(requests, days)
+    pin = Visit("P", D1, "pm", 1, 2, 1, scenario.config.times.home_eta("pm", 2), None)
+    return make_problem(scenario, pinned=[pin])
+
+
+def test_greedy_start_keeps_pinned_positions() -> None:
+    from solver.plan_model import build_data, greedy_routes, plan_from_routes
+
+    problem = _pinned_problem()
+    data = build_data(problem)
+    routes = greedy_routes(data)
+    assert routes[data.route_of[(D1, "pm", 1)]][1] == "P"
+    plan = plan_from_routes(problem, data.routes, routes, data.static, start=None)
+    assert check_plan(problem, plan) == []
+
+
+def test_greedy_start_completes_a_partly_pinned_facility() -> None:
+    from solver.plan_model import build_data, greedy_routes, plan_from_routes
+    from solver.plan_types import Visit
+
+    d3 = dt.date(2026, 6, 24)
+    requests = [make_request("F", kind="facility", lat=LAT, lng=LNG, applicants=40,
+                             received=dt.date(2026, 5, 1))]
+    days = [VisitDay(D2, "facility", 2), VisitDay(d3, "facility", 2)]
+    scenario = make_scenario(requests, days)
+    pin = Visit("F", d3, "am", 1, 1, 20, "10:00", None)
+    problem = make_problem(scenario, pinned=[pin])
+    data = build_data(problem)
+    plan = plan_from_routes(problem, data.routes, greedy_routes(data), data.static, start=None)
+    assert check_plan(problem, plan) == []
+    assert sorted(v.applicants for v in plan.visits) == [20, 20]
+    solved = solve_plan(problem, TIME)
+    assert check_plan(problem, solved) == []
+
+
+def test_large_instance_path_keeps_pinned_visits(monkeypatch: Any) -> None:
+    """The greedy + LNS path (used above MAX_FULL_MODEL_CANDIDATES) on a small case."""
+    import solver.plan_model as plan_model
+
+    problem = _pinned_problem()
+    monkeypatch.setattr(plan_model, "MAX_FULL_MODEL_CANDIDATES", 0)
+    plan = plan_model.solve_plan(problem, time_limit_s=4.0)
+    assert plan.stats.extra["method"] == "greedy+lns"
+    assert check_plan(problem, plan) == []
+    assert plan.stats.assigned == 3
+    assert plan.stats.bound_assigned is not None and plan.stats.bound_assigned >= 3
+
+
+def test_lns_path_on_a_random_season_is_valid(monkeypatch: Any) -> None:
+    import solver.plan_model as plan_model
+
+    requests = random_requests(24, 2, seed=11, first=dt.date(2026, 5, 1),
+                               last=dt.date(2026, 6, 15))
+    days = make_visit_days(8, kinds=["home"] * 3 + ["facility"] + ["home"] * 4,
+                           pm_slots=[2, 3, 2, 2, 3, 2, 2, 3])
+    problem = make_problem(make_scenario(requests, days, teams=2))
+    full = solve_plan(problem, TIME)
+    monkeypatch.setattr(plan_model, "MAX_FULL_MODEL_CANDIDATES", 40)
+    plan = plan_model.solve_plan(problem, time_limit_s=6.0)
+    assert plan.stats.extra["method"] == "greedy+lns"
+    assert check_plan(problem, plan) == []
+    assert plan.stats.assigned <= (plan.stats.bound_assigned or 0)
+    assert full.stats.assigned <= (plan.stats.bound_assigned or 0)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_scenarios(), st.integers(0, 2**16), st.integers(0, 4))
+def test_pinned_visits_stay_put_when_more_requests_arrive(
+    scenario: Any, choice: int, extra: int
+) -> None:
+    import dataclasses
+
+    problem = make_problem(scenario)
+    first = solve_plan(problem, time_limit_s=1.0)
+    # Pin a pseudo-random subset of the first plan: whole requests (every part of a facility).
+    ids = sorted({v.request for v in first.visits})
+    keep = {rid for i, rid in enumerate(ids) if (choice >> (i % 16)) & 1}
+    pinned = [v for v in first.visits if v.request in keep]
+    points = otaru_points(extra, seed=choice, jitter=0.03)
+    newcomers = [make_request(f"N{i}", lat=lat, lng=lng, received=dt.date(2026, 5, 1))
+                 for i, (lat, lng) in enumerate(points)]
+    more = dataclasses.replace(scenario, requests=scenario.requests + tuple(newcomers))
+    second_problem = make_problem(more, pinned=pinned)
+    second = solve_plan(second_problem, time_limit_s=1.0)
+    assert check_plan(second_problem, second) == []  # includes the "pinned" rule
+    placed = {(v.request, v.date, v.half, v.team, v.position) for v in second.visits}
+    assert {(v.request, v.date, v.half, v.team, v.position) for v in pinned} <= placed

@@ -181,3 +181,60 @@ def test_every_replan_passes_check(seed: int, change: int, shared_every: int) ->
     before = {v.request for v in current.visits} & set(result.problem.request_by_id)
     lost = {m.request for m in result.moved if m.new_date is None}
     assert {v.request for v in result.plan.visits} >= before - lost
+
+
+def test_callbacks_tell_each_person_their_new_visit() -> None:
+    requests = [_near(f"H{i}", i) for i in range(6)]
+    days = [VisitDay(d, "home", 2) for d in (D1, D2)]
+    problem = make_problem(make_scenario(requests, days))
+    current = layout_plan(problem, {(D1, "am", 1): ["H0", "H1"], (D1, "pm", 1): ["H2"],
+                                    (D2, "am", 1): ["H3"]})
+    result = replan(problem, current, CancelDay(D1), time_limit_s=TIME)
+    _valid(result)
+    new = {v.request: v for v in result.plan.visits}
+    # D2 has 4 slots: H3 stays, three of H0-H2 move there, the fourth slot is not enough
+    # for everyone - H4 and H5 were never planned and must not take a moved person's place.
+    assert result.plan.stats.assigned == 4
+    assert "H3" not in {c.request for c in result.callbacks}
+    moved = [c for c in result.callbacks if c.kind == "moved"]
+    assert {c.request for c in moved} == {"H0", "H1", "H2"}
+    for c in moved:
+        assert (c.date, c.half, c.eta) == (new[c.request].date, new[c.request].half,
+                                          new[c.request].eta)
+    for m in result.moved:
+        old = next(v for v in current.visits if v.request == m.request)
+        assert (m.old_date, m.old_half, m.old_eta) == (old.date, old.half, old.eta)
+        assert (m.new_date, m.new_half, m.new_eta) == (new[m.request].date,
+                                                       new[m.request].half, new[m.request].eta)
+    assert not [c for c in result.callbacks if c.kind == "added"]
+
+
+def test_callbacks_list_people_who_lose_their_visit() -> None:
+    requests = [_near(f"H{i}", i) for i in range(5)]
+    days = [VisitDay(d, "home", 2) for d in (D1, D2)]
+    problem = make_problem(make_scenario(requests, days), shared=["H0"])
+    current = layout_plan(problem, {(D1, "am", 1): ["H0", "H1"], (D1, "pm", 1): ["H2"],
+                                    (D2, "am", 1): ["H3", "H4"]})
+    # Without D2 only D1's 4 slots remain for 5 confirmed people: one loses the visit.
+    result = replan(problem, current, CancelDay(D2), time_limit_s=TIME)
+    _valid(result)
+    dropped = [c for c in result.callbacks if c.kind == "dropped"]
+    assert len(dropped) == 1 and dropped[0].date is None and dropped[0].eta is None
+    assert dropped[0].request in {"H3", "H4"}
+    lost = [m for m in result.moved if m.new_date is None]
+    assert [m.request for m in lost] == [dropped[0].request]
+    # The shared H0 keeps its visit; D1's existing visits keep theirs too.
+    kept = {(v.request, v.half, v.position) for v in result.plan.visits}
+    assert {("H0", "am", 1), ("H1", "am", 2), ("H2", "pm", 1)} <= kept
+    assert {c.request for c in result.callbacks if c.kind == "moved"} <= {"H3", "H4"}
+
+
+def test_a_visit_whose_eta_changes_is_called_back() -> None:
+    # Cancelling H0 (AM #1) leaves H1 at AM #2: contiguity moves it to #1, a new time.
+    requests = [_near(f"H{i}", i) for i in range(2)]
+    problem = make_problem(make_scenario(requests, [VisitDay(D1, "home", 2)]))
+    current = layout_plan(problem, {(D1, "am", 1): ["H0", "H1"]})
+    result = replan(problem, current, CancelBooking("H0"), time_limit_s=TIME)
+    _valid(result)
+    assert [(c.request, c.kind, c.eta) for c in result.callbacks] == [
+        ("H1", "moved", problem.config.times.home_eta("am", 1))]
