@@ -1,6 +1,9 @@
-"""Commands on the app: `flask db …`, `flask users …`, `flask demo load`."""
+"""Commands on the app: `flask db …`, `flask users …`, `flask demo load`, `flask privacy …`."""
 
 from __future__ import annotations
+
+import sys
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -17,6 +20,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(users_group)
     app.cli.add_command(demo_group)
+    app.cli.add_command(privacy_group)
 
 
 @click.group("db", cls=AppGroup, help="Database schema (Alembic migrations).")
@@ -81,3 +85,65 @@ def demo_load() -> None:
     click.echo(f"Demo ready. Open {host}/ and log in as one of:")
     for username, _name, role, password in DEMO_USERS:
         click.echo(f"  {role:<9} user: {username:<10} password: {password}")
+
+
+@click.group("privacy", cls=AppGroup, help="Personal data: the daily deletion check, deletion.")
+def privacy_group() -> None:
+    pass
+
+
+def _active_season_or_fail() -> tuple[Any, Any]:
+    from app.seasons.operations import active_season
+
+    db = get_db().session()
+    record = active_season(db)
+    if record is None:
+        raise click.ClickException("No active season.")
+    return db, record
+
+
+@privacy_group.command("overdue", help=(
+    "The daily check: list bookings whose personal data should have been deleted by now "
+    "(and visits waiting for their outcome or hand-over). Exits 1 when any is overdue."))
+def privacy_overdue() -> None:
+    from app import clock
+    from app.privacy.deletion import season_states
+
+    db, record = _active_season_or_fail()
+    today = clock.today()
+    retention = int(current_app.config["PERSONAL_DATA_RETENTION_DAYS"])
+    states = season_states(db, record.id, today, retention)
+    overdue = [s for s in states if s.overdue]
+    waiting = [s for s in states if s.state in ("waiting_share", "waiting_outcome")]
+    click.echo(f"{record.title}: {today.isoformat()} 個人情報の削除チェック")
+    click.echo(f"削除期限超過: {len(overdue)}件")
+    for s in overdue:
+        click.echo(f"  受付番号 {s.booking.receipt_no}  訪問 {s.booking.visit_date}  "
+                   f"共有 {s.booking.shared_on or '-'}  削除期限 {s.due_by}")
+    if waiting:
+        click.echo(f"削除の条件待ち: {len(waiting)}件")
+        for s in waiting:
+            click.echo(f"  受付番号 {s.booking.receipt_no}  訪問 {s.booking.visit_date}  {s.label}")
+    if overdue:
+        sys.exit(1)
+
+
+@privacy_group.command("purge", help=(
+    "Delete the personal data of every booking due for it (visit done, shared with the "
+    "city). USERNAME is the manager recorded in the handling log."))
+@click.option("--user", "username", required=True, help="The manager's log-in name.")
+def privacy_purge(username: str) -> None:
+    from sqlalchemy import select
+
+    from app import clock
+    from app.auth.models import User
+    from app.privacy.deletion import purge_eligible
+
+    db, record = _active_season_or_fail()
+    user = db.scalar(select(User).where(User.username == username))
+    if user is None or user.role != Role.MANAGER.value or not user.is_enabled:
+        raise click.ClickException(f"{username} is not an enabled manager account.")
+    done = purge_eligible(db, record.id, user, clock.today())
+    db.commit()
+    click.echo(f"個人情報を削除しました: {len(done)}件"
+               + (f"（受付番号 {', '.join(str(b.receipt_no) for b in done)}）" if done else ""))

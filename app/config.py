@@ -52,6 +52,8 @@ class BaseConfig:
 
 class DevelopmentConfig(BaseConfig):
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # The demo can rehearse the hand-over: a reserved example.jp address, never deliverable.
+    HANDOVER_RECIPIENTS = BaseConfig.HANDOVER_RECIPIENTS or ("mynumber@city.otaru.example.jp",)
 
 
 class TestingConfig(BaseConfig):

@@ -4,7 +4,15 @@ from app.auth.models import User
 from app.bookings.models import Booking, BookingEvent
 from app.calls.models import CallRecord
 from app.db import Base
-from app.privacy.models import HandlingLogEntry
+from app.facilities.models import (
+    FacilityApplicant,
+    FacilityCheck,
+    FacilityEvent,
+    FacilityMeeting,
+    FacilityRequest,
+    FacilityVisit,
+)
+from app.privacy.models import HandlingLogEntry, HandoverPackage
 from app.seasons.models import SeasonChange, SeasonRecord, VisitDayRecord
 
-__all__ = ["Base", "Booking", "BookingEvent", "CallRecord", "HandlingLogEntry", "SeasonChange", "SeasonRecord", "User", "VisitDayRecord"]
+__all__ = ["Base", "FacilityApplicant", "FacilityCheck", "FacilityEvent", "FacilityMeeting", "FacilityRequest", "FacilityVisit", "Booking", "BookingEvent", "CallRecord", "HandlingLogEntry", "HandoverPackage", "SeasonChange", "SeasonRecord", "User", "VisitDayRecord"]

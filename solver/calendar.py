@@ -31,6 +31,7 @@ from solver.season import DAY_KINDS, DayKind, SeasonConfig, VisitDay
 
 TIME_LIMIT_S = 10.0
 SEED = 1
+WORKERS = 8
 
 
 class CalendarInfeasible(ValueError):
@@ -192,7 +193,10 @@ def build_model(
 def _solver(time_limit_s: float) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit_s
-    solver.parameters.num_workers = 1  # the model is small; one worker keeps it deterministic
+    # A portfolio of strategies (one worker alone can wander for seconds on some seasons),
+    # interleaved so that the same settings always give the same calendar.
+    solver.parameters.num_workers = WORKERS
+    solver.parameters.interleave_search = True
     solver.parameters.random_seed = SEED
     return solver
 

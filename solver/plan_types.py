@@ -39,6 +39,10 @@ class TravelTable:
     point_ids: tuple[str, ...]
     matrices: tuple[np.ndarray, ...]
     matrix_of: Mapping[dt.date, int]
+    # Where the minutes came from (routing's source label), and whether a routing engine
+    # failed so the offline estimate stood in: operators are then told times are estimates.
+    source: str = "estimate"
+    fallback: bool = False
 
     def index(self, request_id: str) -> int:
         return self.point_ids.index(request_id) + 1

@@ -1,5 +1,5 @@
 """Adapter from coordinates to the solver's travel minutes: the only solver module that
-imports `routing`.
+imports `routing` (the season's configured travel service: engine, fallback, cache).
 
 The planner, checker and slot policy only ever read a `TravelTable`; this module builds one
 with the travel model of the scenario (SCENARIO.md "estimate"), computing one matrix per
@@ -14,7 +14,9 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from routing.estimate import estimate_matrix, is_winter
+from routing import service_for
+from routing.estimate import is_winter
+from routing.service import is_fallback
 from solver.plan_types import TravelTable, Visit
 from solver.problem import PlanningProblem, make_problem, resolve_visit_days
 from solver.season import Request, Scenario, SeasonConfig, VisitDay
@@ -25,17 +27,24 @@ def build_travel_table(
 ) -> TravelTable:
     """Travel minutes between the depot (point 0) and every request, for each date."""
     points = [(config.depot.lat, config.depot.lng)] + [(r.lat, r.lng) for r in requests]
+    service = service_for(config.travel)
     matrices: list[np.ndarray] = []
+    sources: list[str] = []
+    fallback = False
     class_index: dict[bool, int] = {}
     matrix_of: dict[dt.date, int] = {}
     for on in sorted(set(dates)):
         key = is_winter(on, config.travel)
         if key not in class_index:
             class_index[key] = len(matrices)
-            matrices.append(estimate_matrix(points, on, config.travel))
+            result = service.matrix(points, on)
+            matrices.append(result.minutes)
+            sources.append(result.source)
+            fallback = fallback or is_fallback(result)
         matrix_of[on] = class_index[key]
     return TravelTable(
-        point_ids=tuple(r.id for r in requests), matrices=tuple(matrices), matrix_of=matrix_of
+        point_ids=tuple(r.id for r in requests), matrices=tuple(matrices), matrix_of=matrix_of,
+        source="; ".join(dict.fromkeys(sources)) or config.travel.model, fallback=fallback,
     )
 
 

@@ -74,7 +74,8 @@ def slots() -> Any:
     if problems:
         return invalid(problems)
     try:
-        location = api_io.locate(form.address.data or "", form.lat.data, form.lng.data)
+        location = api_io.locate(form.address.data or "", form.lat.data, form.lng.data,
+                                 season_config(record).travel)
     except api_io.LocateProblem as exc:
         return invalid([FieldProblem("address", str(exc))])
     result = search_offers(session(), record, api_io.query_intake(form, location))

@@ -30,6 +30,7 @@ from app.bookings.intake import IntakeProblem, intake_from_form, parse_offer_key
 from app.bookings.models import Booking
 from app.bookings.offers import search_offers
 from app.db import session
+from app.privacy.operations import log_handling
 from app.seasons.operations import season_config
 
 bp = Blueprint("bookings", __name__)
@@ -55,14 +56,26 @@ def _intake_page(form: IntakeForm, status: int = 200, **extra: Any) -> Any:
     return render_template("bookings/intake.html", form=form, texts=texts, **extra), status
 
 
+PREFILL_FIELDS = ("address", "phone", "other_notes", "caller_name")
+
+
+def _prefill(args: Any) -> dict[str, Any]:
+    """Answers handed over in the URL (a facility of 5 or fewer booked into a home slot,
+    issue 6): a few text fields and the number of applicants, nothing else."""
+    data: dict[str, Any] = {k: args[k][:1000] for k in PREFILL_FIELDS if args.get(k)}
+    if (args.get("applicants") or "").isdigit():
+        data["applicants"] = int(args["applicants"])
+    return data
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.OPERATOR, Role.MANAGER)
 def intake() -> Any:
     """The call: take the answers, offer dates that fit, book the one the caller takes."""
     record = require_active_season()
-    form = IntakeForm()
     if request.method == "GET":
-        return _intake_page(form)
+        return _intake_page(IntakeForm(data=_prefill(request.args)))
+    form = IntakeForm()
     if not form.validate_on_submit():
         return _intake_page(form, 422)
     config = season_config(record)
@@ -93,6 +106,7 @@ def intake() -> Any:
 def reception_list() -> Any:
     record = require_active_season()
     rows = [records.list_row(b) for b in records.reception_list(session(), record.id)]
+    log_handling(session(), current_user, "view", "reception_list", record.id, f"{len(rows)}件")
     return render_template("bookings/list.html", record=record, rows=rows,
                            columns=records.LIST_COLUMNS)
 
@@ -101,7 +115,10 @@ def reception_list() -> Any:
 @roles_required(Role.OPERATOR, Role.MANAGER)
 def reception_list_xlsx() -> Any:
     record = require_active_season()
-    data = records.reception_list_xlsx(record.title, records.reception_list(session(), record.id))
+    rows = records.reception_list(session(), record.id)
+    data = records.reception_list_xlsx(record.title, rows)
+    log_handling(session(), current_user, "export", "reception_list", record.id,
+                 f"受付一覧表 Excel（{len(rows)}件）")
     return send_file(io.BytesIO(data), as_attachment=True, mimetype=XLSX,
                      download_name=f"reception_list_{record.name}.xlsx")
 
@@ -116,7 +133,10 @@ def _slip_page(booking: Booking, form: CancelForm | None = None, status: int = 2
 @bp.route("/<int:booking_id>")
 @roles_required(Role.OPERATOR, Role.MANAGER)
 def slip(booking_id: int) -> Any:
-    return _slip_page(_booking_or_404(booking_id))
+    booking = _booking_or_404(booking_id)
+    log_handling(session(), current_user, "view", "booking", booking.id,
+                 f"受付票 受付番号 {booking.receipt_no}")
+    return _slip_page(booking)
 
 
 @bp.route("/<int:booking_id>/cancel", methods=["POST"])

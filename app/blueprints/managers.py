@@ -5,13 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
+from app import clock
 from app.auth.login import roles_required
 from app.auth.roles import Role
 from app.blueprints.common import require_active_season
 from app.db import session
+from app.privacy import deletion, handover
 from app.seasons import operations as ops
 from app.seasons.calendar_view import month_views
 from app.seasons.forms import (
@@ -41,9 +52,14 @@ def index() -> Any:
     config = ops.season_config(record)
     days = ops.visit_days_of(record)
     problems = calendar_rules.calendar_problems(days, config) if days else []
+    today = clock.today()
+    weeks = handover.week_statuses(session(), record, today)
     return render_template(
         "managers/index.html", record=record, config=config, days=days, problems=problems,
-        changes=record.changes[:10],
+        changes=record.changes[:10], late_weeks=[w for w in weeks if w.late],
+        awaiting_approval=sum(1 for w in weeks for p in w.packages if p.status == "ready"),
+        overdue=deletion.overdue(session(), record.id, today,
+                                 current_app.config["PERSONAL_DATA_RETENTION_DAYS"]),
     )
 
 

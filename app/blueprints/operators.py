@@ -20,6 +20,7 @@ from app.calls.export import weekly_counts_xlsx
 from app.calls.kinds import CALL_KINDS
 from app.calls.operations import NOTE_MAX
 from app.db import session
+from app.facilities.calendar import facility_booked_counts, meeting_labels, merged_counts
 from app.seasons.calendar_view import month_views
 from app.seasons.operations import season_config, visit_days_of
 
@@ -34,7 +35,12 @@ def index() -> Any:
     days = visit_days_of(record)
     return render_template(
         "operators/index.html", record=record, config=config,
-        months=month_views(days, config, booked_counts(session(), record.id)), days=days,
+        months=month_views(
+            days, config,
+            merged_counts(booked_counts(session(), record.id),
+                          facility_booked_counts(session(), record)),
+            meeting_labels(session(), record)),
+        days=days,
     )
 
 

@@ -13,6 +13,8 @@ from typing import Any
 from app.bookings.forms import IntakeForm, age_on
 from app.bookings.operations import Intake, Slot
 from app.clock import today
+from routing.base import LocateError, Location
+from routing.params import TravelParams
 from solver.season import HALVES, SeasonConfig, Wish
 
 PRECISION_LABELS: dict[str, str] = {
@@ -44,13 +46,23 @@ class LocationView:
         return PRECISION_LABELS.get(self.precision, self.precision)
 
 
-def place(form: IntakeForm) -> LocationView:
+def locate_address(address: str, travel: TravelParams | None = None) -> Location:
+    """The season's address lookup: the offline gazetteer, then the configured online
+    geocoder (if any) for towns the gazetteer does not know. Raises `LocateError`."""
+    from routing import service_for
+    from routing.locate import locate_address as offline
+
+    if travel is None or not travel.geocoder_url:
+        return offline(address)
+    return service_for(travel).locate(address)
+
+
+def place(form: IntakeForm, travel: TravelParams | None = None) -> LocationView:
+    """Coordinates typed by hand win over the address; else the address is looked up."""
     if form.lat.data is not None and form.lng.data is not None:
         return LocationView(form.lat.data, form.lng.data, "manual", form.address.data or "")
-    from routing.locate import LocateError, locate_address
-
     try:
-        found = locate_address(form.address.data or "")
+        found = locate_address(form.address.data or "", travel)
     except LocateError as exc:
         raise IntakeProblem("address", str(exc)) from None
     return LocationView(found.lat, found.lng, found.precision, found.matched)
@@ -73,7 +85,7 @@ def intake_from_form(form: IntakeForm, config: SeasonConfig) -> tuple[Intake, Lo
                 f"生年月日から{age}歳のため「{config.rules.eligible_age}歳以上」に当たりません。"
                 "別の理由を選んでください。",
             )
-    location = place(form)
+    location = place(form, config.travel)
     details: dict[str, Any] = {
         "id_documents": list(form.id_documents.data or []),
         "can_photo": form.can_photo.data,

@@ -83,6 +83,9 @@ class Booking(Base):
     shared_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     visit_completed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     personal_data_deleted_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # Kept after deletion for the reports (seed 001: counts by sex and age band): the age
+    # band at the visit date, written when the personal data are purged (issue 8).
+    age_band: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
     # The day's outcome (issue 7), recorded by the visit team or a manager afterwards: the
     # status becomes visited / not_home / cancelled and these say how many applications were

@@ -16,6 +16,7 @@ from app.bookings import texts
 from app.bookings.intake import offer_key
 from app.bookings.operations import Intake, Slot, active_bookings, new_request
 from app.bookings.planning import booking_request, booking_visit, season_problem, with_travel
+from app.facilities.planning import all_facility_visits, planned_facilities
 from app.seasons.models import SeasonRecord
 from app.seasons.operations import season_config
 from solver.policy import offer_slots
@@ -59,9 +60,14 @@ def search_offers(
     bookings = active_bookings(db, record.id)
     config = season_config(record)
     request = new_request(intake, today or clock.today())
-    problem = season_problem(config, record.name, bookings, extra=[request])
-    booked = with_travel(problem, [booking_visit(b) for b in bookings])
-    answer = offer_slots(problem, booked, request, "smart", [booking_request(b) for b in bookings])
+    facilities = planned_facilities(db, record.id)
+    problem = season_problem(config, record.name, bookings, extra=[request],
+                             facilities=facilities)
+    booked = with_travel(problem, [booking_visit(b) for b in bookings]
+                         + all_facility_visits(facilities))
+    seen = [booking_request(b) for b in bookings] + [
+        r for r in problem.requests if r.kind == "facility"]
+    answer = offer_slots(problem, booked, request, "smart", seen)
     rows = [
         OfferRow(
             key=offer_key(Slot(o.date, o.half, o.team, o.position)),
@@ -74,4 +80,5 @@ def search_offers(
         offers=rows,
         reasons=[(v.date, reason_labels(v.reasons)) for v in answer.excluded],
         reason_codes=[(v.date, v.reasons) for v in answer.excluded],
+        estimated=problem.travel.fallback,
     )

@@ -4,7 +4,8 @@ A reservation is safe under concurrency because it first increments the season's
 counter with an UPDATE: PostgreSQL locks that row until the transaction ends, and SQLite's
 BEGIN IMMEDIATE already holds the write lock (see `app.db.make_engine`). Under that lock the
 season's bookings are read fresh, the new visit is placed, and the whole season plan is
-verified by the planner's own guard (`solver.check.check_plan`). If anything breaks a rule
+verified by the planner's own guard (`solver.check.check_plan`), scheduled facility visits
+included (`app.facilities.planning`). If anything breaks a rule
 the service raises `SlotUnavailable` and the request rolls back, counter included, so
 receipt numbers stay sequential with no gaps.
 """
@@ -20,6 +21,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.auth.models import User
 from app.bookings.models import Booking, BookingEvent
 from app.bookings.planning import (
     NEW_REQUEST_ID,
@@ -28,6 +30,8 @@ from app.bookings.planning import (
     season_problem,
     with_travel,
 )
+from app.facilities.planning import all_facility_visits, planned_facilities
+from app.privacy.operations import log_handling
 from app.seasons.models import SeasonRecord
 from app.seasons.operations import season_config
 from solver.check import check_plan
@@ -159,7 +163,9 @@ def _reserve(
     config = season_config(record)
     received = today or clock.today()
     request = new_request(intake, received)
-    problem = season_problem(config, record.name, bookings, extra=[request])
+    facilities = planned_facilities(db, record.id)
+    problem = season_problem(config, record.name, bookings, extra=[request],
+                             facilities=facilities)
     kinds = {d.date: d.kind for d in problem.visit_days}
     if slot.date not in kinds:
         raise SlotUnavailable([f"no_visit_day: {slot.date} は訪問日ではありません。"])
@@ -169,7 +175,8 @@ def _reserve(
 
     new_visit = Visit(request=NEW_REQUEST_ID, date=slot.date, half=slot.half, team=slot.team,
                       position=slot.position, applicants=intake.applicants, eta="")
-    visits = place([booking_visit(b) for b in bookings], new_visit, kinds, times_of)
+    visits = place([booking_visit(b) for b in bookings] + all_facility_visits(facilities),
+                   new_visit, kinds, times_of)
     plan = Plan(scenario=record.name, visit_days=problem.visit_days,
                 visits=with_travel(problem, visits), unassigned=())
     problems = check_plan(problem, plan)
@@ -199,6 +206,8 @@ def _reserve(
     booking.history.append(BookingEvent(user_id=user_id, action="created"))
     db.add(booking)
     db.flush()
+    log_handling(db, db.get(User, user_id), "change", "booking", booking.id,
+                 f"予約受付（新規登録） 受付番号 {receipt_no}")
     return booking
 
 
@@ -236,3 +245,5 @@ def cancel(db: Session, record: SeasonRecord, booking: Booking, reason: str, use
         _record_reorder(other, position, eta, user_id,
                         "同じ時間帯の予約が取り消され、訪問順が繰り上がりました。訪問時間の再連絡が必要です。")
     db.flush()
+    log_handling(db, db.get(User, user_id), "change", "booking", booking.id,
+                 f"予約取消 受付番号 {booking.receipt_no}")

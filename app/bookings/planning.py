@@ -1,7 +1,9 @@
 """Database rows -> the solver's plain data (requests, visits, the planning problem).
 
 The booking service uses this to ask the slot policy for offers and to run the planner's own
-guard (`solver.check.check_plan`) on the season's plan before a booking is saved.
+guard (`solver.check.check_plan`) on the season's plan before a booking is saved. The season's
+scheduled facility visits (`app.facilities.planning`) are part of the same problem: pass them
+as `facilities`, so the checker sees homes and facilities together.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import datetime as dt
 from collections.abc import Sequence
 
 from app.bookings.models import Booking
+from app.facilities.models import FacilityRequest
+from app.facilities.planning import facility_request
 from solver.plan_types import Visit
 from solver.problem import PlanningProblem
 from solver.season import Request, Scenario, SeasonConfig, Wish
@@ -53,10 +57,13 @@ def booking_visit(booking: Booking) -> Visit:
 
 
 def season_problem(
-    config: SeasonConfig, name: str, bookings: Sequence[Booking], extra: Sequence[Request] = ()
+    config: SeasonConfig, name: str, bookings: Sequence[Booking], extra: Sequence[Request] = (),
+    facilities: Sequence[FacilityRequest] = (),
 ) -> PlanningProblem:
-    """The planning problem of a season's active bookings plus `extra` new requests."""
-    requests = tuple(booking_request(b) for b in bookings) + tuple(extra)
+    """The planning problem of a season's active bookings, its scheduled `facilities` (one
+    `kind="facility"` request each, see `app.facilities.planning`) and `extra` new requests."""
+    requests = (tuple(booking_request(b) for b in bookings)
+                + tuple(facility_request(f) for f in facilities) + tuple(extra))
     scenario = Scenario(name=name, config=config, requests=requests)
     days = config.season.visit_days or ()
     return build_problem(scenario, visit_days=days)

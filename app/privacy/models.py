@@ -9,7 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text, event
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
@@ -48,3 +58,40 @@ class HandlingLogEntry(Base):
 @event.listens_for(HandlingLogEntry, "before_delete")
 def _refuse_change(_mapper: object, _connection: object, target: HandlingLogEntry) -> None:
     raise PermissionError(f"the handling log is append-only (row {target.id})")
+
+
+HANDOVER_STATUSES: tuple[str, ...] = ("ready", "approved", "sent")
+
+
+class HandoverPackage(Base):
+    """One weekly hand-over of reception slips to the city (SPEC §10, seed 004 §9(1)).
+
+    Prepared by one manager (`ready`), approved by another (`approved`), then released once
+    (`sent`: mailed, or downloaded with the password shown once). The encrypted file and its
+    password are never stored: they are built fresh at release from `booking_ids`.
+    """
+
+    __tablename__ = "handover_packages"
+    __table_args__ = (
+        CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in HANDOVER_STATUSES) + ")",
+                        name="status"),
+        CheckConstraint("release_method IS NULL OR release_method IN ('download', 'smtp')",
+                        name="release_method"),
+        CheckConstraint("approved_by IS NULL OR approved_by <> prepared_by", name="two_people"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    season_id: Mapped[int] = mapped_column(ForeignKey("seasons.id"))
+    week_start: Mapped[dt.date] = mapped_column(Date, index=True)  # Monday of visit week W
+    status: Mapped[str] = mapped_column(String(16), default="ready")
+    recipient: Mapped[str] = mapped_column(String(254))
+    booking_ids: Mapped[list] = mapped_column(JSON)
+    receipt_nos: Mapped[list] = mapped_column(JSON)
+    prepared_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    prepared_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    released_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    released_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    release_method: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    file_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -3,12 +3,21 @@ calls `log_handling` in the same transaction as the work it records."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from openpyxl import Workbook
+from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.privacy.models import ACTIONS, HandlingLogEntry
+from app.privacy.models import ACTION_LABELS, ACTIONS, HandlingLogEntry
+
+JST = ZoneInfo("Asia/Tokyo")
 
 
 def log_handling(
@@ -31,3 +40,69 @@ def handling_log(db: Session, limit: int = 500) -> list[HandlingLogEntry]:
     return list(db.scalars(
         select(HandlingLogEntry).order_by(HandlingLogEntry.id.desc()).limit(limit)
     ))
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """The managers' handling-log search: Japan-time days, action, member of staff."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    action: str = ""
+    username: str = ""
+    limit: int = 1000
+
+
+def _utc_start(day: dt.date) -> dt.datetime:
+    """00:00 Japan time of `day` as naive UTC (the log stores naive UTC)."""
+    return dt.datetime.combine(day, dt.time(), JST).astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def search_log(db: Session, where: LogFilter) -> list[HandlingLogEntry]:
+    """The rows matching `where`, newest first."""
+    query = select(HandlingLogEntry)
+    if where.date_from:
+        query = query.where(HandlingLogEntry.at >= _utc_start(where.date_from))
+    if where.date_to:
+        query = query.where(HandlingLogEntry.at < _utc_start(where.date_to + dt.timedelta(days=1)))
+    if where.action:
+        query = query.where(HandlingLogEntry.action == where.action)
+    if where.username:
+        query = query.where(HandlingLogEntry.username == where.username.strip())
+    return list(db.scalars(query.order_by(HandlingLogEntry.id.desc()).limit(where.limit)))
+
+
+RECORD_TYPE_LABELS: dict[str, str] = {
+    "booking": "受付票（予約）",
+    "reception_list": "受付一覧表",
+    "route_sheet": "ルート表",
+    "handover_package": "小樽市への共有パッケージ",
+}
+
+LOG_COLUMNS: tuple[str, ...] = ("No.", "日時（日本時間）", "職員", "操作", "対象", "対象ID", "内容")
+
+
+def log_row(entry: HandlingLogEntry) -> list[object]:
+    at = entry.at.replace(tzinfo=dt.UTC).astimezone(JST).strftime("%Y-%m-%d %H:%M:%S")
+    return [entry.id, at, entry.username, ACTION_LABELS.get(entry.action, entry.action),
+            RECORD_TYPE_LABELS.get(entry.record_type, entry.record_type), entry.record_id,
+            entry.detail]
+
+
+def log_xlsx(title: str, entries: Sequence[HandlingLogEntry]) -> bytes:
+    """The handling log as the city receives it (第15: record and report)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "個人情報取扱記録"
+    sheet.append([f"{title} 個人情報の取扱記録（{len(entries)}件）"])
+    sheet["A1"].font = Font(bold=True)
+    sheet.append(list(LOG_COLUMNS))
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for entry in entries:
+        sheet.append(log_row(entry))
+    for column, width in zip("ABCDEFG", (7, 20, 14, 8, 22, 14, 70), strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -16,8 +16,9 @@ Times (documented here once):
   flagged so the team can phone ahead.
 - Return to the city hall = the last stop's arrival + time on site + travel back.
 
-A stop is a home visit today; facility visits (issue 6) fit the same `Stop` with
-`kind="facility"` and their checklist in `tasks`.
+A stop is a home visit or, on facility days, a facility visit (issue 6): the same `Stop` with
+`kind="facility"`, no receipt number, the facility's name, contact and applicant count, and
+the preparation checklist (who confirmed what) plus the applicant list's state in `tasks`.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ from app.bookings import texts
 from app.bookings.models import Booking
 from app.bookings.planning import request_id, season_problem
 from app.bookings.records import STATUS_LABELS
+from app.facilities import checklist
+from app.facilities.models import FacilityVisit
+from app.facilities.planning import PLANNED_VISIT_STATUSES, facility_request_id
 from app.seasons.models import SeasonRecord
 from app.seasons.operations import season_config
 from solver.problem import PlanningProblem
@@ -168,7 +172,21 @@ def stop_counts(db: Session, season_id: int) -> dict[dt.date, int]:
         or_(Booking.status == "booked", Booking.outcome_recorded_at.is_not(None)),
     )):
         counts[on] = counts.get(on, 0) + 1
+    for on in db.scalars(select(FacilityVisit.visit_date).where(
+        FacilityVisit.season_id == season_id, FacilityVisit.status.in_(PLANNED_VISIT_STATUSES),
+    )):
+        counts[on] = counts.get(on, 0) + 1
     return counts
+
+
+def sheet_facility_visits(db: Session, season_id: int, on: dt.date, team: int) -> list[FacilityVisit]:
+    """The day's facility half-day parts of one team (booked or visited)."""
+    return list(db.scalars(
+        select(FacilityVisit).where(
+            FacilityVisit.season_id == season_id, FacilityVisit.visit_date == on,
+            FacilityVisit.team == team, FacilityVisit.status.in_(PLANNED_VISIT_STATUSES),
+        ).order_by(FacilityVisit.half)
+    ))
 
 
 def on_site_minutes(applicants: int) -> int:
@@ -238,6 +256,38 @@ def _stop(number: int, booking: Booking, arrival: int, travel: float) -> Stop:
     )
 
 
+def facility_half_route(
+    problem: PlanningProblem, on: dt.date, visit: FacilityVisit, number: int
+) -> HalfRoute:
+    """A facility half-day: one stop, at the facility's told (or agreed) time."""
+    facility = visit.facility
+    index = problem.point_index[facility_request_id(facility)]
+    travel = problem.travel.minutes(on, 0, index)
+    back = problem.travel.minutes(on, index, 0)
+    start, _end = told_window(visit.eta)
+    on_site = on_site_minutes(visit.applicants)
+    listed = len(facility.applicants)
+    tasks = (*checklist.team_tasks(facility),
+             f"申請者リスト: {listed}名 登録済" if facility.list_uploaded_at else "申請者リスト: 未提出")
+    notes = tuple(n for n in (facility.notes or "",) if n)
+    stop = Stop(
+        number=number, half=visit.half, position=1, kind="facility", booking_id=None,
+        receipt_no=None, told=visit.agreed_time or visit.eta, arrival=clock_time(start),
+        late=False, travel_min=travel, on_site_min=on_site, name=facility.name, name_kana="",
+        address=facility.address, phone=facility.phone, town=facility.town or "",
+        lat=facility.lat, lng=facility.lng, applicants=visit.applicants,
+        application_type="福祉施設", conditions=(("担当", facility.contact_person or "－"),),
+        parking="－", notes=notes, id_documents=(), tasks=tasks, status=visit.status,
+        status_label=STATUS_LABELS.get(visit.status, visit.status), applications_taken=None,
+        outcome_notes="", outcome_recorded=False,
+    )
+    return HalfRoute(
+        half=visit.half, label=texts.HALF_LABELS[visit.half],
+        departure=clock_time(start - _ceil(travel)), stops=(stop,), return_travel_min=back,
+        return_at=clock_time(start + on_site + _ceil(back)),
+    )
+
+
 def half_route(
     problem: PlanningProblem, on: dt.date, half: str, bookings: Sequence[Booking], first_number: int
 ) -> HalfRoute:
@@ -273,9 +323,11 @@ def build_route_sheet(db: Session, record: SeasonRecord, on: dt.date, team: int)
     if on not in kinds:
         raise NoSuchSheet(on)
     bookings = sheet_bookings(db, record.id, on, team)
+    parts = sheet_facility_visits(db, record.id, on, team)
     halves: list[HalfRoute] = []
-    if bookings:
-        problem = season_problem(config, record.name, bookings)
+    if bookings or parts:
+        facilities = list({p.facility.id: p.facility for p in parts}.values())
+        problem = season_problem(config, record.name, bookings, facilities=facilities)
         number = 1
         for half in ("am", "pm"):
             mine = [b for b in bookings if b.half == half]
@@ -283,6 +335,9 @@ def build_route_sheet(db: Session, record: SeasonRecord, on: dt.date, team: int)
                 route = half_route(problem, on, half, mine, number)
                 halves.append(route)
                 number += len(route.stops)
+            for part in (p for p in parts if p.half == half):
+                halves.append(facility_half_route(problem, on, part, number))
+                number += 1
     return RouteSheet(
         season_title=record.title, date=on, team=team, day_kind=kinds[on], depot=config.depot,
         halves=tuple(halves),

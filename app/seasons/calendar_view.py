@@ -20,6 +20,7 @@ class DayCell:
     pm_capacity: int
     am_booked: int = 0
     pm_booked: int = 0
+    meetings: tuple[str, ...] = ()  # facility pre-meetings that day (SPEC §2)
 
     @property
     def am_free(self) -> int:
@@ -57,12 +58,15 @@ def capacity(day: VisitDay, config: SeasonConfig) -> tuple[int, int]:
 def month_views(
     days: Sequence[VisitDay], config: SeasonConfig,
     booked: Mapping[tuple[dt.date, str], int] | None = None,
+    meetings: Mapping[dt.date, Sequence[str]] | None = None,
 ) -> list[MonthView]:
     """Every month of the visit period, Monday-first weeks, weekends left out.
 
-    `booked` counts the visits already booked per (date, half), so cells show free slots.
+    `booked` counts the visits already booked per (date, half), so cells show free slots;
+    `meetings` labels the facility pre-meetings per date (shown on any weekday, SPEC §2).
     """
     booked = booked or {}
+    meetings = meetings or {}
     by_date = {d.date: d for d in days}
     start, end = config.season.visits_from, config.season.visits_to
     cal = calendar.Calendar(firstweekday=0)
@@ -76,7 +80,8 @@ def month_views(
                 visit = by_date.get(date)
                 am, pm = capacity(visit, config) if visit else (0, 0)
                 cells.append(DayCell(date, date.month == month, visit, am, pm,
-                                     booked.get((date, "am"), 0), booked.get((date, "pm"), 0)))
+                                     booked.get((date, "am"), 0), booked.get((date, "pm"), 0),
+                                     tuple(meetings.get(date, ()))))
             weeks.append(tuple(cells))
         count = sum(1 for d in days if (d.date.year, d.date.month) == (year, month))
         views.append(MonthView(year, month, tuple(weeks), count))

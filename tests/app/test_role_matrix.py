@@ -6,11 +6,15 @@ add a page without deciding who may open it.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
 from app.auth.models import User
+from app.facilities.operations import create_request
 from tests.app.test_bookings_reserve import make_booking
+from tests.app.test_facilities import facility_intake
 from tests.conftest import PASSWORD, make_user
 
 ROLES = ("operator", "manager", "team", "admin")
@@ -42,6 +46,31 @@ POLICY: dict[str, frozenset[str] | str] = {
     "managers.move_day": frozenset({"manager"}),
     "managers.set_kind": frozenset({"manager"}),
     "managers.set_pm_slots": frozenset({"manager"}),
+    "privacy.handover_dashboard": frozenset({"manager"}),
+    "privacy.prepare_package": frozenset({"manager"}),
+    "privacy.approve_package": frozenset({"manager"}),
+    "privacy.release_package": frozenset({"manager"}),
+    "privacy.deletions": frozenset({"manager"}),
+    "privacy.run_deletions": frozenset({"manager"}),
+    "privacy.deletions_xlsx": frozenset({"manager"}),
+    "privacy.handling_log": frozenset({"manager"}),
+    "privacy.handling_log_xlsx": frozenset({"manager"}),
+    "reports.dashboard": frozenset({"manager"}),
+    "reports.report_xlsx": frozenset({"manager"}),
+    "facilities.intake": frozenset({"operator", "manager"}),
+    "facilities.queue": frozenset({"manager"}),
+    "facilities.detail": frozenset({"manager"}),
+    "facilities.callback": frozenset({"manager"}),
+    "facilities.set_status": frozenset({"manager"}),
+    "facilities.schedule": frozenset({"manager"}),
+    "facilities.unschedule": frozenset({"manager"}),
+    "facilities.link_home_booking": frozenset({"manager"}),
+    "facilities.add_meeting": frozenset({"manager"}),
+    "facilities.cancel_meeting": frozenset({"manager"}),
+    "facilities.save_checklist": frozenset({"manager"}),
+    "facilities.list_template": frozenset({"manager"}),
+    "facilities.applicants": frozenset({"manager"}),
+    "facilities.applicants_xlsx": frozenset({"manager"}),
     "teams.index": frozenset({"team", "manager"}),
     "teams.route_sheet": frozenset({"team", "manager"}),
     "teams.route_sheet_print": frozenset({"team", "manager"}),
@@ -90,8 +119,11 @@ def test_role_matrix(app, db, season, role):
     other = make_user(db, "operator", "someone")
     visit_day = season.visit_days[5].date.isoformat()
     booking = make_booking(db, season, other.id)
+    facility = create_request(db, season, facility_intake(12), other, dt.date(2026, 6, 1))
+    db.commit()
     sample = {"date": visit_day, "user_id": other.id, "enabled": 1, "filename": "app.css",
-              "booking_id": booking.id, "team": 1}
+              "booking_id": booking.id, "team": 1, "week": "2026-07-06", "package_id": 1,
+              "facility_id": facility.id, "meeting_id": 1, "fmt": "xlsx"}
     checked = 0
     for rule, method in _routes(app):
         if rule.endpoint == "auth.logout":
@@ -122,7 +154,8 @@ def test_admin_pages_show_no_applicant_personal_data_roles(app):
 
     assert Role.ADMIN not in PERSONAL_DATA_ROLES
     for endpoint, policy in POLICY.items():
-        if endpoint.startswith(("operators.", "managers.", "teams.")):
+        if endpoint.startswith(("operators.", "managers.", "teams.", "privacy.", "reports.",
+                                "facilities.")):
             assert "admin" not in policy, endpoint
 
 

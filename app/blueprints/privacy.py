@@ -1,0 +1,284 @@
+"""Managers: personal-data handling (SPEC §9, §10, §12) — the weekly hand-over to the city,
+the deletion of personal data after the visit with its proof, and the handling log."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
+from wtforms.validators import InputRequired, Optional
+
+from app import clock
+from app.auth.login import roles_required
+from app.auth.models import User
+from app.auth.roles import Role
+from app.blueprints.common import require_active_season
+from app.calls.operations import local_time
+from app.db import session
+from app.privacy import deletion, handover
+from app.privacy import operations as handling
+from app.privacy.models import ACTION_LABELS, HandoverPackage
+from app.seasons.models import SeasonRecord
+
+bp = Blueprint("privacy", __name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class PrepareForm(FlaskForm):
+    recipient = SelectField("送信先（小樽市指定のアドレス）",
+                            validators=[InputRequired("送信先を選んでください。")])
+
+
+class ApproveForm(FlaskForm):
+    confirm = BooleanField("送信先が小樽市の指定したアドレスであり、内容に問題がないことを確認しました")
+
+
+class ReleaseForm(FlaskForm):
+    method = RadioField("送付方法", choices=list(handover.RELEASE_METHODS.items()),
+                        default="download", validators=[InputRequired("送付方法を選んでください。")])
+
+
+class PurgeForm(FlaskForm):
+    confirm = BooleanField("削除対象の個人情報を元に戻せない方法で削除します")
+
+
+class LogFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    date_from = DateField("開始日", validators=[Optional()])
+    date_to = DateField("終了日", validators=[Optional()])
+    action = SelectField("操作", choices=[("", "すべて"), *ACTION_LABELS.items()],
+                         validators=[Optional()])
+    username = StringField("職員（ログインID）", validators=[Optional()])
+
+
+def _allowed() -> tuple[str, ...]:
+    return tuple(current_app.config.get("HANDOVER_RECIPIENTS") or ())
+
+
+def _prepare_form(formdata: Any = None) -> PrepareForm:
+    form = PrepareForm(formdata=formdata)
+    form.recipient.choices = [(a, a) for a in _allowed()]
+    return form
+
+
+def _user_names(ids: set[int]) -> dict[int, str]:
+    return {u.id: u.display_name for u in session().query(User).filter(User.id.in_(ids))} if ids else {}
+
+
+def _dashboard(record: SeasonRecord, status: int = 200, failed: tuple[str, Any, Any] | None = None
+               ) -> Any:
+    today = clock.today()
+    weeks = handover.week_statuses(session(), record, today)
+    packages = [p for w in weeks for p in w.packages]
+    ids = {i for p in packages for i in (p.prepared_by, p.approved_by, p.released_by) if i}
+    smtp = handover.smtp_settings(current_app.config)
+    config = current_app.config
+    overdue = deletion.overdue(session(), record.id, today,
+                               config["PERSONAL_DATA_RETENTION_DAYS"])
+    return render_template(
+        "privacy/handover.html", record=record, weeks=weeks, today=today,
+        names=_user_names(ids), allowed=_allowed(), smtp=smtp, failed=failed,
+        prepare_form=_prepare_form, approve_form=ApproveForm, release_form=ReleaseForm,
+        package_labels=handover.PACKAGE_STATUS_LABELS, methods=handover.RELEASE_METHODS,
+        local_time=local_time, overdue=overdue,
+    ), status
+
+
+@bp.route("/handover")
+@roles_required(Role.MANAGER)
+def handover_dashboard() -> Any:
+    return _dashboard(require_active_season())
+
+
+def _week(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        abort(404)
+
+
+def _package_or_404(record: SeasonRecord, package_id: int) -> HandoverPackage:
+    package = session().get(HandoverPackage, package_id)
+    if package is None or package.season_id != record.id:
+        abort(404)
+    return package
+
+
+def _refused(record: SeasonRecord, key: str, form: Any, exc: handover.HandoverError) -> Any:
+    target = getattr(form, exc.field, None)
+    if target is not None:
+        target.errors = [*target.errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)
+    return _dashboard(record, 422, (key, form, exc.message))
+
+
+@bp.route("/handover/<week>/prepare", methods=["POST"])
+@roles_required(Role.MANAGER)
+def prepare_package(week: str) -> Any:
+    record = require_active_season()
+    day = _week(week)
+    form = _prepare_form(request.form)
+    key = f"prepare-{day.isoformat()}"
+    if not form.validate_on_submit():
+        # An address off the list is not among the choices: say so in the contract's words.
+        recipient = request.form.get("recipient", "")
+        if recipient and recipient not in _allowed():
+            form.recipient.errors = [
+                f"送信先「{recipient}」は小樽市が指定した送信先（許可リスト）にありません。"]
+        return _dashboard(record, 422, (key, form, None))
+    try:
+        package = handover.prepare(session(), record, day, form.recipient.data or "",
+                                   _allowed(), current_user)
+    except handover.HandoverError as exc:
+        return _refused(record, key, form, exc)
+    flash(f"共有パッケージ No.{package.id}（{len(package.booking_ids)}件）を作成しました。"
+          "別の管理者の承認を受けてから送付してください。", "success")
+    return redirect(url_for("privacy.handover_dashboard"))
+
+
+@bp.route("/handover/packages/<int:package_id>/approve", methods=["POST"])
+@roles_required(Role.MANAGER)
+def approve_package(package_id: int) -> Any:
+    record = require_active_season()
+    package = _package_or_404(record, package_id)
+    form = ApproveForm()
+    key = f"approve-{package.id}"
+    if not form.validate_on_submit():
+        return _dashboard(record, 422, (key, form, None))
+    try:
+        handover.approve(session(), package, current_user, bool(form.confirm.data), _allowed())
+    except handover.HandoverError as exc:
+        return _refused(record, key, form, exc)
+    flash(f"共有パッケージ No.{package.id} を承認しました。", "success")
+    return redirect(url_for("privacy.handover_dashboard"))
+
+
+@bp.route("/handover/packages/<int:package_id>/release", methods=["POST"])
+@roles_required(Role.MANAGER)
+def release_package(package_id: int) -> Any:
+    record = require_active_season()
+    package = _package_or_404(record, package_id)
+    form = ReleaseForm()
+    key = f"release-{package.id}"
+    if not form.validate_on_submit():
+        return _dashboard(record, 422, (key, form, None))
+    try:
+        released = handover.release(
+            session(), record, package, current_user, form.method.data or "", _allowed(),
+            handover.smtp_settings(current_app.config), clock.today())
+    except handover.HandoverError as exc:
+        return _refused(record, key, form, exc)
+    if package.release_method == "smtp":
+        flash(f"共有パッケージ No.{package.id} を {package.recipient} へ送信しました"
+              "（パッケージとパスワードは別々のメール）。", "success")
+        return redirect(url_for("privacy.handover_dashboard"))
+    # The archive travels inside this one page and the password is shown here once: neither
+    # is stored, and reloading the page cannot show them again (it was a POST).
+    data_uri = "data:application/zip;base64," + base64.b64encode(released.archive).decode()
+    response = render_template("privacy/released.html", package=package, released=released,
+                               data_uri=data_uri, record=record)
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+def _retention() -> int:
+    return int(current_app.config["PERSONAL_DATA_RETENTION_DAYS"])
+
+
+def _deletions_page(record: SeasonRecord, form: PurgeForm | None = None, status: int = 200) -> Any:
+    today = clock.today()
+    states = deletion.season_states(session(), record.id, today, _retention())
+    return render_template(
+        "privacy/deletions.html", record=record, today=today, form=form or PurgeForm(),
+        eligible=[s for s in states if s.state == "eligible"],
+        waiting=[s for s in states if s.state in ("waiting_share", "waiting_outcome")],
+        records=deletion.deletion_records(session(), record.id),
+        report_row=deletion.report_row, columns=deletion.REPORT_COLUMNS,
+        retention=_retention(), deleted_labels=deletion.DELETED_LABELS,
+        kept_labels=deletion.KEPT_LABELS, method=deletion.METHOD,
+    ), status
+
+
+@bp.route("/deletions")
+@roles_required(Role.MANAGER)
+def deletions() -> Any:
+    return _deletions_page(require_active_season())
+
+
+@bp.route("/deletions/run", methods=["POST"])
+@roles_required(Role.MANAGER)
+def run_deletions() -> Any:
+    record = require_active_season()
+    form = PurgeForm()
+    if not form.validate_on_submit():
+        return _deletions_page(record, form, 422)
+    if not form.confirm.data:
+        form.confirm.errors = ["削除を実行するには、確認のチェックを入れてください。"]
+        return _deletions_page(record, form, 422)
+    done = deletion.purge_eligible(session(), record.id, current_user, clock.today())
+    if done:
+        flash(f"{len(done)}件の予約の個人情報を削除しました（受付番号 "
+              f"{', '.join(str(b.receipt_no) for b in done)}）。", "success")
+    else:
+        flash("削除対象の予約はありませんでした。", "warning")
+    return redirect(url_for("privacy.deletions"))
+
+
+@bp.route("/deletions.xlsx")
+@roles_required(Role.MANAGER)
+def deletions_xlsx() -> Any:
+    record = require_active_season()
+    data = deletion.deletion_report_xlsx(record.title, deletion.deletion_records(session(), record.id))
+    return send_file(io.BytesIO(data), as_attachment=True, mimetype=XLSX,
+                     download_name=f"deletion_record_{record.name}.xlsx")
+
+
+def _log_filter() -> tuple[LogFilterForm, handling.LogFilter | None]:
+    form = LogFilterForm(request.args)
+    if not form.validate():
+        return form, None
+    return form, handling.LogFilter(
+        date_from=form.date_from.data, date_to=form.date_to.data, action=form.action.data or "",
+        username=form.username.data or "")
+
+
+@bp.route("/log")
+@roles_required(Role.MANAGER)
+def handling_log() -> Any:
+    form, where = _log_filter()
+    entries = handling.search_log(session(), where) if where else []
+    return render_template(
+        "privacy/log.html", form=form, entries=entries, rows=[handling.log_row(e) for e in entries],
+        columns=handling.LOG_COLUMNS, limit=handling.LogFilter().limit,
+    ), 200 if where else 422
+
+
+@bp.route("/log.xlsx")
+@roles_required(Role.MANAGER)
+def handling_log_xlsx() -> Any:
+    record = require_active_season()
+    form, where = _log_filter()
+    if where is None:
+        return handling_log()
+    data = handling.log_xlsx(record.title, handling.search_log(session(), where))
+    return send_file(io.BytesIO(data), as_attachment=True, mimetype=XLSX,
+                     download_name=f"handling_log_{record.name}.xlsx")

@@ -1,0 +1,270 @@
+"""Deleting personal data after the visit (SPEC §9, seed 004 §8(2)キ, seed 001 §8).
+
+Once a visit is over (its outcome recorded) and its slip has gone to the city, the booking's
+personal fields are purged for good. The row stays for the reception list and the reports:
+receipt number, dates, town, number of applications, outcome, and the age band at the visit
+date (computed before the birth date goes). Sex is not asked at intake, so never stored.
+
+How the values are destroyed: every personal column is first overwritten in place with a
+value of the same stored size (blanks; 1900-01-01 for the birth date), then set to NULL, in
+one transaction. SQLite runs with `PRAGMA secure_delete=ON` (app/db.py), so the freed cell
+space and any freed pages are zeroed: no old value survives in the database file, without
+a VACUUM. The precise home coordinates are rounded to about a kilometre (2 decimals).
+On PostgreSQL, old row versions stay in the table file until (auto)vacuum reclaims them.
+
+Each deletion writes a `delete` row to the handling log, which, with the booking's
+deletion date, is the deletion-proof report (個人情報削除の記録).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.bookings.forms import age_on
+from app.bookings.models import Booking, BookingEvent
+from app.bookings.records import STATUS_LABELS
+from app.privacy.models import HandlingLogEntry
+from app.privacy.operations import log_handling
+
+# (column, label) of every personal value a booking holds.
+PERSONAL_FIELDS: tuple[tuple[str, str], ...] = (
+    ("name", "氏名"),
+    ("name_kana", "フリガナ"),
+    ("birth_date", "生年月日"),
+    ("address", "住所"),
+    ("phone", "連絡先"),
+    ("caller_name", "電話をかけた方の氏名"),
+    ("caller_phone", "電話をかけた方の連絡先"),
+    ("eligibility_detail", "来庁が困難な理由の詳細"),
+    ("details", "聞き取り内容（本人確認書類・状態・注意事項など）"),
+    ("outcome_notes", "訪問結果のメモ"),
+)
+TEXT_FIELDS = ("name", "name_kana", "address", "phone", "caller_name", "caller_phone",
+               "eligibility_detail", "outcome_notes")
+DELETED_LABELS = (*(label for _, label in PERSONAL_FIELDS), "履歴の理由欄",
+                  "位置（約1kmに丸め）")
+KEPT_LABELS = ("受付番号", "予約日", "訪問予定日", "申請予定件数", "訪問結果・申請受付件数",
+               "町名", "年齢階級")
+METHOD = "同じ長さの空白で上書きしてから消去（SQLite secure_delete により空き領域も0で上書き）"
+COORDINATE_DECIMALS = 2
+
+AGE_BANDS: tuple[tuple[int, str], ...] = (
+    (0, "65歳未満"), (65, "65〜74歳"), (75, "75〜79歳"), (80, "80〜84歳"), (85, "85〜89歳"),
+    (90, "90〜94歳"), (95, "95歳以上"),
+)
+UNKNOWN_AGE = "不明"
+
+STATE_LABELS: dict[str, str] = {
+    "active": "訪問前",
+    "waiting_outcome": "訪問結果の記録待ち",
+    "waiting_share": "小樽市への共有待ち",
+    "eligible": "削除対象",
+    "deleted": "削除済",
+}
+
+
+def age_band(age: int) -> str:
+    label = AGE_BANDS[0][1]
+    for lowest, name in AGE_BANDS:
+        if age >= lowest:
+            label = name
+    return label
+
+
+def booking_age_band(booking: Booking) -> str:
+    """The age band at the visit date: stored after deletion, computed before it."""
+    if booking.age_band:
+        return booking.age_band
+    if booking.birth_date is None:
+        return UNKNOWN_AGE
+    return age_band(age_on(booking.birth_date, booking.visit_date))
+
+
+@dataclass(frozen=True)
+class DeletionState:
+    booking: Booking
+    state: str
+    eligible_from: dt.date | None = None
+    due_by: dt.date | None = None
+    today: dt.date = dt.date.min
+
+    @property
+    def overdue(self) -> bool:
+        return self.state == "eligible" and self.due_by is not None and self.today > self.due_by
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self.state]
+
+
+def deletion_state(booking: Booking, today: dt.date, retention_days: int) -> DeletionState:
+    """Where a booking's personal data stand: kept for the visit, waiting for the outcome or
+    the hand-over, to be deleted (from `eligible_from`, overdue after `due_by`), deleted."""
+    if booking.personal_data_deleted_on is not None:
+        return DeletionState(booking, "deleted", today=today)
+    recorded = booking.outcome_recorded_at is not None
+    if booking.status == "cancelled" and not recorded:
+        # Cancelled before the day: nothing to hand over; kept until the booked day passes.
+        start = max(booking.visit_date, booking.shared_on or booking.visit_date)
+    elif recorded:
+        if booking.shared_on is None:
+            return DeletionState(booking, "waiting_share", today=today)
+        start = max(booking.visit_date, booking.shared_on)
+    elif booking.visit_date < today:
+        return DeletionState(booking, "waiting_outcome", today=today)
+    else:
+        return DeletionState(booking, "active", today=today)
+    if today < start:
+        return DeletionState(booking, "active", today=today)
+    return DeletionState(booking, "eligible", start, start + dt.timedelta(days=retention_days),
+                         today)
+
+
+def season_states(db: Session, season_id: int, today: dt.date,
+                  retention_days: int) -> list[DeletionState]:
+    bookings = db.scalars(select(Booking).where(Booking.season_id == season_id)
+                          .order_by(Booking.receipt_no))
+    return [deletion_state(b, today, retention_days) for b in bookings]
+
+
+def overdue(db: Session, season_id: int, today: dt.date, retention_days: int) -> list[DeletionState]:
+    """The daily check: personal data that should have been deleted by now."""
+    return [s for s in season_states(db, season_id, today, retention_days) if s.overdue]
+
+
+def _blank_like(value: str, byte_sized: bool) -> str:
+    """Blanks taking the same room as `value`: bytes on SQLite (no length limit), characters
+    elsewhere (VARCHAR(n) counts characters)."""
+    return " " * (len(value.encode()) if byte_sized else len(value))
+
+
+def purge(db: Session, booking: Booking, user: Any, today: dt.date) -> None:
+    """Delete the booking's personal data irreversibly and log it. Refuses a booking whose
+    visit is not over or whose slip the city has not received."""
+    state = deletion_state(booking, today, 0)
+    if state.state != "eligible":
+        raise ValueError(f"booking {booking.id} is not to be deleted now ({state.state})")
+    byte_sized = db.get_bind().dialect.name == "sqlite"
+    booking.age_band = booking_age_band(booking)
+    events = list(booking.history)
+
+    # 1. Overwrite every value in place with blanks of the same size.
+    for column in TEXT_FIELDS:
+        value = getattr(booking, column)
+        if value:
+            setattr(booking, column, _blank_like(value, byte_sized))
+    if booking.birth_date is not None:
+        booking.birth_date = dt.date(1900, 1, 1)
+    if booking.details is not None:
+        size = len(json.dumps(booking.details)) - 2
+        booking.details = " " * max(size, 0)  # type: ignore[assignment]
+    for event in events:
+        if event.reason:
+            event.reason = _blank_like(event.reason, byte_sized)
+    db.flush()
+
+    # 2. Then remove them.
+    for column, _label in PERSONAL_FIELDS:
+        setattr(booking, column, None)
+    for event in events:
+        event.reason = None
+    booking.lat = round(booking.lat, COORDINATE_DECIMALS)
+    booking.lng = round(booking.lng, COORDINATE_DECIMALS)
+    booking.personal_data_deleted_on = today
+    booking.history.append(BookingEvent(user_id=user.id, action="deleted",
+                                        reason="個人情報を削除しました。"))
+    log_handling(db, user, "delete", "booking", booking.id,
+                 f"受付番号 {booking.receipt_no}: " + "、".join(DELETED_LABELS))
+    db.flush()
+
+
+def purge_eligible(db: Session, season_id: int, user: Any, today: dt.date) -> list[Booking]:
+    """Delete the personal data of every booking that is due for it; returns them."""
+    states = season_states(db, season_id, today, 0)
+    done = []
+    for state in states:
+        if state.state == "eligible":
+            purge(db, state.booking, user, today)
+            done.append(state.booking)
+    return done
+
+
+@dataclass(frozen=True)
+class DeletionRecord:
+    """One line of the deletion-proof report."""
+
+    receipt_no: int
+    visit_date: dt.date
+    status: str
+    shared_on: dt.date | None
+    visit_completed_on: dt.date | None
+    deleted_on: dt.date
+    deleted_at: dt.datetime | None
+    deleted_by: str
+    log_id: int | None
+
+
+REPORT_COLUMNS: tuple[str, ...] = (
+    "受付番号", "訪問予定日", "訪問結果", "小樽市共有日", "訪問終了日", "個人情報削除日",
+    "削除日時（UTC）", "削除した職員", "削除した項目", "削除の方法", "残した項目", "取扱記録No.",
+)
+
+
+def deletion_records(db: Session, season_id: int) -> list[DeletionRecord]:
+    bookings = list(db.scalars(select(Booking).where(
+        Booking.season_id == season_id, Booking.personal_data_deleted_on.is_not(None))
+        .order_by(Booking.receipt_no)))
+    entries = {
+        e.record_id: e for e in db.scalars(select(HandlingLogEntry).where(
+            HandlingLogEntry.action == "delete", HandlingLogEntry.record_type == "booking",
+            HandlingLogEntry.record_id.in_([str(b.id) for b in bookings]))
+            .order_by(HandlingLogEntry.id))
+    }
+    records = []
+    for b in bookings:
+        entry = entries.get(str(b.id))
+        assert b.personal_data_deleted_on is not None
+        records.append(DeletionRecord(
+            receipt_no=b.receipt_no, visit_date=b.visit_date, status=STATUS_LABELS[b.status],
+            shared_on=b.shared_on, visit_completed_on=b.visit_completed_on,
+            deleted_on=b.personal_data_deleted_on, deleted_at=entry.at if entry else None,
+            deleted_by=entry.username if entry else "", log_id=entry.id if entry else None))
+    return records
+
+
+def report_row(record: DeletionRecord) -> list[object]:
+    return [record.receipt_no, record.visit_date, record.status, record.shared_on,
+            record.visit_completed_on, record.deleted_on,
+            record.deleted_at.strftime("%Y-%m-%d %H:%M") if record.deleted_at else "",
+            record.deleted_by, "、".join(DELETED_LABELS), METHOD, "、".join(KEPT_LABELS),
+            record.log_id]
+
+
+def deletion_report_xlsx(title: str, records: Sequence[DeletionRecord]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "個人情報削除の記録"
+    sheet.append([f"{title} 個人情報削除の記録（{len(records)}件）"])
+    sheet["A1"].font = Font(bold=True)
+    sheet.append(list(REPORT_COLUMNS))
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for record in records:
+        sheet.append(report_row(record))
+    for row in sheet.iter_rows(min_row=3):
+        for cell in row:
+            if isinstance(cell.value, dt.date):
+                cell.number_format = "yyyy-mm-dd"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

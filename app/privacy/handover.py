@@ -1,0 +1,349 @@
+"""The weekly hand-over of reception slips to the city (SPEC §10, seed 004 §9(1)).
+
+The slips of every home visit of week W (Monday to Sunday) go to the city by the Tuesday of
+week W−1. The contract's safeguards, all enforced here:
+
+- ア the recipient must be an address the city designated: it is checked against the
+  configured allow-list (`HANDOVER_RECIPIENTS`) when the package is prepared, when it is
+  approved and again when it is released;
+- イ the files travel in an AES-256 encrypted zip whose password is generated fresh for every
+  release (`secrets`) and travels separately: a second e-mail, or shown once on screen for a
+  download. Neither the archive nor the password is ever stored;
+- ウ a second manager, not the one who prepared the package, approves it before release
+  (both safeguards (ア) and (イ) of ウ are in force, not one of them).
+
+Releasing records the share date (受付一覧表 小樽市共有日) on each booking and writes an
+`export` row to the handling log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import secrets
+import smtplib
+import string
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+
+import pyzipper
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.bookings.models import Booking, BookingEvent
+from app.db import utcnow
+from app.privacy.models import HandoverPackage
+from app.privacy.operations import log_handling
+from app.privacy.slips import slips_pdf, slips_xlsx
+from app.seasons.models import SeasonRecord
+
+PACKAGE_RECORD_TYPE = "handover_package"
+# No look-alike characters (0/O, 1/l/I): the password is read off a screen or an e-mail.
+PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
+PASSWORD_LENGTH = 16
+
+WEEK_STATUS_LABELS: dict[str, str] = {
+    "none": "対象なし",
+    "due": "作成待ち",
+    "ready": "承認待ち",
+    "approved": "送付待ち",
+    "sent": "送付済",
+}
+PACKAGE_STATUS_LABELS: dict[str, str] = {
+    "ready": "承認待ち",
+    "approved": "承認済（送付待ち）",
+    "sent": "送付済",
+}
+RELEASE_METHODS: dict[str, str] = {
+    "download": "ダウンロード（パスワードは画面に一度だけ表示）",
+    "smtp": "メール送信（パッケージとパスワードを別々のメールで送信）",
+}
+
+
+class HandoverError(Exception):
+    """The step is refused; `field` names the form field the message belongs to."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def week_start(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def due_date(week: dt.date) -> dt.date:
+    """The Tuesday of the week before visit week `week` (a Monday)."""
+    return week - dt.timedelta(days=6)
+
+
+def _in_week(week: dt.date) -> Any:
+    return Booking.visit_date.between(week, week + dt.timedelta(days=6))
+
+
+def _visits(season_id: int, week: dt.date) -> Any:
+    """The week's home visits the city must know of: everything but bookings cancelled
+    before their day."""
+    return select(Booking).where(
+        Booking.season_id == season_id, _in_week(week),
+        or_(Booking.status != "cancelled", Booking.outcome_recorded_at.is_not(None)),
+    ).order_by(Booking.receipt_no)
+
+
+def unshared_bookings(db: Session, season_id: int, week: dt.date) -> list[Booking]:
+    return list(db.scalars(_visits(season_id, week).where(
+        Booking.shared_on.is_(None), Booking.personal_data_deleted_on.is_(None))))
+
+
+@dataclass(frozen=True)
+class WeekStatus:
+    """One visit week on the managers' hand-over dashboard."""
+
+    week_start: dt.date
+    due_on: dt.date
+    visits: int
+    shared: int
+    unshared: int
+    packages: list[HandoverPackage] = field(default_factory=list)
+    today: dt.date = dt.date.min
+
+    @property
+    def week_end(self) -> dt.date:
+        return self.week_start + dt.timedelta(days=6)
+
+    @property
+    def open_package(self) -> HandoverPackage | None:
+        return next((p for p in self.packages if p.status in ("ready", "approved")), None)
+
+    @property
+    def status(self) -> str:
+        if self.unshared == 0:
+            return "sent" if self.shared else "none"
+        package = self.open_package
+        return package.status if package else "due"
+
+    @property
+    def late(self) -> bool:
+        """Slips still unsent after the due Tuesday."""
+        return self.unshared > 0 and self.today > self.due_on
+
+    @property
+    def label(self) -> str:
+        text = WEEK_STATUS_LABELS[self.status]
+        return f"期限超過（{text}）" if self.late else text
+
+
+def week_statuses(db: Session, record: SeasonRecord, today: dt.date) -> list[WeekStatus]:
+    """Every week with home visit days or bookings, with its hand-over status."""
+    weeks = {week_start(d.date) for d in record.visit_days if d.kind == "home"}
+    bookings = list(db.scalars(
+        select(Booking).where(
+            Booking.season_id == record.id,
+            or_(Booking.status != "cancelled", Booking.outcome_recorded_at.is_not(None)),
+        )))
+    weeks |= {week_start(b.visit_date) for b in bookings}
+    packages = list(db.scalars(
+        select(HandoverPackage).where(HandoverPackage.season_id == record.id)
+        .order_by(HandoverPackage.id)))
+    result = []
+    for week in sorted(weeks):
+        mine = [b for b in bookings if week_start(b.visit_date) == week]
+        shared = sum(1 for b in mine if b.shared_on is not None)
+        unshared = sum(1 for b in mine if b.shared_on is None and b.personal_data_deleted_on is None)
+        result.append(WeekStatus(
+            week_start=week, due_on=due_date(week), visits=len(mine), shared=shared,
+            unshared=unshared, packages=[p for p in packages if p.week_start == week],
+            today=today))
+    return result
+
+
+def normalise_address(address: str) -> str:
+    return address.strip().lower()
+
+
+def check_recipient(recipient: str, allowed: Iterable[str]) -> str:
+    """The recipient, if the city designated it (seed 004 §9(1)ア); refused otherwise."""
+    allow = {normalise_address(a) for a in allowed if a.strip()}
+    if not allow:
+        raise HandoverError(
+            "recipient", "送信先の許可リスト（HANDOVER_RECIPIENTS）が設定されていないため、送付できません。")
+    if normalise_address(recipient) not in allow:
+        raise HandoverError(
+            "recipient", f"送信先「{recipient.strip()}」は小樽市が指定した送信先（許可リスト）にありません。")
+    return recipient.strip()
+
+
+def prepare(
+    db: Session, record: SeasonRecord, week: dt.date, recipient: str, allowed: Iterable[str],
+    user: Any,
+) -> HandoverPackage:
+    """Put the week's unshared slips into a package awaiting a second manager's approval."""
+    if week.weekday() != 0:
+        raise HandoverError("week", "週は月曜日の日付で指定してください。")
+    recipient = check_recipient(recipient, allowed)
+    open_package = db.scalar(select(HandoverPackage).where(
+        HandoverPackage.season_id == record.id, HandoverPackage.week_start == week,
+        HandoverPackage.status.in_(("ready", "approved"))))
+    if open_package is not None:
+        raise HandoverError(
+            "week", f"この週には未送付のパッケージ（No.{open_package.id}）が既にあります。"
+            "それを承認・送付してください。")
+    bookings = unshared_bookings(db, record.id, week)
+    if not bookings:
+        raise HandoverError("week", "この週の訪問で、まだ小樽市へ共有していない予約はありません。")
+    package = HandoverPackage(
+        season_id=record.id, week_start=week, status="ready", recipient=recipient,
+        booking_ids=[b.id for b in bookings], receipt_nos=[b.receipt_no for b in bookings],
+        prepared_by=user.id,
+    )
+    db.add(package)
+    db.flush()
+    return package
+
+
+def approve(db: Session, package: HandoverPackage, user: Any, recipient_confirmed: bool,
+            allowed: Iterable[str]) -> None:
+    """The second person's check (seed 004 §9(1)ウ(イ)): never the one who prepared it."""
+    if package.status != "ready":
+        raise HandoverError("package", "このパッケージは承認待ちではありません。")
+    if package.prepared_by == user.id:
+        raise HandoverError(
+            "approver", "作成者本人は承認できません。別の管理者が内容と送信先を確認して承認してください。")
+    if not recipient_confirmed:
+        raise HandoverError(
+            "confirm", "送信先が小樽市の指定したアドレスであることを確認し、チェックを入れてください。")
+    check_recipient(package.recipient, allowed)
+    package.status = "approved"
+    package.approved_by = user.id
+    package.approved_at = utcnow()
+    db.flush()
+
+
+def new_password() -> str:
+    """A fresh random password with upper- and lower-case letters and digits."""
+    while True:
+        password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_LENGTH))
+        if (any(c.isdigit() for c in password) and any(c.isupper() for c in password)
+                and any(c.islower() for c in password)):
+            return password
+
+
+def encrypted_zip(files: Mapping[str, bytes], password: str) -> bytes:
+    """An AES-256 (WinZip AE-2) encrypted zip of `files`."""
+    buffer = io.BytesIO()
+    with pyzipper.AESZipFile(buffer, "w", compression=pyzipper.ZIP_DEFLATED,
+                             encryption=pyzipper.WZ_AES) as archive:
+        archive.setpassword(password.encode())
+        archive.setencryption(pyzipper.WZ_AES, nbits=256)
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    sender: str
+    username: str = ""
+    password: str = ""
+    starttls: bool = True
+
+
+def smtp_settings(config: Mapping[str, Any]) -> SmtpSettings | None:
+    """Mail settings from the app config, or None when SMTP is not configured."""
+    if not config.get("SMTP_HOST") or not config.get("SMTP_FROM"):
+        return None
+    return SmtpSettings(
+        host=config["SMTP_HOST"], port=int(config.get("SMTP_PORT") or 25),
+        sender=config["SMTP_FROM"], username=config.get("SMTP_USERNAME") or "",
+        password=config.get("SMTP_PASSWORD") or "", starttls=bool(config.get("SMTP_STARTTLS")),
+    )
+
+
+def send_by_mail(settings: SmtpSettings, recipient: str, subject: str, filename: str,
+                 archive: bytes, password: str) -> None:
+    """Two separate messages (seed 004 §9(1)イ): the archive, then its password."""
+    package = EmailMessage()
+    package["From"], package["To"], package["Subject"] = settings.sender, recipient, subject
+    package.set_content(
+        f"{subject}\n\n受付票をパスワード付きの暗号化ZIP（AES-256）で送付します。\n"
+        "開封パスワードは別のメールでお知らせします。\n")
+    package.add_attachment(archive, maintype="application", subtype="zip", filename=filename)
+    secret = EmailMessage()
+    secret["From"], secret["To"] = settings.sender, recipient
+    secret["Subject"] = f"{subject}（開封パスワード）"
+    secret.set_content(f"先にお送りした {filename} の開封パスワード:\n\n{password}\n")
+    with smtplib.SMTP(settings.host, settings.port, timeout=30) as smtp:
+        if settings.starttls:
+            smtp.starttls()
+        if settings.username:
+            smtp.login(settings.username, settings.password)
+        smtp.send_message(package)
+        smtp.send_message(secret)
+
+
+@dataclass(frozen=True)
+class Release:
+    """What a release hands back: the archive and its password exist only here."""
+
+    package: HandoverPackage
+    filename: str
+    archive: bytes
+    password: str
+    bookings: Sequence[Booking]
+
+
+def release(
+    db: Session, record: SeasonRecord, package: HandoverPackage, user: Any, method: str,
+    allowed: Iterable[str], smtp: SmtpSettings | None, today: dt.date,
+) -> Release:
+    """Build the encrypted package with a fresh password and send or hand it out; record
+    the share date on every booking in it."""
+    if method not in RELEASE_METHODS:
+        raise HandoverError("method", "送付方法を選んでください。")
+    if package.status != "approved":
+        raise HandoverError(
+            "method", "承認されていないパッケージは送付できません。別の管理者の承認が必要です。"
+            if package.status == "ready" else "このパッケージは既に送付済です。")
+    check_recipient(package.recipient, allowed)
+    if method == "smtp" and smtp is None:
+        raise HandoverError("method", "メール送信（SMTP）が設定されていません。ダウンロードを選んでください。")
+    bookings = list(db.scalars(select(Booking).where(Booking.id.in_(package.booking_ids))
+                               .order_by(Booking.receipt_no)))
+    if any(b.personal_data_deleted_on is not None for b in bookings):
+        raise HandoverError("method", "パッケージ内の予約の個人情報が既に削除されています。作り直してください。")
+    stem = f"uketsukehyo_{package.week_start.isoformat()}_no{package.id}"
+    title = f"{record.title} 訪問週 {package.week_start.isoformat()}〜"
+    files = {f"{stem}.xlsx": slips_xlsx(title, bookings), f"{stem}.pdf": slips_pdf(title, bookings)}
+    password = new_password()
+    archive = encrypted_zip(files, password)
+    filename = f"{stem}.zip"
+    if method == "smtp":
+        assert smtp is not None
+        subject = f"【小樽市 出張申請】受付票の共有（訪問週 {package.week_start.isoformat()}〜）"
+        try:
+            send_by_mail(smtp, package.recipient, subject, filename, archive, password)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise HandoverError(
+                "method", f"メール送信に失敗しました（{exc}）。送付済にはしていません。") from exc
+    package.status = "sent"
+    package.released_by = user.id
+    package.released_at = utcnow()
+    package.release_method = method
+    package.file_sha256 = hashlib.sha256(archive).hexdigest()
+    for booking in bookings:
+        booking.shared_on = today
+        booking.history.append(BookingEvent(
+            user_id=user.id, action="shared",
+            reason=f"小樽市へ共有（パッケージNo.{package.id}、{RELEASE_METHODS[method].split('（')[0]}）"))
+    receipts = ", ".join(str(b.receipt_no) for b in bookings)
+    log_handling(db, user, "export", PACKAGE_RECORD_TYPE, package.id,
+                 f"受付票 受付番号 {receipts}（{len(bookings)}件）を {package.recipient} へ"
+                 f"{'メール送信' if method == 'smtp' else 'ダウンロード'}（AES-256 ZIP）")
+    db.flush()
+    return Release(package, filename, archive, password, bookings)

@@ -1,0 +1,134 @@
+"""A week's reception slips (受付票) as .xlsx and PDF, the content of the hand-over package.
+
+One row (xlsx) or one page (PDF) per booking with every field the operator took down, so the
+city's staff have what the slip page shows. Rendered in memory only: the files exist on disk
+nowhere but inside the encrypted archive (app/privacy/handover.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from typing import Any
+from xml.sax.saxutils import escape
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from app.bookings import texts
+from app.bookings.models import Booking
+from app.bookings.records import STATUS_LABELS
+from app.routesheets.pdf import BASE, TITLE
+
+WEEKDAYS = "月火水木金土日"
+
+
+def _details(booking: Booking) -> dict[str, Any]:
+    return dict(booking.details or {})
+
+
+def slip_fields(booking: Booking) -> list[tuple[str, object]]:
+    """(label, value) of one slip, in the slip page's order."""
+    d = _details(booking)
+    docs = "、".join(texts.label(texts.ID_DOCUMENTS, str(x)) for x in d.get("id_documents") or [])
+    caller = texts.label(texts.CALLER_RELATIONSHIPS, booking.caller_relationship)
+    if booking.caller_name:
+        caller += f"（{booking.caller_name} {booking.caller_phone or ''}）"
+    return [
+        ("受付番号", booking.receipt_no),
+        ("予約日", booking.received_on),
+        ("訪問予定日", booking.visit_date),
+        ("曜日", WEEKDAYS[booking.visit_date.weekday()]),
+        ("時間帯", texts.HALF_LABELS[booking.half]),
+        ("訪問時間（案内）", booking.eta),
+        ("チーム", booking.team),
+        ("訪問順", booking.position),
+        ("状態", STATUS_LABELS[booking.status]),
+        ("氏名", booking.name or ""),
+        ("フリガナ", booking.name_kana or ""),
+        ("生年月日", booking.birth_date),
+        ("住所", booking.address or ""),
+        ("町名", booking.town or ""),
+        ("連絡先", booking.phone or ""),
+        ("電話をかけた方", caller),
+        ("申請予定件数", booking.applicants),
+        ("来庁が困難な理由", texts.label(texts.ELIGIBILITY_REASONS, booking.eligibility)),
+        ("理由の詳細", booking.eligibility_detail or ""),
+        ("申請の種類", texts.label(texts.APPLICATION_TYPES, booking.application_type)),
+        ("本人確認書類", docs),
+        ("顔写真の撮影", texts.label(texts.TRI_STATE, d.get("can_photo"))),
+        ("字が書ける", texts.label(texts.TRI_STATE, d.get("can_write"))),
+        ("介助者の同席", texts.label(texts.TRI_STATE, d.get("helper_present"))),
+        ("駐車スペース", texts.label(texts.TRI_STATE, d.get("parking"))),
+        ("訪問時の注意", d.get("visit_notes") or ""),
+        ("その他", d.get("other_notes") or ""),
+    ]
+
+
+def slips_xlsx(title: str, bookings: Sequence[Booking]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "受付票"
+    sheet.append([f"{title} 受付票（{len(bookings)}件）"])
+    sheet["A1"].font = Font(bold=True)
+    sheet.append([label for label, _ in slip_fields_header()])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True)
+    for booking in bookings:
+        sheet.append([value for _, value in slip_fields(booking)])
+    for row in sheet.iter_rows(min_row=3):
+        for cell in row:
+            if isinstance(cell.value, dt.date):
+                cell.number_format = "yyyy-mm-dd"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def slip_fields_header() -> list[tuple[str, object]]:
+    """The column labels alone (an empty package still has its header row)."""
+    labels = ("受付番号", "予約日", "訪問予定日", "曜日", "時間帯", "訪問時間（案内）", "チーム",
+              "訪問順", "状態", "氏名", "フリガナ", "生年月日", "住所", "町名", "連絡先",
+              "電話をかけた方", "申請予定件数", "来庁が困難な理由", "理由の詳細", "申請の種類",
+              "本人確認書類", "顔写真の撮影", "字が書ける", "介助者の同席", "駐車スペース",
+              "訪問時の注意", "その他")
+    return [(label, "") for label in labels]
+
+
+def slips_pdf(title: str, bookings: Sequence[Booking]) -> bytes:
+    """One A4 page per slip, Japanese text in the built-in CID font (as the route sheets)."""
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
+                            topMargin=15 * mm, bottomMargin=15 * mm, title=f"{title} 受付票")
+    story: list[object] = []
+    for i, booking in enumerate(bookings):
+        if i:
+            story.append(PageBreak())
+        story.append(Paragraph(escape(f"受付票　受付番号 {booking.receipt_no}　{title}"), TITLE))
+        story.append(Spacer(1, 4 * mm))
+        rows = [[Paragraph(escape(label), BASE), Paragraph(escape(_text(value)), BASE)]
+                for label, value in slip_fields(booking)]
+        table = Table(rows, colWidths=[40 * mm, 140 * mm])
+        table.setStyle(TableStyle([
+            ("GRID", (0, 0), (-1, -1), 0.5, "#999999"),
+            ("BACKGROUND", (0, 0), (0, -1), "#eef1f4"),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]))
+        story.append(table)
+    if not bookings:
+        story.append(Paragraph(escape(f"{title} 受付票: 対象の予約はありません。"), TITLE))
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)

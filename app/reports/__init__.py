@@ -1,0 +1,1 @@
+"""Reports for the city (SPEC §11): monthly figures and the completion report."""

@@ -1,0 +1,178 @@
+"""The monthly and completion report (SPEC §11; seed 004 §10, seed 001 §8).
+
+Counts only: bookings, planned and taken applications, visits done, not at home, cancelled,
+facility visit days and calls received, per month, per town and per age band. Everything here
+survives the deletion of personal data (town and age band stay on the booking), so the
+report counts a visit the same before and after its personal data are deleted. Sex is not
+asked at intake (SPEC §7), so there is no breakdown by sex.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.bookings.models import Booking
+from app.calls.export import weekly_counts_xlsx
+from app.calls.models import CallRecord
+from app.calls.operations import local_date, weekly_counts
+from app.privacy.deletion import AGE_BANDS, UNKNOWN_AGE, booking_age_band
+from app.seasons.models import SeasonRecord
+
+SEX_NOTE = "性別は受付時に聞き取っていないため、性別の集計はありません。"
+NO_TOWN = "町名不明"
+
+
+@dataclass
+class Counts:
+    """The figures of one row (a month, a town, an age band or the whole season)."""
+
+    bookings: int = 0  # bookings received (予約受付件数)
+    planned_visits: int = 0  # visits not cancelled beforehand
+    planned_applications: int = 0  # 申請予定件数 of those
+    visited: int = 0
+    applications: int = 0  # 申請受付件数 taken on visits
+    not_home: int = 0
+    cancelled_on_day: int = 0
+    cancelled: int = 0  # cancelled before the day
+    facility_days: int = 0
+    calls: int = 0
+
+    def add_booking(self, b: Booking) -> None:
+        self.bookings += 1
+        self.add_visit(b)
+
+    def add_visit(self, b: Booking) -> None:
+        recorded = b.outcome_recorded_at is not None
+        if b.status == "cancelled" and not recorded:
+            self.cancelled += 1
+            return
+        self.planned_visits += 1
+        self.planned_applications += b.applicants
+        if b.status == "visited":
+            self.visited += 1
+            self.applications += b.applications_taken or 0
+        elif b.status == "not_home":
+            self.not_home += 1
+        elif b.status == "cancelled":
+            self.cancelled_on_day += 1
+
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("bookings", "予約受付件数"),
+    ("planned_visits", "訪問予定件数"),
+    ("planned_applications", "申請予定件数"),
+    ("visited", "訪問済"),
+    ("applications", "申請受付件数"),
+    ("not_home", "不在"),
+    ("cancelled_on_day", "当日取消"),
+    ("cancelled", "事前取消"),
+)
+MONTH_COLUMNS: tuple[tuple[str, str], ...] = (
+    *COLUMNS, ("facility_days", "福祉施設訪問日数"), ("calls", "受電件数"))
+
+
+@dataclass
+class Report:
+    title: str
+    today: dt.date
+    months: dict[str, Counts] = field(default_factory=dict)
+    towns: dict[str, Counts] = field(default_factory=dict)
+    age_bands: dict[str, Counts] = field(default_factory=dict)
+    total: Counts = field(default_factory=Counts)
+    deleted: int = 0
+
+    def max_of(self, rows: dict[str, Counts], attr: str) -> int:
+        return max((getattr(c, attr) for c in rows.values()), default=0) or 1
+
+
+def _month(day: dt.date) -> str:
+    return f"{day.year}-{day.month:02d}"
+
+
+def season_report(db: Session, record: SeasonRecord, today: dt.date) -> Report:
+    bookings = list(db.scalars(select(Booking).where(Booking.season_id == record.id)))
+    report = Report(title=record.title, today=today)
+    months: dict[str, Counts] = {}
+
+    def month(key: str) -> Counts:
+        return months.setdefault(key, Counts())
+
+    for b in bookings:
+        # Bookings count in the month they were received, visits in the month of the visit.
+        month(_month(b.received_on)).bookings += 1
+        month(_month(b.visit_date)).add_visit(b)
+        report.total.add_booking(b)
+        report.towns.setdefault(b.town or NO_TOWN, Counts()).add_booking(b)
+        report.age_bands.setdefault(booking_age_band(b), Counts()).add_booking(b)
+        report.deleted += b.personal_data_deleted_on is not None
+    for day in record.visit_days:
+        if day.kind == "facility":
+            month(_month(day.date)).facility_days += 1
+            report.total.facility_days += 1
+    for (received_at,) in db.execute(
+            select(CallRecord.received_at).where(CallRecord.season_id == record.id)):
+        month(_month(local_date(received_at))).calls += 1
+        report.total.calls += 1
+    report.months = dict(sorted(months.items()))
+    report.towns = dict(sorted(report.towns.items(), key=lambda kv: (-kv[1].bookings, kv[0])))
+    order = [name for _, name in AGE_BANDS] + [UNKNOWN_AGE]
+    report.age_bands = {k: report.age_bands[k] for k in order if k in report.age_bands}
+    return report
+
+
+def _sheet(book: Workbook, title: str, head: str, rows: Iterable[tuple[str, Counts]],
+           columns: tuple[tuple[str, str], ...], total: Counts | None) -> None:
+    sheet = book.create_sheet(title)
+    sheet.append([head, *(label for _, label in columns)])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for key, counts in rows:
+        sheet.append([key, *(getattr(counts, attr) for attr, _ in columns)])
+    if total is not None:
+        sheet.append(["合計", *(getattr(total, attr) for attr, _ in columns)])
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+    sheet.column_dimensions["A"].width = 16
+
+
+def report_xlsx(db: Session, record: SeasonRecord, report: Report) -> bytes:
+    """The completion report workbook: summary, per month, per town, per age band, weekly
+    calls (the same sheet as the operators' weekly export)."""
+    book = Workbook()
+    summary = book.active
+    summary.title = "集計"
+    summary.append([f"{report.title} 業務完了報告（{report.today.isoformat()} 時点）"])
+    summary["A1"].font = Font(bold=True)
+    for attr, label in MONTH_COLUMNS:
+        summary.append([label, getattr(report.total, attr)])
+    summary.append(["個人情報削除済の予約", report.deleted])
+    summary.append([SEX_NOTE])
+    summary.column_dimensions["A"].width = 24
+    _sheet(book, "月別", "月", report.months.items(), MONTH_COLUMNS, report.total)
+    _sheet(book, "町名別", "町名", report.towns.items(), COLUMNS, report.total)
+    _sheet(book, "年齢階級別", "年齢階級（訪問日時点）", report.age_bands.items(), COLUMNS,
+           report.total)
+    calls_data = weekly_counts_xlsx(record.title, weekly_counts(db, record.id))
+    weekly = load_workbook(io.BytesIO(calls_data)).active
+    target = book.create_sheet("週別受電件数")
+    for row in weekly.iter_rows(values_only=True):
+        target.append(list(row))
+    for cell in target["A"][2:] + target["B"][2:]:
+        if isinstance(cell.value, dt.datetime | dt.date):
+            cell.number_format = "yyyy-mm-dd"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def bar_width(value: int, largest: int) -> float:
+    """Percentage width of a CSS bar."""
+    return round(100 * value / largest, 1) if largest else 0.0

@@ -1,0 +1,225 @@
+"""Deleting personal data after the visit (issue 8 §2, SPEC §9): when a booking becomes due,
+the purge leaves no trace of the values in the SQLite file, the reception list and the
+deletion-proof report record it, the reports still count the visit, and the daily check
+lists what is overdue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from app import create_app, migrate
+from app.bookings.models import Booking
+from app.bookings.operations import Slot, cancel, reserve
+from app.privacy import deletion, handover
+from app.privacy.models import HandlingLogEntry
+from app.reports.summary import season_report
+from app.routesheets.outcomes import record_outcome
+from app.seasons.models import VisitDayRecord
+from app.seasons.operations import create_season
+from solver.season import SeasonConfig
+from tests.app.test_bookings_reserve import TODAY, first_home_day, intake, make_booking
+from tests.conftest import make_user
+
+NAME = "削除確認 花子"
+KANA = "サクジョカクニン ハナコ"
+PHONE = "0134-99-8765"
+ADDRESS = "小樽市稲穂2丁目9-87 削除荘"
+NOTES = "玄関の鍵は植木鉢の下（秘密メモ）"
+CANCEL_REASON = "入院のため取消（秘密の理由）"
+
+
+def secret_intake(name: str = NAME, phone: str = PHONE):
+    from dataclasses import replace
+
+    return replace(intake(name=name), name_kana=KANA, phone=phone, address=ADDRESS,
+                   caller_relationship="family", caller_name="削除確認 一郎",
+                   caller_phone="090-9999-1111", eligibility_detail="寝たきりで外出困難",
+                   details={"visit_notes": "犬がいます（秘密）"})
+
+
+def share(db, record, booking: Booking, preparer, approver, today: dt.date) -> None:
+    """The real hand-over: prepare, second-person approval, release (download)."""
+    week = handover.week_start(booking.visit_date)
+    allowed = ("city@example.jp",)
+    package = handover.prepare(db, record, week, "city@example.jp", allowed, preparer)
+    handover.approve(db, package, approver, True, allowed)
+    handover.release(db, record, package, preparer, "download", allowed, None, today)
+
+
+@pytest.fixture
+def file_app(fresh_database_url, otaru_calendar):
+    """An app on its own SQLite file, with real commits (no rolled-back test transaction)."""
+    url = fresh_database_url("sqlite")
+    app = create_app("testing", {"DATABASE_URL": url, "APP_TODAY": TODAY})
+    with app.app_context():
+        migrate.upgrade(app.extensions["db"].engine)
+    yield app, Path(url.removeprefix("sqlite:///"))
+    app.extensions["db"].engine.dispose()
+
+
+def raw_bytes(path: Path) -> bytes:
+    """The database file and any journal or WAL beside it."""
+    data = path.read_bytes()
+    for suffix in ("-wal", "-journal", "-shm"):
+        extra = path.with_name(path.name + suffix)
+        if extra.exists():
+            data += extra.read_bytes()
+    return data
+
+
+SECRETS = (NAME, KANA, PHONE, ADDRESS, NOTES, CANCEL_REASON, "削除確認 一郎", "090-9999-1111",
+           "寝たきりで外出困難", "1940-04-01")
+
+
+def test_after_deletion_no_personal_value_is_left_in_the_database_file(file_app, otaru_calendar):
+    app, path = file_app
+    database = app.extensions["db"]
+    with app.app_context():
+        db = database.session()
+        operator = make_user(db, "operator", "op1")
+        preparer = make_user(db, "manager", "mgr1")
+        approver = make_user(db, "manager", "mgr2")
+        record = create_season(db, "otaru-2026", "小樽市 2026年度", SeasonConfig())
+        for d in otaru_calendar.visit_days:
+            record.visit_days.append(VisitDayRecord(date=d.date, kind=d.kind, pm_slots=d.pm_slots))
+        db.commit()
+        day = first_home_day(record, TODAY + dt.timedelta(days=SeasonConfig().rules.home_lead_days))
+        visited = reserve(db, record, secret_intake(), Slot(day, "am", 1, 1), operator.id, TODAY)
+        db.commit()
+        cancelled = reserve(db, record, secret_intake("取消 太郎", "0134-11-2233"),
+                            Slot(day, "pm", 1, 1), operator.id, TODAY)
+        cancel(db, record, cancelled, CANCEL_REASON, operator.id)
+        db.commit()
+        share(db, record, visited, preparer, approver, TODAY)
+        db.commit()
+        record_outcome(db, visited, "visited", 2, NOTES, approver, day)
+        db.commit()
+        visited_id, cancelled_id, record_id = visited.id, cancelled.id, record.id
+        database.session.remove()
+
+    before = raw_bytes(path)
+    for secret in (NAME, PHONE, NOTES, CANCEL_REASON, "取消 太郎"):
+        assert secret.encode() in before, f"the scan must see {secret} before the deletion"
+
+    with app.app_context():
+        db = database.session()
+        manager = db.scalar(select(preparer.__class__).where(preparer.__class__.username == "mgr1"))
+        after_day = day + dt.timedelta(days=1)
+        done = deletion.purge_eligible(db, record_id, manager, after_day)
+        assert {b.id for b in done} == {visited_id, cancelled_id}
+        db.commit()
+        database.session.remove()
+    database.engine.dispose()
+
+    data = raw_bytes(path)
+    for secret in (*SECRETS, "取消 太郎", "0134-11-2233"):
+        assert secret.encode() not in data, f"{secret!r} is still in the database file"
+        assert secret.encode("utf-16-le") not in data
+
+    with app.app_context():
+        db = database.session()
+        row = db.get(Booking, visited_id)
+        assert (row.name, row.phone, row.address, row.birth_date, row.details) == (None,) * 5
+        assert row.personal_data_deleted_on == after_day
+        assert row.town == "稲穂" and row.age_band == "85〜89歳"
+        assert (row.status, row.applications_taken, row.applicants) == ("visited", 2, 1)
+        assert row.shared_on == TODAY and row.visit_completed_on == day
+        assert all(e.reason is None for e in row.history if e.action != "deleted")
+        # The report still counts the visit, by town and age band.
+        report = season_report(db, row.season_id and db.get(type(record), record_id), after_day)
+        assert (report.total.visited, report.total.applications, report.total.cancelled) == (1, 2, 1)
+        assert report.towns["稲穂"].visited == 1
+        assert report.age_bands["85〜89歳"].applications == 2
+        assert report.deleted == 2
+        # The deletion-proof report names both, with who deleted them and when.
+        records = deletion.deletion_records(db, record_id)
+        assert [(r.receipt_no, r.deleted_on, r.deleted_by) for r in records] == [
+            (1, after_day, "mgr1"), (2, after_day, "mgr1")]
+        entries = db.scalars(select(HandlingLogEntry).where(HandlingLogEntry.action == "delete"))
+        assert sorted(e.record_id for e in entries) == sorted([str(visited_id), str(cancelled_id)])
+        database.session.remove()
+
+
+def test_deletion_waits_for_the_outcome_and_the_hand_over(app, db, season):
+    manager = make_user(db, "manager")
+    booking = make_booking(db, season, manager.id)
+    day = booking.visit_date
+    assert deletion.deletion_state(booking, TODAY, 7).state == "active"
+    assert deletion.deletion_state(booking, day + dt.timedelta(days=1), 7).state == "waiting_outcome"
+    record_outcome(db, booking, "not_home", None, "", manager, day)
+    state = deletion.deletion_state(booking, day + dt.timedelta(days=1), 7)
+    assert state.state == "waiting_share"
+    with pytest.raises(ValueError):
+        deletion.purge(db, booking, manager, day + dt.timedelta(days=1))
+    booking.shared_on = day - dt.timedelta(days=10)
+    state = deletion.deletion_state(booking, day + dt.timedelta(days=8), 7)
+    assert (state.state, state.eligible_from, state.due_by, state.overdue) == (
+        "eligible", day, day + dt.timedelta(days=7), True)
+    assert not deletion.deletion_state(booking, day + dt.timedelta(days=7), 7).overdue
+
+
+def test_daily_check_lists_overdue_deletions_on_the_cli_and_the_pages(
+        app, manager_client, db, season):
+    manager = make_user(db, "manager", "m-cli")
+    booking = make_booking(db, season, manager.id)
+    day = booking.visit_date
+    record_outcome(db, booking, "visited", 1, "", manager, day)
+    booking.shared_on = day - dt.timedelta(days=7)
+    db.commit()
+    later = day + dt.timedelta(days=app.config["PERSONAL_DATA_RETENTION_DAYS"] + 1)
+    app.config["APP_TODAY"] = later
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["privacy", "overdue"])
+    assert result.exit_code == 1, result.output
+    assert "削除期限超過: 1件" in result.output and f"受付番号 {booking.receipt_no}" in result.output
+    assert "期限超過 <strong>1</strong>件" in manager_client.get("/manager/").get_data(as_text=True)
+    page = manager_client.get("/manager/privacy/deletions").get_data(as_text=True)
+    assert 'class="overdue"' in page
+
+    # The page's button deletes it, after the confirmation tick.
+    response = manager_client.post_form("/manager/privacy/deletions/run", {})
+    assert response.status_code == 422
+    assert "確認のチェックを入れてください" in response.get_data(as_text=True)
+    assert booking.name is not None
+    response = manager_client.post_form("/manager/privacy/deletions/run", {"confirm": "y"})
+    assert response.status_code == 302
+    db.refresh(booking)
+    assert booking.name is None and booking.personal_data_deleted_on == later
+    # The reception list shows the deletion date; the slip says 削除済.
+    listing = manager_client.get("/operator/bookings/").get_data(as_text=True)
+    row = listing.split(f'data-booking="{booking.id}"')[1].split("</tr>")[0]
+    assert later.isoformat() in row
+    assert "（削除済）" in manager_client.get(f"/operator/bookings/{booking.id}").get_data(as_text=True)
+    result = runner.invoke(args=["privacy", "overdue"])
+    assert result.exit_code == 0 and "削除期限超過: 0件" in result.output
+    # The deletion-proof report, page and Excel.
+    page = manager_client.get("/manager/privacy/deletions").get_data(as_text=True)
+    assert "個人情報削除の記録（1件）" in page
+    xlsx = manager_client.get("/manager/privacy/deletions.xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    assert sheet.cell(3, 1).value == booking.receipt_no
+    assert sheet.cell(3, 6).value.date() == later
+    assert "氏名" in sheet.cell(3, 9).value and sheet.cell(3, 8).value == "manager1"
+
+
+def test_cli_purge_needs_a_manager_and_deletes(app, db, season):
+    manager = make_user(db, "manager", "m-purge")
+    booking = make_booking(db, season, manager.id)
+    record_outcome(db, booking, "visited", 1, "", manager, booking.visit_date)
+    booking.shared_on = booking.visit_date
+    db.commit()
+    app.config["APP_TODAY"] = booking.visit_date + dt.timedelta(days=1)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["privacy", "purge", "--user", "nobody"])
+    assert result.exit_code != 0 and "not an enabled manager" in result.output
+    result = runner.invoke(args=["privacy", "purge", "--user", "m-purge"])
+    assert result.exit_code == 0, result.output
+    assert f"受付番号 {booking.receipt_no}" in result.output
+    db.refresh(booking)
+    assert booking.name is None

@@ -1,0 +1,266 @@
+"""Facility visits (issue 6): the call-back queue, scheduling rules, pre-meetings, checklist."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from app.bookings.operations import Slot, active_bookings, reserve
+from app.bookings.planning import booking_visit, season_problem, with_travel
+from app.facilities import checklist, scheduling
+from app.facilities.meetings import MeetingRefused, add_meeting, blocked_facility_days
+from app.facilities.operations import (
+    FacilityError,
+    FacilityIntake,
+    create_request,
+    record_callback,
+    set_status,
+)
+from app.facilities.planning import all_facility_visits, planned_facilities
+from app.seasons.operations import season_config
+from solver.check import check_plan
+from solver.plan_types import Plan
+from solver.season import SeasonConfig, Wish
+from tests.app.test_bookings_reserve import INAHO, first_home_day, intake
+from tests.conftest import make_user
+
+TODAY = dt.date(2026, 6, 1)
+RULES = SeasonConfig().rules
+
+
+NO_WISH = Wish()
+
+
+def facility_intake(applicants: int, name: str = "緑の丘ホーム", wish: Wish = NO_WISH,
+                    premeeting: bool = False) -> FacilityIntake:
+    return FacilityIntake(
+        name=name, facility_type="tokuyo", facility_type_other=None,
+        address="小樽市稲穂2丁目", lat=INAHO[0], lng=INAHO[1], town="稲穂",
+        location_precision="chome", phone="0134-22-1111", contact_person="施設 担当",
+        estimated_applicants=applicants, wish=wish, premeeting_requested=premeeting)
+
+
+def make_facility(db, season, user, applicants: int, **kwargs):
+    return create_request(db, season, facility_intake(applicants, **kwargs), user, TODAY)
+
+
+def facility_days(season) -> list[dt.date]:
+    return [d.date for d in season.visit_days if d.kind == "facility"]
+
+
+@pytest.fixture
+def manager(db):
+    return make_user(db, "manager")
+
+
+# --- queue --------------------------------------------------------------------------------
+
+
+def test_intake_lands_in_the_queue_due_two_working_days_later(db, season, manager):
+    facility = make_facility(db, season, manager, 12)
+    assert facility.status == "new"
+    assert facility.callback_due == dt.date(2026, 6, 3)  # Mon -> Wed
+    friday = create_request(db, season, facility_intake(8), manager, dt.date(2026, 6, 5))
+    assert friday.callback_due == dt.date(2026, 6, 9)  # Fri -> Tue (weekend skipped)
+
+
+def test_status_moves_only_along_the_allowed_paths(db, season, manager):
+    facility = make_facility(db, season, manager, 12)
+    with pytest.raises(FacilityError):
+        set_status(db, facility, "visited", manager)
+    record_callback(db, facility, manager, 14, Wish(), False, "施設長と話した")
+    assert (facility.status, facility.estimated_applicants) == ("contacted", 14)
+    with pytest.raises(FacilityError, match="理由"):
+        set_status(db, facility, "withdrawn", manager)
+    set_status(db, facility, "withdrawn", manager, "入所者の意向がまとまらない")
+    assert facility.status == "withdrawn"
+    assert [e.action for e in facility.events] == ["created", "contacted", "withdrawn"]
+
+
+# --- scheduling rules ---------------------------------------------------------------------
+
+
+def test_five_applicants_go_the_home_path_six_get_facility_days(db, season, manager):
+    five = make_facility(db, season, manager, RULES.facility_min_applicants - 1)
+    offers = scheduling.facility_offers(db, season, five, TODAY)
+    assert offers.home_path and offers.offers == []
+    with pytest.raises(FacilityError, match="個人宅訪問の予約枠"):
+        scheduling.schedule(db, season, five, "x", manager, TODAY)
+    six = make_facility(db, season, manager, RULES.facility_min_applicants)
+    offers = scheduling.facility_offers(db, season, six, TODAY)
+    assert not offers.home_path and offers.offers
+    days = set(facility_days(season))
+    for offer in offers.offers:
+        assert len(offer.parts) == 1 and offer.parts[0].applicants == 6
+        assert offer.parts[0].date in days
+        assert offer.parts[0].eta == ("10:00" if offer.parts[0].half == "am" else "14:00")
+
+
+def test_twenty_is_one_half_day_twenty_one_is_split(db, season, manager):
+    twenty = make_facility(db, season, manager, 20)
+    assert {len(o.parts) for o in scheduling.facility_offers(db, season, twenty, TODAY).offers} == {1}
+    big = make_facility(db, season, manager, 21)
+    answer = scheduling.facility_offers(db, season, big, TODAY)
+    assert answer.split == (11, 10)
+    first = answer.offers[0]
+    assert [p.applicants for p in first.parts] == [11, 10]
+    assert len({(p.date, p.half) for p in first.parts}) == 2
+    stored = scheduling.schedule(db, season, big, first.key, manager, TODAY)
+    assert sorted(v.applicants for v in stored) == [10, 11]
+    assert big.status == "scheduled" and big.scheduled_applicants == 21
+    # the planner sees one facility request with both parts, and the whole plan checks
+    problem, plan = _season_plan(db, season)
+    request = problem.request_by_id[f"F{big.id}"]
+    assert request.kind == "facility" and request.applicants == 21
+    assert len([v for v in plan.visits if v.request == request.id]) == 2
+    assert check_plan(problem, plan) == []
+
+
+def _season_plan(db, season):
+    bookings = active_bookings(db, season.id)
+    facilities = planned_facilities(db, season.id)
+    problem = season_problem(season_config(season), season.name, bookings,
+                             facilities=facilities)
+    visits = with_travel(problem, [booking_visit(b) for b in bookings]
+                         + all_facility_visits(facilities))
+    return problem, Plan(scenario=season.name, visit_days=problem.visit_days, visits=visits,
+                         unassigned=())
+
+
+def test_facility_lead_time_is_one_month(db, season, manager):
+    facility = make_facility(db, season, manager, 8)
+    day = facility_days(season)[0]
+    lead = dt.timedelta(days=RULES.facility_lead_days)
+    just_in_time = scheduling.facility_offers(db, season, facility, day - lead)
+    assert day in {p.date for o in just_in_time.offers for p in o.parts}
+    one_day_late = scheduling.facility_offers(db, season, facility, day - lead + dt.timedelta(days=1))
+    assert one_day_late.earliest == day + dt.timedelta(days=1)
+    assert all(p.date > day for o in one_day_late.offers for p in o.parts)
+    assert any("1か月前" in reason for reason in dict(one_day_late.excluded)[day])
+
+
+def test_one_facility_per_half_day(db, season, manager):
+    first = make_facility(db, season, manager, 8, name="第一ホーム")
+    taken = scheduling.facility_offers(db, season, first, TODAY).offers[0]
+    scheduling.schedule(db, season, first, taken.key, manager, TODAY)
+    second = make_facility(db, season, manager, 8, name="第二ホーム")
+    answer = scheduling.facility_offers(db, season, second, TODAY)
+    used = {(p.date, p.half) for p in taken.parts}
+    assert all((p.date, p.half) not in used for o in answer.offers for p in o.parts)
+    with pytest.raises(FacilityError, match="選び直して"):
+        scheduling.schedule(db, season, second, taken.key, manager, TODAY)
+    assert second.status == "new" and second.visits == []
+
+
+def test_wish_window_limits_the_offers(db, season, manager):
+    late = [d for d in facility_days(season) if d >= dt.date(2026, 9, 1)]
+    wish = Wish(date_from=late[0], date_to=late[1])
+    facility = make_facility(db, season, manager, 8, wish=wish)
+    answer = scheduling.facility_offers(db, season, facility, TODAY)
+    assert answer.offers
+    assert all(late[0] <= p.date <= late[1] for o in answer.offers for p in o.parts)
+
+
+def test_home_reservations_are_checked_with_facility_visits_in_the_plan(db, season, manager):
+    facility = make_facility(db, season, manager, 25)
+    offer = scheduling.facility_offers(db, season, facility, TODAY).offers[0]
+    scheduling.schedule(db, season, facility, offer.key, manager, TODAY)
+    day = first_home_day(season, TODAY + dt.timedelta(days=14))
+    booking = reserve(db, season, intake(), Slot(day, "am", 1, 1), manager.id, today=TODAY)
+    assert booking.receipt_no == 1
+    problem, plan = _season_plan(db, season)
+    assert {r.kind for r in problem.requests} == {"home", "facility"}
+    assert check_plan(problem, plan) == []
+
+
+def test_unschedule_frees_the_half_day(db, season, manager):
+    facility = make_facility(db, season, manager, 8)
+    offer = scheduling.facility_offers(db, season, facility, TODAY).offers[0]
+    scheduling.schedule(db, season, facility, offer.key, manager, TODAY)
+    scheduling.unschedule(db, facility, "施設の都合で延期", manager)
+    assert facility.status == "contacted"
+    assert planned_facilities(db, season.id) == []
+    again = scheduling.facility_offers(db, season, facility, TODAY)
+    assert offer.key in {o.key for o in again.offers}
+
+
+# --- pre-meetings -------------------------------------------------------------------------
+
+
+def _non_visit_weekday(season, after: dt.date) -> dt.date:
+    visit = {d.date for d in season.visit_days}
+    day = after
+    while day.weekday() >= 5 or day in visit or day == dt.date(2026, 7, 20):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def test_meeting_on_a_non_visit_weekday(db, season, manager):
+    facility = make_facility(db, season, manager, 12)
+    day = _non_visit_weekday(season, dt.date(2026, 6, 8))
+    meeting = add_meeting(db, season, facility, day, "am", "10:30", None, manager, TODAY)
+    assert meeting.status == "planned"
+    with pytest.raises(MeetingRefused, match="別の打合せ"):
+        other = make_facility(db, season, manager, 10, name="別ホーム")
+        add_meeting(db, season, other, day, "am", None, None, manager, TODAY)
+
+
+@pytest.mark.parametrize("case", ["home_day", "weekend", "holiday", "past"])
+def test_meeting_refused_with_a_clear_reason(db, season, manager, case):
+    facility = make_facility(db, season, manager, 12)
+    day, expected = {
+        "home_day": (first_home_day(season, TODAY), "個人宅訪問日"),
+        "weekend": (dt.date(2026, 6, 6), "土曜日・日曜日"),
+        "holiday": (dt.date(2026, 7, 20), "祝日（海の日）"),
+        "past": (dt.date(2026, 5, 29), "過去の日付"),
+    }[case]
+    with pytest.raises(MeetingRefused) as refused:
+        add_meeting(db, season, facility, day, "pm", None, None, manager, TODAY)
+    assert any(expected in reason for reason in refused.value.reasons), refused.value.reasons
+    assert facility.meetings == []
+
+
+def test_meeting_refused_on_a_booked_facility_day_and_after_the_visit(db, season, manager):
+    booked = make_facility(db, season, manager, 8, name="予約済ホーム")
+    offer = scheduling.facility_offers(db, season, booked, TODAY).offers[0]
+    scheduling.schedule(db, season, booked, offer.key, manager, TODAY)
+    visit_day = offer.parts[0].date
+    other = make_facility(db, season, manager, 12, name="打合せホーム")
+    other_half = "pm" if offer.parts[0].half == "am" else "am"
+    with pytest.raises(MeetingRefused, match="既に訪問予約（予約済ホーム）"):
+        add_meeting(db, season, other, visit_day, other_half, None, None, manager, TODAY)
+    after = _non_visit_weekday(season, visit_day + dt.timedelta(days=1))
+    with pytest.raises(MeetingRefused, match="訪問日.*より前"):
+        add_meeting(db, season, booked, after, "am", None, None, manager, TODAY)
+
+
+def test_meeting_on_a_free_facility_day_blocks_it_for_facility_offers(db, season, manager):
+    facility = make_facility(db, season, manager, 12)
+    free_day = [d for d in facility_days(season) if d > TODAY + dt.timedelta(days=40)][0]
+    add_meeting(db, season, facility, free_day, "am", None, None, manager, TODAY)
+    assert blocked_facility_days(db, season) == {free_day}
+    other = make_facility(db, season, manager, 8, name="別ホーム")
+    answer = scheduling.facility_offers(db, season, other, TODAY)
+    assert all(p.date != free_day for o in answer.offers for p in o.parts)
+    assert "事前打合せが入っています" in dict(answer.excluded)[free_day]
+
+
+# --- checklist ----------------------------------------------------------------------------
+
+
+def test_checklist_records_who_confirmed_what(db, season, manager):
+    facility = make_facility(db, season, manager, 12)
+    saved = checklist.save(db, facility, {"procedure": "b", "power": "食堂のコンセント2口",
+                                           "custody": ""}, manager)
+    assert saved == ["手順・動線・タイムスケジュール", "申請書の記入場所・電源の借用"]
+    rows = {r.item.key: r for r in checklist.rows(facility)}
+    assert rows["procedure"].value_label.startswith("b:")
+    assert rows["procedure"].confirmed_by == manager.display_name
+    assert not rows["custody"].done
+    assert checklist.save(db, facility, {"procedure": "b"}, manager) == []
+    with pytest.raises(ValueError, match="選択肢"):
+        checklist.save(db, facility, {"procedure": "z"}, manager)
+    tasks = checklist.team_tasks(facility)
+    assert "申請書の記入場所・電源の借用: 食堂のコンセント2口" in tasks
+    assert "入所者のマイナンバーカードの管理方法: （未確認）" in tasks

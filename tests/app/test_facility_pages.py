@@ -1,0 +1,128 @@
+"""Facility pages: intake by operators, the managers' queue and scheduling, pre-meetings on the
+capacity calendar, the checklist on the visit team's route sheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import select
+
+from app.facilities.models import FacilityRequest
+from tests.app.test_facilities import TODAY, facility_days
+
+INTAKE = {
+    "name": "緑の丘ホーム", "facility_type": "tokuyo", "address": "小樽市稲穂2丁目",
+    "phone": "０１３４－２２－１１１１", "contact_person": "施設 担当",
+    "estimated_applicants": "12", "notes": "車椅子の方が多い",
+}
+
+
+def _intake(client, **changes):
+    return client.post_form("/operator/facilities/new", {**INTAKE, **changes})
+
+
+def _only_facility(db) -> FacilityRequest:
+    return db.scalars(select(FacilityRequest)).one()
+
+
+def test_operator_takes_a_request_into_the_queue(operator_client, db, season):
+    response = _intake(operator_client)
+    assert response.status_code == 302
+    page = operator_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "折り返し期限 2026-06-03" in page and "折り返しご連絡" in page
+    facility = _only_facility(db)
+    assert (facility.status, facility.phone, facility.town) == ("new", "0134-22-1111", "稲穂")
+
+
+def test_intake_errors_name_the_field_and_keep_the_input(operator_client, db, season):
+    response = _intake(operator_client, estimated_applicants="0", facility_type="other",
+                       wish_from="2026-08-10", wish_to="2026-08-01")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "申請者数の目安（人）: 申請者数の目安は1〜300で入力してください。" in page
+    assert "「その他」の場合は施設の種類を入力してください。" in page
+    assert "希望期間（まで）が希望期間（から）より前です。" in page
+    assert 'value="緑の丘ホーム"' in page
+    unknown = _intake(operator_client, address="東京都千代田区1-1")
+    assert unknown.status_code == 422 and "住所" in unknown.get_data(as_text=True)
+    assert db.scalars(select(FacilityRequest)).all() == []
+
+
+def test_manager_calls_back_schedules_and_sees_the_parts(operator_client, manager_client, db,
+                                                        season):
+    _intake(operator_client)
+    facility = _only_facility(db)
+    queue = manager_client.get("/manager/facilities").get_data(as_text=True)
+    assert f'data-facility="{facility.id}" data-status="new"' in queue
+    response = manager_client.post_form(f"/manager/facilities/{facility.id}/callback",
+                                        {"applicants": "24", "note": "施設長と調整"})
+    assert response.status_code == 302
+    page = manager_client.get(f"/manager/facilities/{facility.id}").get_data(as_text=True)
+    assert "2回に分けて訪問（12名・12名）" in page
+    key = re.search(r'name="offer" value="([^"]+)"', page).group(1)
+    assert key.count(";") == 1
+    done = manager_client.post_form(f"/manager/facilities/{facility.id}/schedule", {"offer": key})
+    assert done.status_code == 302
+    page = manager_client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "訪問日を決定しました" in page
+    assert page.count('class="part"') == 2
+    assert facility.status == "scheduled"
+    again = manager_client.post_form(f"/manager/facilities/{facility.id}/schedule", {"offer": key})
+    assert again.status_code == 409 and "既に訪問日が決まっている" in again.get_data(as_text=True)
+
+
+def test_five_applicants_are_sent_to_the_home_intake_prefilled(operator_client, manager_client,
+                                                              db, season):
+    _intake(operator_client, estimated_applicants="5")
+    facility = _only_facility(db)
+    page = manager_client.get(f"/manager/facilities/{facility.id}").get_data(as_text=True)
+    assert "個人宅訪問の予約枠" in page and 'name="offer"' not in page
+    link = re.search(r'id="home-intake" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    intake = manager_client.get(link).get_data(as_text=True)
+    assert 'value="小樽市稲穂2丁目"' in intake and 'value="5"' in intake
+    refused = manager_client.post_form(f"/manager/facilities/{facility.id}/home-booking",
+                                       {"receipt_no": "99"})
+    assert refused.status_code == 422
+    assert "受付番号 99 の有効な予約が見つかりません。" in refused.get_data(as_text=True)
+
+
+def test_meeting_refused_on_a_home_day_then_shown_on_the_capacity_calendar(
+        operator_client, manager_client, db, season):
+    _intake(operator_client)
+    facility = _only_facility(db)
+    home_day = next(d.date for d in season.visit_days if d.kind == "home")
+    refused = manager_client.post_form(f"/manager/facilities/{facility.id}/meetings",
+                                       {"date": home_day.isoformat(), "half": "am"})
+    assert refused.status_code == 422
+    assert "個人宅訪問日のため、打合せは入れられません" in refused.get_data(as_text=True)
+    assert f'value="{home_day.isoformat()}"' in refused.get_data(as_text=True)
+    free_day = [d for d in facility_days(season) if d > TODAY + dt.timedelta(days=40)][0]
+    ok = manager_client.post_form(f"/manager/facilities/{facility.id}/meetings",
+                                  {"date": free_day.isoformat(), "half": "pm", "time": "14:30"})
+    assert ok.status_code == 302
+    calendar = operator_client.get("/operator/").get_data(as_text=True)
+    assert "事前打合せ 午後 14:30（緑の丘ホーム）" in calendar
+    cell = calendar[calendar.index(f'data-date="{free_day.isoformat()}"'):][:600]
+    assert "空き 午前 0/1施設・午後 0/1施設" in cell
+
+
+def test_checklist_and_facility_stop_on_the_route_sheet(operator_client, manager_client,
+                                                      team_client, db, season):
+    _intake(operator_client)
+    facility = _only_facility(db)
+    page = manager_client.get(f"/manager/facilities/{facility.id}").get_data(as_text=True)
+    key = re.search(r'name="offer" value="([^"]+)"', page).group(1)
+    manager_client.post_form(f"/manager/facilities/{facility.id}/schedule", {"offer": key})
+    saved = manager_client.post_form(f"/manager/facilities/{facility.id}/checklist",
+                                     {"check_procedure": "b", "check_power": "食堂のコンセント"})
+    assert saved.status_code == 302
+    bad = manager_client.post_form(f"/manager/facilities/{facility.id}/checklist",
+                                   {"check_procedure": "x"})
+    assert bad.status_code == 422 and "選択肢から選んでください" in bad.get_data(as_text=True)
+    day = key.split("|")[0]
+    sheet = team_client.get(f"/team/days/{day}/1").get_data(as_text=True)
+    assert "緑の丘ホーム" in sheet and "福祉施設" in sheet
+    assert "申請書の記入場所・電源の借用: 食堂のコンセント" in sheet
+    assert "手順・動線・タイムスケジュール: b:" in sheet
+    assert "申請者リスト: 未提出" in sheet and "申請 <strong>12人</strong>" in sheet

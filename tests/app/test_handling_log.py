@@ -1,0 +1,209 @@
+"""The handling log (第15, issue 8 §3): every page and export that shows, prints, exports,
+changes or deletes personal data writes a row — a walk over all of them — and managers can
+browse and export the log. Plus the reports (issue 8 §4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from app.privacy import handover
+from app.privacy.models import HandlingLogEntry, HandoverPackage
+from tests.app.test_bookings_reserve import make_booking
+from tests.app.test_intake import answers
+from tests.conftest import PASSWORD, Client, make_user
+
+# Every endpoint that shows or handles an applicant's personal data, and the action it logs.
+# A new personal-data page must be added here (and log), or the walk below fails.
+PERSONAL_DATA_ENDPOINTS: dict[str, str] = {
+    "bookings.intake": "change",  # booking an offer stores the caller's answers
+    "bookings.reception_list": "view",
+    "bookings.reception_list_xlsx": "export",
+    "bookings.slip": "view",
+    "bookings.cancel": "change",
+    "teams.route_sheet": "view",
+    "teams.route_sheet_print": "print",
+    "teams.route_sheet_pdf": "export",
+    "teams.record_outcome": "change",
+    "privacy.release_package": "export",
+    "privacy.run_deletions": "delete",
+}
+
+
+# Pages of those blueprints that show no applicant's personal data.
+NO_PERSONAL_DATA = {"teams.index"}
+
+
+def test_every_booking_and_route_sheet_endpoint_is_walked(app):
+    endpoints = {r.endpoint for r in app.url_map.iter_rules()
+                 if r.endpoint.startswith(("bookings.", "teams."))}
+    assert endpoints - NO_PERSONAL_DATA <= set(PERSONAL_DATA_ENDPOINTS)
+
+
+def log_count(db) -> int:
+    return db.scalar(select(func.count()).select_from(HandlingLogEntry))
+
+
+def newest(db) -> HandlingLogEntry:
+    return db.scalar(select(HandlingLogEntry).order_by(HandlingLogEntry.id.desc()).limit(1))
+
+
+def test_every_personal_data_page_and_export_writes_a_handling_log_row(app, db, season):
+    app.config["HANDOVER_RECIPIENTS"] = ("city@example.jp",)
+    app.test_client_class = Client
+    clients: dict[str, Client] = {}
+    users = {}
+    for username, role in (("manager1", "manager"), ("manager2", "manager"), ("team1", "team"),
+                           ("operator1", "operator")):
+        users[username] = make_user(db, role, username)
+        clients[username] = app.test_client()  # type: ignore[assignment]
+        assert clients[username].login(username, PASSWORD).status_code == 302
+    operator, manager, approver, team = (clients["operator1"], clients["manager1"],
+                                         clients["manager2"], clients["team1"])
+    booking = make_booking(db, season, users["operator1"].id)
+    spare = make_booking(db, season, booking.booked_by, half="pm")
+    day = booking.visit_date
+    walked: dict[str, tuple[str, str]] = {}
+
+    def walk(endpoint: str, username: str, call, record_type: str) -> None:
+        before = log_count(db)
+        response = call()
+        assert response.status_code < 400, (endpoint, response.status_code)
+        assert log_count(db) > before, f"{endpoint} wrote no handling-log row"
+        entry = newest(db)
+        assert (entry.action, entry.username, entry.record_type) == (
+            PERSONAL_DATA_ENDPOINTS[endpoint], username, record_type), endpoint
+        walked[endpoint] = (entry.action, entry.record_type)
+
+    # Intake: search, then book an offer.
+    page = operator.post_form("/operator/bookings/new", answers()).get_data(as_text=True)
+    key = re.search(r'name="offer" value="([^"]+)"', page).group(1)
+    walk("bookings.intake", "operator1",
+         lambda: operator.post_form("/operator/bookings/new", answers(offer=key)), "booking")
+    walk("bookings.reception_list", "operator1", lambda: operator.get("/operator/bookings/"),
+         "reception_list")
+    walk("bookings.reception_list_xlsx", "manager1",
+         lambda: manager.get("/operator/bookings/list.xlsx"), "reception_list")
+    walk("bookings.slip", "operator1", lambda: operator.get(f"/operator/bookings/{booking.id}"),
+         "booking")
+    walk("bookings.cancel", "operator1",
+         lambda: operator.post_form(f"/operator/bookings/{spare.id}/cancel", {"reason": "都合"}),
+         "booking")
+    sheet = f"/team/days/{day.isoformat()}/1"
+    walk("teams.route_sheet", "team1", lambda: team.get(sheet), "route_sheet")
+    walk("teams.route_sheet_print", "team1", lambda: team.get(sheet + "/print"), "route_sheet")
+    walk("teams.route_sheet_pdf", "team1", lambda: team.get(sheet + "/sheet.pdf"), "route_sheet")
+
+    # Hand-over: prepare and approve write nothing personal; the release exports.
+    week = handover.week_start(day).isoformat()
+    assert manager.post_form(f"/manager/privacy/handover/{week}/prepare",
+                             {"recipient": "city@example.jp"}).status_code == 302
+    package = db.scalar(select(HandoverPackage))
+    assert approver.post_form(f"/manager/privacy/handover/packages/{package.id}/approve",
+                              {"confirm": "y"}).status_code == 302
+    walk("privacy.release_package", "manager1",
+         lambda: manager.post_form(f"/manager/privacy/handover/packages/{package.id}/release",
+                                   {"method": "download"}), "handover_package")
+
+    app.config["APP_TODAY"] = day
+    walk("teams.record_outcome", "team1", lambda: team.post_form(
+        f"{sheet}/outcome/{booking.id}", {f"b{booking.id}-outcome": "visited",
+                                          f"b{booking.id}-applications_taken": "1"}), "booking")
+    app.config["APP_TODAY"] = day + dt.timedelta(days=1)
+    walk("privacy.run_deletions", "manager2",
+         lambda: approver.post_form("/manager/privacy/deletions/run", {"confirm": "y"}),
+         "booking")
+
+    assert set(walked) == set(PERSONAL_DATA_ENDPOINTS)
+
+
+def test_failed_saves_roll_back_and_write_no_row(operator_client, db, season):
+    booking = make_booking(db, season, make_user(db, "operator", "op-x").id)
+    before = log_count(db)
+    response = operator_client.post_form(f"/operator/bookings/{booking.id}/cancel", {"reason": ""})
+    assert response.status_code == 422
+    assert log_count(db) == before
+
+
+def test_the_log_is_append_only(db, season):
+    user = make_user(db, "manager", "m-append")
+    from app.privacy.operations import log_handling
+
+    entry = log_handling(db, user, "view", "booking", 1)
+    entry.detail = "changed"
+    with pytest.raises(PermissionError):
+        db.flush()
+    db.rollback()
+
+
+def test_managers_browse_filter_and_export_the_log(app, manager_client, db, season):
+    booking = make_booking(db, season, make_user(db, "operator", "op-log").id)
+    manager_client.get(f"/operator/bookings/{booking.id}")
+    manager_client.get("/operator/bookings/list.xlsx")
+    page = manager_client.get("/manager/privacy/log").get_data(as_text=True)
+    assert "受付票 受付番号 1" in page and "受付一覧表 Excel" in page
+    filtered = manager_client.get("/manager/privacy/log?action=export").get_data(as_text=True)
+    assert "受付一覧表 Excel" in filtered and "受付票 受付番号 1" not in filtered
+    # Days are Japan-time days; tomorrow has nothing yet.
+    tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=9, days=1)).date().isoformat()
+    empty = manager_client.get(f"/manager/privacy/log?date_from={tomorrow}").get_data(as_text=True)
+    assert "該当する記録はありません" in empty
+    bad = manager_client.get("/manager/privacy/log?date_from=2026-13-01")
+    assert bad.status_code == 422 and "開始日" in bad.get_data(as_text=True)
+    xlsx = manager_client.get("/manager/privacy/log.xlsx?action=view")
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    assert [c.value for c in sheet[2]] == ["No.", "日時（日本時間）", "職員", "操作", "対象", "対象ID", "内容"]
+    actions = {row[3] for row in sheet.iter_rows(min_row=3, values_only=True)}
+    assert actions == {"閲覧"}
+    assert any(row[2] == "manager1" and row[4] == "受付票（予約）"
+               for row in sheet.iter_rows(min_row=3, values_only=True))
+
+
+# --- reports -----------------------------------------------------------------------------------
+
+def test_report_page_and_xlsx_count_bookings_visits_towns_and_age_bands(
+        app, manager_client, db, season):
+    from app.calls.operations import log_call
+    from app.routesheets.outcomes import record_outcome
+
+    user = make_user(db, "manager", "m-report")
+    visited = make_booking(db, season, user.id)
+    not_home = make_booking(db, season, user.id, half="pm")
+    cancelled = make_booking(db, season, user.id, half="pm")
+    from app.bookings.operations import cancel
+
+    cancel(db, season, cancelled, "都合", user.id)
+    record_outcome(db, visited, "visited", 3, "", user, visited.visit_date)
+    record_outcome(db, not_home, "not_home", None, "", user, not_home.visit_date)
+    log_call(db, season.id, user.id, "booking", None)
+    db.commit()
+    page = manager_client.get("/manager/reports/").get_data(as_text=True)
+    assert re.search(r'data-total="bookings">3<', page)
+    assert re.search(r'data-total="visited">1<', page)
+    assert re.search(r'data-total="applications">3<', page)
+    assert re.search(r'data-total="not_home">1<', page)
+    assert re.search(r'data-total="cancelled">1<', page)
+    assert re.search(r'data-total="calls">1<', page)
+    facility_days = sum(1 for d in season.visit_days if d.kind == "facility")
+    assert re.search(rf'data-total="facility_days">{facility_days}<', page)
+    assert "稲穂" in page and "85〜89歳" in page and 'class="bar visited"' in page
+    assert "<script" not in page
+    assert "/operator/calls/weekly" in page
+
+    xlsx = manager_client.get("/manager/reports/report.xlsx")
+    book = load_workbook(io.BytesIO(xlsx.data))
+    assert book.sheetnames == ["集計", "月別", "町名別", "年齢階級別", "週別受電件数"]
+    summary = {row[0]: row[1] for row in book["集計"].iter_rows(min_row=2, values_only=True)}
+    assert (summary["予約受付件数"], summary["訪問済"], summary["申請受付件数"], summary["不在"]) == (
+        3, 1, 3, 1)
+    towns = {row[0]: row for row in book["町名別"].iter_rows(min_row=2, values_only=True)}
+    assert towns["稲穂"][1] == 3
+    ages = {row[0]: row for row in book["年齢階級別"].iter_rows(min_row=2, values_only=True)}
+    assert ages["85〜89歳"][4] == 1  # visited
+    assert book["週別受電件数"]["A1"].value.endswith("週別受電件数")

@@ -1,0 +1,328 @@
+"""The weekly hand-over of reception slips to the city (issue 8 §1, SPEC §10): due dates and
+the dashboard, the allow-list, two-person approval, the AES-256 zip with a fresh password,
+and sending by SMTP to a real SMTP server on loopback (two separate messages)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import email
+import html
+import io
+import re
+import socket
+import zipfile
+from email.message import Message
+
+import pytest
+import pyzipper
+from aiosmtpd.controller import Controller
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from app.bookings.models import Booking
+from app.privacy import handover
+from app.privacy.models import HandlingLogEntry, HandoverPackage
+from tests.app.test_bookings_reserve import make_booking
+from tests.conftest import PASSWORD, Client, make_user
+
+CITY = "mynumber@city.otaru.example.jp"
+DASHBOARD = "/manager/privacy/handover"
+
+
+@pytest.fixture
+def city(app):
+    app.config["HANDOVER_RECIPIENTS"] = (CITY, "backup@city.otaru.example.jp")
+    return CITY
+
+
+@pytest.fixture
+def second_manager(app, db) -> Client:
+    """Another manager, logged in on a client of their own (the approver)."""
+    app.test_client_class = Client
+    other: Client = app.test_client()  # type: ignore[assignment]
+    make_user(db, "manager", "manager2")
+    assert other.login("manager2", PASSWORD).status_code == 302
+    return other
+
+
+@pytest.fixture
+def booked(db, season):
+    """One booking; its visit week and that week's due Tuesday."""
+    user = make_user(db, "operator", "op-handover")
+    booking = make_booking(db, season, user.id)
+    return booking
+
+
+def week_of(booking: Booking) -> dt.date:
+    return handover.week_start(booking.visit_date)
+
+
+def errors_of(page: str) -> str:
+    """The error summary and the messages under the fields."""
+    found = re.findall(r'class="field-error">(.*?)</p>|<div class="errors" role="alert">(.*?)</div>',
+                       page, flags=re.S)
+    return html.unescape(" ".join(a or b for a, b in found))
+
+
+def package_of(db, booking: Booking) -> HandoverPackage | None:
+    return db.scalar(select(HandoverPackage).where(
+        HandoverPackage.week_start == week_of(booking)).order_by(HandoverPackage.id.desc()))
+
+
+def prepare(client: Client, booking: Booking, recipient: str = CITY):
+    return client.post_form(f"/manager/privacy/handover/{week_of(booking).isoformat()}/prepare",
+                            {"recipient": recipient})
+
+
+def approve(client: Client, package_id: int, confirm: bool = True):
+    return client.post_form(f"/manager/privacy/handover/packages/{package_id}/approve",
+                            {"confirm": "y"} if confirm else {})
+
+
+def release(client: Client, package_id: int, method: str = "download"):
+    return client.post_form(f"/manager/privacy/handover/packages/{package_id}/release",
+                            {"method": method})
+
+
+def test_slips_of_week_w_are_due_on_the_tuesday_of_week_w_minus_1():
+    monday = dt.date(2026, 7, 6)
+    assert handover.due_date(monday) == dt.date(2026, 6, 30)
+    assert handover.due_date(monday).weekday() == 1
+    assert handover.week_start(dt.date(2026, 7, 10)) == monday
+
+
+def test_dashboard_shows_due_then_late(app, manager_client, db, booked, city):
+    week = week_of(booked)
+    page = manager_client.get(DASHBOARD).get_data(as_text=True)
+    row = re.search(rf'<tr data-week="{week}" data-status="(\w+)" data-late="(\w+)"', page)
+    assert row and row.groups() == ("due", "no")
+    app.config["APP_TODAY"] = handover.due_date(week) + dt.timedelta(days=1)
+    page = manager_client.get(DASHBOARD).get_data(as_text=True)
+    row = re.search(rf'<tr data-week="{week}" data-status="(\w+)" data-late="(\w+)"', page)
+    assert row and row.groups() == ("due", "yes")
+    assert "期限超過（作成待ち）" in page
+    # The managers' top page counts the late week too.
+    top = manager_client.get("/manager/").get_data(as_text=True)
+    assert re.search(r"送付期限を過ぎた週 <strong>1</strong>件", top)
+
+
+def test_a_recipient_off_the_allow_list_is_refused(manager_client, db, booked, city):
+    response = prepare(manager_client, booked, "someone@gmail.example.com")
+    assert response.status_code == 422
+    assert "送信先「someone@gmail.example.com」は小樽市が指定した送信先（許可リスト）にありません" \
+        in errors_of(response.get_data(as_text=True))
+    assert db.scalar(select(func.count()).select_from(HandoverPackage)) == 0
+    # The service itself refuses it too (not only the form's choices).
+    with pytest.raises(handover.HandoverError) as refused:
+        handover.check_recipient("someone@gmail.example.com", (CITY,))
+    assert refused.value.field == "recipient"
+
+
+def test_without_an_allow_list_nothing_can_be_sent(app, manager_client, db, booked):
+    app.config["HANDOVER_RECIPIENTS"] = ()
+    page = manager_client.get(DASHBOARD).get_data(as_text=True)
+    assert "HANDOVER_RECIPIENTS" in page
+    with pytest.raises(handover.HandoverError, match="許可リスト"):
+        handover.check_recipient(CITY, ())
+
+
+def test_self_approval_is_refused_and_a_second_manager_approves(
+        manager_client, second_manager, db, booked, city):
+    assert prepare(manager_client, booked).status_code == 302
+    package = package_of(db, booked)
+    assert package is not None and package.status == "ready"
+    assert package.receipt_nos == [booked.receipt_no]
+
+    response = approve(manager_client, package.id)
+    assert response.status_code == 422
+    assert "作成者本人は承認できません" in errors_of(response.get_data(as_text=True))
+    db.refresh(package)
+    assert package.status == "ready" and package.approved_by is None
+
+    # Nor can it be released before approval.
+    response = release(manager_client, package.id)
+    assert response.status_code == 422
+    assert "承認されていないパッケージは送付できません" in errors_of(response.get_data(as_text=True))
+
+    # The approver must tick that the recipient is the city's address.
+    response = approve(second_manager, package.id, confirm=False)
+    assert response.status_code == 422
+    assert "確認し、チェックを入れてください" in errors_of(response.get_data(as_text=True))
+
+    assert approve(second_manager, package.id).status_code == 302
+    db.refresh(package)
+    assert package.status == "approved" and package.approved_by != package.prepared_by
+
+
+def test_the_database_refuses_self_approval_too(db, booked, season):
+    manager = make_user(db, "manager", "m-db")
+    package = HandoverPackage(season_id=season.id, week_start=week_of(booked), status="approved",
+                              recipient=CITY, booking_ids=[booked.id], receipt_nos=[1],
+                              prepared_by=manager.id, approved_by=manager.id)
+    db.add(package)
+    with pytest.raises(Exception, match="(?i)check"):
+        db.flush()
+    db.rollback()
+
+
+def released_download(manager_client, second_manager, db, booked) -> tuple[str, bytes, str]:
+    assert prepare(manager_client, booked).status_code == 302
+    package = package_of(db, booked)
+    assert approve(second_manager, package.id).status_code == 302
+    response = release(manager_client, package.id)
+    assert response.status_code == 200, errors_of(response.get_data(as_text=True))
+    assert response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    password = re.search(r'<code id="package-password"[^>]*>([^<]+)</code>', page).group(1)
+    data = re.search(r'href="data:application/zip;base64,([^"]+)"', page).group(1)
+    name = re.search(r'id="package-download" download="([^"]+)"', page).group(1)
+    return password, base64.b64decode(data), name
+
+
+def test_the_zip_opens_with_its_password_and_not_without(
+        manager_client, second_manager, db, booked, city):
+    password, archive, name = released_download(manager_client, second_manager, db, booked)
+    assert name.endswith(".zip") and len(password) == handover.PASSWORD_LENGTH
+
+    with pyzipper.AESZipFile(io.BytesIO(archive)) as z:
+        names = z.namelist()
+        assert sorted(n.rsplit(".", 1)[1] for n in names) == ["pdf", "xlsx"]
+        info = z.getinfo(names[0])
+        assert info.flag_bits & 0x1  # encrypted
+        with pytest.raises(RuntimeError):  # no password
+            z.read(names[0])
+        with pytest.raises(RuntimeError):
+            z.read(names[0], pwd=b"wrong-password-1")
+        z.setpassword(password.encode())
+        files = {n: z.read(n) for n in names}
+    # AES (WinZip AE-x, method 99) with 256-bit keys: strength byte 3 in the 0x9901 extra
+    # field. The standard library, which knows no AES, cannot read it at all.
+    with zipfile.ZipFile(io.BytesIO(archive)) as plain:
+        for raw in plain.infolist():
+            at = raw.extra.find(b"\x01\x99")
+            assert raw.compress_type == 99 and at >= 0 and raw.extra[at + 8] == 3
+        with pytest.raises(NotImplementedError):
+            plain.read(names[0], pwd=password.encode())
+
+    xlsx = next(v for k, v in files.items() if k.endswith(".xlsx"))
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    values = [c for row in sheet.iter_rows(values_only=True) for c in row]
+    assert booked.name in values and booked.phone in values
+    assert next(v for k, v in files.items() if k.endswith(".pdf")).startswith(b"%PDF")
+
+
+def test_releasing_records_the_share_date_and_a_fresh_password_each_time(
+        app, manager_client, second_manager, db, booked, season, city):
+    first, archive, _ = released_download(manager_client, second_manager, db, booked)
+    db.refresh(booked)
+    assert booked.shared_on == dt.date(2026, 6, 1)
+    assert booked.history[-1].action == "shared"
+    page = manager_client.get("/operator/bookings/").get_data(as_text=True)
+    assert "2026-06-01" in page.split(f'data-booking="{booked.id}"')[1].split("</tr>")[0]
+    package = package_of(db, booked)
+    assert package.status == "sent" and package.release_method == "download"
+    entry = db.scalar(select(HandlingLogEntry).where(
+        HandlingLogEntry.record_type == "handover_package",
+        HandlingLogEntry.record_id == str(package.id)))
+    assert entry.action == "export" and CITY in entry.detail
+    # The week is done; a second release of the same package is refused.
+    response = release(manager_client, package.id)
+    assert response.status_code == 422
+    assert "既に送付済" in errors_of(response.get_data(as_text=True))
+    # A later booking of the same week goes in a new package with a new password.
+    other = make_booking(db, season, booked.booked_by, half="pm")
+    assert week_of(other) == week_of(booked)
+    second, _, _ = released_download(manager_client, second_manager, db, other)
+    assert second != first
+    assert package_of(db, other).receipt_nos == [other.receipt_no]
+    passwords = {handover.new_password() for _ in range(50)}
+    assert len(passwords) == 50
+
+
+def test_a_recipient_dropped_from_the_list_after_approval_is_refused_at_release(
+        app, manager_client, second_manager, db, booked, city):
+    assert prepare(manager_client, booked).status_code == 302
+    package = package_of(db, booked)
+    assert approve(second_manager, package.id).status_code == 302
+    app.config["HANDOVER_RECIPIENTS"] = ("backup@city.otaru.example.jp",)
+    response = release(second_manager, package.id)
+    assert response.status_code == 422
+    assert "許可リスト" in errors_of(response.get_data(as_text=True))
+    db.refresh(booked)
+    assert booked.shared_on is None
+
+
+# --- SMTP -------------------------------------------------------------------------------------
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], Message]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
+                              email.message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port,
+                      SMTP_FROM="outreach@callcenter.example.jp", SMTP_STARTTLS=False)
+    yield inbox
+    controller.stop()
+
+
+def test_sending_by_smtp_sends_the_package_and_the_password_separately(
+        manager_client, second_manager, db, booked, city, smtp_server):
+    assert prepare(manager_client, booked).status_code == 302
+    package = package_of(db, booked)
+    assert approve(second_manager, package.id).status_code == 302
+    response = release(second_manager, package.id, "smtp")
+    assert response.status_code == 302, errors_of(response.get_data(as_text=True))
+
+    assert len(smtp_server.messages) == 2
+    (from1, to1, first), (from2, to2, second) = smtp_server.messages
+    assert to1 == to2 == [CITY] and from1 == from2 == "outreach@callcenter.example.jp"
+    attachments = [p for p in first.walk() if p.get_filename()]
+    assert len(attachments) == 1 and attachments[0].get_filename().endswith(".zip")
+    archive = attachments[0].get_payload(decode=True)
+    lines = second.get_payload(decode=True).decode().splitlines()
+    password = next(line.strip() for line in lines if re.fullmatch(r"[A-Za-z0-9]{16}", line.strip()))
+    first_text = "".join(p.get_payload(decode=True).decode()
+                         for p in first.walk() if p.get_content_type() == "text/plain")
+    assert password not in first_text
+    assert not [p for p in second.walk() if p.get_filename()]
+    with pyzipper.AESZipFile(io.BytesIO(archive)) as z:
+        z.setpassword(password.encode())
+        assert all(z.read(n) for n in z.namelist())
+
+    db.refresh(package)
+    db.refresh(booked)
+    assert package.status == "sent" and package.release_method == "smtp"
+    assert booked.shared_on is not None
+
+
+def test_a_failed_smtp_send_leaves_the_package_unsent(
+        app, manager_client, second_manager, db, booked, city):
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), SMTP_FROM="x@example.jp",
+                      SMTP_STARTTLS=False)
+    assert prepare(manager_client, booked).status_code == 302
+    package = package_of(db, booked)
+    assert approve(second_manager, package.id).status_code == 302
+    response = release(manager_client, package.id, "smtp")
+    assert response.status_code == 422
+    assert "メール送信に失敗しました" in errors_of(response.get_data(as_text=True))
+    db.refresh(package)
+    assert package.status == "approved"
