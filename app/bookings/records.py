@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.bookings import texts
 from app.bookings.models import Booking
+from app.xlsx import table_xlsx
 
 STATUS_LABELS: dict[str, str] = {
     "booked": "予約済",
@@ -58,22 +55,6 @@ def list_row(booking: Booking) -> ListRow:
 
 
 def reception_list_xlsx(title: str, bookings: Sequence[Booking]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "受付一覧表"
-    sheet.append([f"{title} 受付一覧表"])
-    sheet["A1"].font = Font(bold=True)
-    sheet.append(list(LIST_COLUMNS))
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for booking in bookings:
-        sheet.append(list(list_row(booking).values))
-    for row in sheet.iter_rows(min_row=3):
-        for cell in row:
-            if isinstance(cell.value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-    for column, width in zip("ABCDEFGHIJK", (9, 12, 12, 7, 14, 9, 12, 12, 12, 8, 14), strict=True):
-        sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return table_xlsx("受付一覧表", f"{title} 受付一覧表", LIST_COLUMNS,
+                      (list_row(b).values for b in bookings),
+                      widths=(9, 12, 12, 7, 14, 9, 12, 12, 12, 8, 14))

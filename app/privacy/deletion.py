@@ -19,14 +19,11 @@ deletion date, is the deletion-proof report (個人情報削除の記録).
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,6 +32,7 @@ from app.bookings.models import Booking, BookingEvent
 from app.bookings.records import STATUS_LABELS
 from app.privacy.models import HandlingLogEntry
 from app.privacy.operations import log_handling
+from app.xlsx import table_xlsx
 
 # (column, label) of every personal value a booking holds.
 PERSONAL_FIELDS: tuple[tuple[str, str], ...] = (
@@ -251,20 +249,5 @@ def report_row(record: DeletionRecord) -> list[object]:
 
 
 def deletion_report_xlsx(title: str, records: Sequence[DeletionRecord]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "個人情報削除の記録"
-    sheet.append([f"{title} 個人情報削除の記録（{len(records)}件）"])
-    sheet["A1"].font = Font(bold=True)
-    sheet.append(list(REPORT_COLUMNS))
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for record in records:
-        sheet.append(report_row(record))
-    for row in sheet.iter_rows(min_row=3):
-        for cell in row:
-            if isinstance(cell.value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return table_xlsx("個人情報削除の記録", f"{title} 個人情報削除の記録（{len(records)}件）",
+                      REPORT_COLUMNS, (report_row(r) for r in records))

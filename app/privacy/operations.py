@@ -4,18 +4,16 @@ calls `log_handling` in the same transaction as the work it records."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.privacy.models import ACTION_LABELS, ACTIONS, HandlingLogEntry
+from app.xlsx import table_xlsx
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -91,18 +89,5 @@ def log_row(entry: HandlingLogEntry) -> list[object]:
 
 def log_xlsx(title: str, entries: Sequence[HandlingLogEntry]) -> bytes:
     """The handling log as the city receives it (第15: record and report)."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "個人情報取扱記録"
-    sheet.append([f"{title} 個人情報の取扱記録（{len(entries)}件）"])
-    sheet["A1"].font = Font(bold=True)
-    sheet.append(list(LOG_COLUMNS))
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for entry in entries:
-        sheet.append(log_row(entry))
-    for column, width in zip("ABCDEFG", (7, 20, 14, 8, 22, 14, 70), strict=True):
-        sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return table_xlsx("個人情報取扱記録", f"{title} 個人情報の取扱記録（{len(entries)}件）",
+                      LOG_COLUMNS, (log_row(e) for e in entries), widths=(7, 20, 14, 8, 22, 14, 70))

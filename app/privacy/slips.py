@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -23,6 +21,7 @@ from app.bookings import texts
 from app.bookings.models import Booking
 from app.bookings.records import STATUS_LABELS
 from app.routesheets.pdf import BASE, TITLE
+from app.xlsx import table_xlsx
 
 WEEKDAYS = "月火水木金土日"
 
@@ -70,24 +69,9 @@ def slip_fields(booking: Booking) -> list[tuple[str, object]]:
 
 
 def slips_xlsx(title: str, bookings: Sequence[Booking]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "受付票"
-    sheet.append([f"{title} 受付票（{len(bookings)}件）"])
-    sheet["A1"].font = Font(bold=True)
-    sheet.append([label for label, _ in slip_fields_header()])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True)
-    for booking in bookings:
-        sheet.append([value for _, value in slip_fields(booking)])
-    for row in sheet.iter_rows(min_row=3):
-        for cell in row:
-            if isinstance(cell.value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return table_xlsx("受付票", f"{title} 受付票（{len(bookings)}件）",
+                      [label for label, _ in slip_fields_header()],
+                      ([value for _, value in slip_fields(b)] for b in bookings), wrap_header=True)
 
 
 def slip_fields_header() -> list[tuple[str, object]]:
