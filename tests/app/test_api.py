@@ -16,26 +16,11 @@ from app.bookings.models import Booking
 from app.bookings.operations import Slot, reserve
 from app.seasons.models import SeasonRecord
 from tests.app.test_bookings_reserve import INAHO, TODAY, ZENIBAKO, intake, make_booking
+from tests.app.test_intake import answers
 from tests.conftest import PASSWORD, Client, make_user
 
 SLOTS = "/api/v1/slots"
 BOOKINGS = "/api/v1/bookings"
-
-
-def answers(**changes: Any) -> dict[str, Any]:
-    """A complete, valid call as JSON: the applicant herself, 稲穂2丁目 by coordinates."""
-    data: dict[str, Any] = {
-        "caller_relationship": "self",
-        "name": "小樽 花子", "name_kana": "オタル ハナコ", "birth_date": "1942-05-10",
-        "phone": "0134-22-1234", "address": "小樽市稲穂2丁目", "lat": INAHO[0], "lng": INAHO[1],
-        "eligibility": "age75", "eligibility_detail": "足が悪く外出が難しい",
-        "applicants": 1, "application_type": "new",
-        "wish_from": "2026-06-22", "wish_to": "2026-07-31",
-        "id_documents": ["health_insurance"],
-        "can_photo": "yes", "can_write": "yes", "helper_present": "yes", "parking": "yes",
-    }
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 def post_json(client: Client, url: str, body: Any, csrf: bool = True) -> Any:

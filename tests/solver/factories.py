@@ -12,6 +12,8 @@ import dataclasses
 import datetime as dt
 import functools
 import random
+import subprocess
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,8 @@ from solver.season import (
     Wish,
 )
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "fixtures"
 RECEIVED = dt.date(2026, 6, 1)  # the day the call centre opens (SPEC §1)
 FIRST_DAY = dt.date(2026, 6, 17)  # the first visit day of the season (SPEC §1)
 
@@ -266,3 +269,9 @@ def layout_plan(
         bound_assigned=len(parts), seconds=0.0,
     )
     return Plan(problem.name, problem.visit_days, tuple(visits), unassigned, stats)
+
+
+def run_solver(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m solver ARGS...` from the repository root, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "solver", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,31 +11,19 @@ import pytest
 from solver.__main__ import main
 from tests.solver.factories import (
     make_scenario,
-    make_visit_days,
     random_requests,
+    run_solver,
     scenario_to_dict,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def scenario_file(tmp_path: Path) -> Path:
-    days = make_visit_days(8, kinds=["home"] * 3 + ["facility"] + ["home"] * 4, step=4)
-    scenario = make_scenario(random_requests(14, 1, seed=3, last=dt.date(2026, 7, 1)), days)
-    path = tmp_path / "scenario.json"
-    path.write_text(json.dumps(scenario_to_dict(scenario)), encoding="utf-8")
-    return path
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "solver", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
 
 
 def test_plan_then_check_roundtrip(scenario_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "plan.json"
-    done = _run("plan", str(scenario_file), "--time-limit", "5", "--out", str(out))
+    done = run_solver("plan", str(scenario_file), "--time-limit", "5", "--out", str(out))
     assert done.returncode == 0, done.stderr
     plan = json.loads(out.read_text(encoding="utf-8"))
     assert set(plan) == {"scenario", "visit_days", "visits", "unassigned", "stats"}
@@ -48,7 +33,7 @@ def test_plan_then_check_roundtrip(scenario_file: Path, tmp_path: Path) -> None:
     visit = plan["visits"][0]
     assert set(visit) == {"request", "date", "half", "team", "position", "applicants", "eta",
                           "travel_from_previous_min"}
-    checked = _run("check", str(scenario_file), str(out))
+    checked = run_solver("check", str(scenario_file), str(out))
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.stdout == ""
 
@@ -88,11 +73,11 @@ def test_malformed_scenario_exits_2_naming_the_key(
     mutate(data)
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(data), encoding="utf-8")
-    done = _run("plan", str(bad), "--time-limit", "1")
+    done = run_solver("plan", str(bad), "--time-limit", "1")
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and key in lines[0]
-    assert _run("check", str(bad), str(bad)).returncode == 2
+    assert run_solver("check", str(bad), str(bad)).returncode == 2
 
 
 def test_malformed_plan_exits_2(scenario_file: Path, tmp_path: Path,
