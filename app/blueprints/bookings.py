@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from typing import Any
 
@@ -25,7 +26,7 @@ from app.auth.roles import Role
 from app.blueprints.common import require_active_season
 from app.bookings import operations as bookings
 from app.bookings import records, texts
-from app.bookings.forms import IntakeForm
+from app.bookings.forms import ChangeForm, IntakeForm
 from app.bookings.intake import IntakeProblem, intake_from_form, parse_offer_key
 from app.bookings.models import Booking
 from app.bookings.offers import search_offers
@@ -154,3 +155,46 @@ def cancel(booking_id: int) -> Any:
         return _slip_page(booking, form, 422)
     flash(f"受付番号 {booking.receipt_no} の予約を取り消しました。", "success")
     return redirect(url_for("bookings.slip", booking_id=booking.id))
+
+
+def _change_page(booking: Booking, form: ChangeForm, status: int = 200, **extra: Any) -> Any:
+    return render_template("bookings/change.html", booking=booking, form=form, texts=texts,
+                           **extra), status
+
+
+@bp.route("/<int:booking_id>/change", methods=["GET", "POST"])
+@roles_required(Role.OPERATOR, Role.MANAGER)
+def change(booking_id: int) -> Any:
+    """The caller asks for another day: search places for the new wish, move the booking."""
+    booking = _booking_or_404(booking_id)
+    record = require_active_season()
+    if booking.status != "booked":
+        flash("この予約は変更できません（取消済みか、訪問が終わっています）。", "warning")
+        return redirect(url_for("bookings.slip", booking_id=booking.id))
+    if request.method == "GET":
+        form = ChangeForm(data={"wish_from": booking.wish_from, "wish_to": booking.wish_to,
+                                "wish_weekdays": booking.wish_weekdays or [],
+                                "wish_half": booking.wish_half or ""})
+        return _change_page(booking, form)
+    form = ChangeForm()
+    if not form.validate_on_submit():
+        return _change_page(booking, form, 422)
+    intake = dataclasses.replace(bookings.intake_of(booking), wish=form.wish())
+    offer_key = request.form.get("offer")
+    if offer_key:
+        slot = parse_offer_key(offer_key)
+        if slot is None:
+            abort(400)
+        try:
+            bookings.reschedule(session(), record, booking, slot, form.wish(),
+                                form.reason.data or "", current_user.id)
+        except bookings.SlotUnavailable:
+            result = search_offers(session(), record, intake, moving=booking.id)
+            return _change_page(booking, form, 409, result=result,
+                                refused="他の予約が先に入ったか、条件に合わなくなりました。")
+        flash(f"受付番号 {booking.receipt_no} の予約を {booking.visit_date} "
+              f"{texts.HALF_LABELS[booking.half]} {booking.eta} に変更しました。"
+              "新しい訪問日時をお伝えください。", "success")
+        return redirect(url_for("bookings.slip", booking_id=booking.id))
+    result = search_offers(session(), record, intake, moving=booking.id)
+    return _change_page(booking, form, result=result)

@@ -23,6 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app import clock
 from app.bookings import texts
+from solver.season import Wish
 
 PHONE_RE = re.compile(r"^0\d{1,4}-?\d{1,4}-?\d{3,4}$")
 KANA_RE = re.compile(r"^[\u30A0-\u30FF\u3040-\u309F\s　ー・]+$")
@@ -156,3 +157,25 @@ class IntakeForm(FlaskForm):
     def validate_lat(self, field: Any) -> None:
         if (field.data is None) != (self.lng.data is None):
             raise ValidationError("緯度と経度は両方入力してください。")
+
+
+class ChangeForm(FlaskForm):
+    """Moving a booking to another day: the caller's new wish and the reason (SPEC §9)."""
+
+    wish_from = DateField("希望期間（から）", validators=[Optional()], render_kw={"type": "date"})
+    wish_to = DateField("希望期間（まで）", validators=[Optional()], render_kw={"type": "date"})
+    wish_weekdays = MultiCheckboxField("希望曜日", coerce=int, choices=list(
+        enumerate(("月", "火", "水", "木", "金"))))
+    wish_half = SelectField("希望時間帯", choices=[("", "指定なし"), ("am", "午前"), ("pm", "午後")],
+                            validators=[Optional()])
+    reason = TextAreaField("変更の理由", validators=[
+        _required("変更の理由"), Length(max=500, message="変更の理由は500文字以内で入力してください。")])
+
+    def validate_wish_to(self, field: Any) -> None:
+        if field.data and self.wish_from.data and field.data < self.wish_from.data:
+            raise ValidationError("希望期間の終わりが始まりより前になっています。")
+
+    def wish(self) -> Wish:
+        return Wish(date_from=self.wish_from.data, date_to=self.wish_to.data,
+                    weekdays=tuple(sorted(self.wish_weekdays.data or ())),
+                    half=self.wish_half.data or None)  # type: ignore[arg-type]

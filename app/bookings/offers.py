@@ -50,14 +50,16 @@ def reason_labels(codes: tuple[str, ...]) -> list[str]:
 
 
 def search_offers(
-    db: Session, record: SeasonRecord, intake: Intake, today: dt.date | None = None
+    db: Session, record: SeasonRecord, intake: Intake, today: dt.date | None = None,
+    moving: int | None = None,
 ) -> OfferResult:
     """Every slot the caller can take now, best first, and why each other day cannot.
 
     The season's active bookings are the fixed part; only requests already received are
-    shown to the policy, so offers never depend on calls that have not happened.
+    shown to the policy, so offers never depend on calls that have not happened. `moving` is
+    the id of a booking being changed: its own place does not count as taken.
     """
-    bookings = active_bookings(db, record.id)
+    bookings = [b for b in active_bookings(db, record.id) if b.id != moving]
     config = season_config(record)
     request = new_request(intake, today or clock.today())
     facilities = planned_facilities(db, record.id)

@@ -211,6 +211,96 @@ def _reserve(
     return booking
 
 
+def intake_of(booking: Booking) -> Intake:
+    """A booking's answers as an `Intake` (to search new places for it)."""
+    return Intake(
+        caller_relationship=booking.caller_relationship, caller_name=booking.caller_name,
+        caller_phone=booking.caller_phone, name=booking.name or "", name_kana=booking.name_kana or "",
+        birth_date=booking.birth_date or dt.date(1900, 1, 1), phone=booking.phone or "",
+        address=booking.address or "", lat=booking.lat, lng=booking.lng, town=booking.town,
+        location_precision=booking.location_precision or "", eligibility=booking.eligibility,
+        eligibility_detail=booking.eligibility_detail or "", applicants=booking.applicants,
+        application_type=booking.application_type, details=dict(booking.details or {}),
+        wish=Wish(date_from=booking.wish_from, date_to=booking.wish_to,
+                  weekdays=tuple(booking.wish_weekdays or ()),
+                  half=booking.wish_half),  # type: ignore[arg-type]
+    )
+
+
+def reschedule(
+    db: Session, record: SeasonRecord, booking: Booking, slot: Slot, wish: Wish, reason: str,
+    user_id: int, today: dt.date | None = None,
+) -> None:
+    """Move a booking to another place with its reason (the caller asked for another day).
+
+    The receipt number stays; the caller's new wish replaces the old one; the lead time counts
+    from today, as for a new booking. The old half-day's later visits move up, the new
+    half-day's may move down (each recorded as a re-order, so they are called back). Refused
+    with `SlotUnavailable` when the new place breaks a rule; nothing changes then.
+    """
+    if booking.status != "booked":
+        raise SlotUnavailable(["この予約は既に取り消されているか、訪問が終わっています。"])
+    if not reason.strip():
+        raise SlotUnavailable(["変更の理由を入力してください。"])
+    with db.begin_nested():
+        _reschedule(db, record, booking, slot, wish, reason.strip(), user_id,
+                    today or clock.today())
+
+
+def _reschedule(
+    db: Session, record: SeasonRecord, booking: Booking, slot: Slot, wish: Wish, reason: str,
+    user_id: int, today: dt.date,
+) -> None:
+    _lock_season(db, record.id)
+    others = [b for b in active_bookings(db, record.id) if b.id != booking.id]
+    config = season_config(record)
+    intake = dataclasses.replace(intake_of(booking), wish=wish)
+    request = new_request(intake, today)
+    facilities = planned_facilities(db, record.id)
+    problem = season_problem(config, record.name, others, extra=[request], facilities=facilities)
+    kinds = {d.date: d.kind for d in problem.visit_days}
+    if slot.date not in kinds:
+        raise SlotUnavailable([f"no_visit_day: {slot.date} は訪問日ではありません。"])
+
+    def times_of(kind: str, half: Half, position: int) -> str:
+        return visit_eta(problem, kind, half, position)  # type: ignore[arg-type]
+
+    # The old half-day closes its gap first (later visits move up), then the booking is
+    # inserted at its new place.
+    old_route = sorted((b for b in others if (b.visit_date, b.half, b.team)
+                        == (booking.visit_date, booking.half, booking.team)),
+                       key=lambda b: b.position)
+    rest = [booking_visit(b) for b in others if b not in old_route] + [
+        dataclasses.replace(booking_visit(b), position=n,
+                            eta=times_of(kinds[b.visit_date], b.half, n))  # type: ignore[arg-type]
+        for n, b in enumerate(old_route, start=1)]
+    new_visit = Visit(request=NEW_REQUEST_ID, date=slot.date, half=slot.half, team=slot.team,
+                      position=slot.position, applicants=booking.applicants, eta="")
+    visits = place(rest + all_facility_visits(facilities), new_visit, kinds, times_of)
+    plan = Plan(scenario=record.name, visit_days=problem.visit_days,
+                visits=with_travel(problem, visits), unassigned=())
+    problems = check_plan(problem, plan)
+    if problems:
+        raise SlotUnavailable(problems)
+    placed = {v.request: v for v in plan.visits}
+    for other in others:
+        moved = placed[request_id(other)]
+        _record_reorder(other, moved.position, moved.eta, user_id,
+                        "同じ日の別の予約が変更され、訪問順が変わりました。訪問時間の再連絡が必要です。")
+    mine = placed[NEW_REQUEST_ID]
+    before = {"visit_date": booking.visit_date.isoformat(), "half": booking.half,
+              "team": booking.team, "position": booking.position, "eta": booking.eta}
+    booking.visit_date, booking.half, booking.team = mine.date, mine.half, mine.team
+    booking.position, booking.eta = mine.position, mine.eta
+    booking.wish_from, booking.wish_to = wish.date_from, wish.date_to
+    booking.wish_weekdays, booking.wish_half = list(wish.weekdays) or None, wish.half
+    booking.history.append(BookingEvent(user_id=user_id, action="changed", reason=reason,
+                                        before=before))
+    db.flush()
+    log_handling(db, db.get(User, user_id), "change", "booking", booking.id,
+                 f"予約変更 受付番号 {booking.receipt_no}")
+
+
 def _record_reorder(booking: Booking, position: int, eta: str, user_id: int, why: str) -> None:
     """Move a booking within its half-day; a changed time means the caller must be told."""
     if (position, eta) == (booking.position, booking.eta):

@@ -26,6 +26,7 @@ PERSONAL_DATA_ENDPOINTS: dict[str, str] = {
     "bookings.reception_list_xlsx": "export",
     "bookings.slip": "view",
     "bookings.cancel": "change",
+    "bookings.change": "change",
     "teams.route_sheet": "view",
     "teams.route_sheet_print": "print",
     "teams.route_sheet_pdf": "export",
@@ -94,6 +95,14 @@ def test_every_personal_data_page_and_export_writes_a_handling_log_row(app, db, 
     walk("bookings.cancel", "operator1",
          lambda: operator.post_form(f"/operator/bookings/{spare.id}/cancel", {"reason": "都合"}),
          "booking")
+    page = operator.post_form(f"/operator/bookings/{booking.id}/change",
+                              {"reason": "都合が悪くなった"}).get_data(as_text=True)
+    moved_to = re.search(r'name="offer" value="([^"]+)"', page).group(1)
+    walk("bookings.change", "operator1", lambda: operator.post_form(
+        f"/operator/bookings/{booking.id}/change", {"reason": "都合が悪くなった", "offer": moved_to}),
+        "booking")
+    db.refresh(booking)
+    day = booking.visit_date
     sheet = f"/team/days/{day.isoformat()}/1"
     walk("teams.route_sheet", "team1", lambda: team.get(sheet), "route_sheet")
     walk("teams.route_sheet_print", "team1", lambda: team.get(sheet + "/print"), "route_sheet")

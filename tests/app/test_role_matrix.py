@@ -33,6 +33,7 @@ POLICY: dict[str, frozenset[str] | str] = {
     "bookings.reception_list_xlsx": frozenset({"operator", "manager"}),
     "bookings.slip": frozenset({"operator", "manager"}),
     "bookings.cancel": frozenset({"operator", "manager"}),
+    "bookings.change": frozenset({"operator", "manager"}),
     "operators.call_log": frozenset({"operator", "manager"}),
     "operators.log_call": frozenset({"operator", "manager"}),
     "operators.weekly_calls": frozenset({"operator", "manager"}),

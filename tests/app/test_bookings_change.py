@@ -1,0 +1,98 @@
+"""Changing a booking's day with a reason, keeping its receipt number and history (SPEC §9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import select
+
+from app.bookings.models import Booking, BookingEvent
+from app.bookings.operations import Slot, reserve
+from tests.app.test_bookings_reserve import HANAZONO, INAHO, TODAY, ZENIBAKO, intake, make_booking
+from tests.conftest import make_user
+
+
+def _offers(page: str) -> list[str]:
+    return re.findall(r'name="offer" value="([^"]+)"', page)
+
+
+def _url(booking: Booking) -> str:
+    return f"/operator/bookings/{booking.id}/change"
+
+
+def test_changing_a_booking_moves_it_keeps_its_number_and_records_why(operator_client, db, season):
+    user = make_user(db, "operator", "other")
+    first = make_booking(db, season, user.id, INAHO, "am")
+    second = reserve(db, season, intake(HANAZONO, name="二番目"),
+                     Slot(first.visit_date, "am", 1, 2), user.id, today=TODAY)
+    db.commit()
+    original = first.visit_date
+    page = operator_client.post_form(_url(first), {"reason": "通院の予定が入った",
+                                                   "wish_from": "2026-07-01",
+                                                   "wish_to": "2026-07-31"}).get_data(as_text=True)
+    offers = _offers(page)
+    assert offers and all("2026-07-01" <= k.split("|")[0] <= "2026-07-31" for k in offers)
+    response = operator_client.post_form(_url(first), {
+        "reason": "通院の予定が入った", "wish_from": "2026-07-01", "wish_to": "2026-07-31",
+        "offer": offers[0]})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.expire_all()
+    moved, stayed = db.get(Booking, first.id), db.get(Booking, second.id)
+    assert moved.receipt_no == 1 and moved.visit_date.isoformat() == offers[0].split("|")[0]
+    assert (moved.wish_from, moved.wish_to) == (dt.date(2026, 7, 1), dt.date(2026, 7, 31))
+    change = [e for e in moved.history if e.action == "changed"]
+    assert change and change[0].reason == "通院の予定が入った"
+    assert change[0].before["visit_date"] == original.isoformat()
+    # the visit left behind moves up to the first place and is marked for a call back
+    assert (stayed.position, stayed.eta) == (1, "10:00")
+    assert any(e.action == "reordered" for e in stayed.history)
+
+
+def test_a_change_needs_a_reason_and_keeps_what_was_typed(operator_client, db, season):
+    user = make_user(db, "operator", "other")
+    booking = make_booking(db, season, user.id)
+    response = operator_client.post_form(_url(booking), {"reason": "", "wish_from": "2026-08-03"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "変更の理由を入力してください" in page and 'value="2026-08-03"' in page
+    assert db.scalars(select(BookingEvent).where(BookingEvent.action == "changed")).first() is None
+
+
+def test_a_place_taken_meanwhile_is_refused_with_fresh_offers(operator_client, db, season):
+    user = make_user(db, "operator", "other")
+    booking = make_booking(db, season, user.id)
+    data = {"reason": "家族の都合", "wish_from": "2026-07-01", "wish_to": "2026-07-31"}
+    key = _offers(operator_client.post_form(_url(booking), data).get_data(as_text=True))[0]
+    date, half, team, _ = key.split("|")
+    for position in (1, 2):  # another operator fills that half-day first
+        reserve(db, season, intake(ZENIBAKO, name=f"先客{position}"),
+                Slot(dt.date.fromisoformat(date), half, int(team), position), user.id, today=TODAY)
+    db.commit()
+    before = (booking.visit_date, booking.half, booking.position)
+    response = operator_client.post_form(_url(booking), {**data, "offer": key})
+    assert response.status_code == 409
+    fresh = _offers(response.get_data(as_text=True))
+    assert fresh and not [k for k in fresh if k.startswith(f"{date}|{half}|")]
+    db.expire_all()
+    again = db.get(Booking, booking.id)
+    assert (again.visit_date, again.half, again.position) == before
+
+
+def test_the_lead_time_counts_from_the_day_of_the_change(app, operator_client, db, season):
+    user = make_user(db, "operator", "other")
+    booking = make_booking(db, season, user.id)
+    app.config["APP_TODAY"] = dt.date(2026, 8, 3)
+    page = operator_client.post_form(_url(booking), {"reason": "入院"}).get_data(as_text=True)
+    offers = _offers(page)
+    assert offers and min(k.split("|")[0] for k in offers) >= "2026-08-17"
+
+
+def test_a_cancelled_booking_cannot_be_changed(operator_client, db, season):
+    user = make_user(db, "operator", "other")
+    booking = make_booking(db, season, user.id)
+    booking.status = "cancelled"
+    db.commit()
+    response = operator_client.get(_url(booking))
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/operator/bookings/{booking.id}")
