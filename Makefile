@@ -20,7 +20,7 @@ venv: $(STAMP)
 
 run: venv
 	$(BIN)/flask db upgrade
-	$(BIN)/flask demo load
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/flask demo load
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 chromium:

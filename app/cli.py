@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -80,7 +81,8 @@ def demo_load() -> None:
     db.commit()
     for message in messages:
         click.echo(message)
-    host = current_app.config.get("SERVER_NAME") or "http://127.0.0.1:5000"
+    host = (current_app.config.get("SERVER_NAME")
+            or f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}")
     click.echo("")
     click.echo(f"Demo ready. Open {host}/ and log in as one of:")
     for username, _name, role, password in DEMO_USERS:
