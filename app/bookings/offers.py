@@ -20,7 +20,7 @@ from app.facilities.planning import all_facility_visits, planned_facilities
 from app.seasons.models import SeasonRecord
 from app.seasons.operations import season_config
 from solver.policy import offer_slots
-from solver.season import Half
+from solver.season import Half, Rules
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,8 @@ class OfferResult:
     estimated: bool = False
 
 
-def reason_labels(codes: tuple[str, ...]) -> list[str]:
-    return [texts.REASON_LABELS.get(code, code) for code in codes]
+def reason_labels(codes: tuple[str, ...], rules: Rules) -> list[str]:
+    return [texts.reason_label(code, rules) for code in codes]
 
 
 def search_offers(
@@ -80,7 +80,7 @@ def search_offers(
     ]
     return OfferResult(
         offers=rows,
-        reasons=[(v.date, reason_labels(v.reasons)) for v in answer.excluded],
+        reasons=[(v.date, reason_labels(v.reasons, config.rules)) for v in answer.excluded],
         reason_codes=[(v.date, v.reasons) for v in answer.excluded],
         estimated=problem.travel.fallback,
     )

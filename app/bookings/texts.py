@@ -6,6 +6,11 @@ when the matching answer is chosen, so the operator reads the right guidance to 
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
+
+from solver.season import Rules
+
 # §6: who may book. Anyone else is refused politely.
 CALLER_RELATIONSHIPS: tuple[tuple[str, str], ...] = (
     ("self", "本人"),
@@ -81,13 +86,23 @@ def label(choices: tuple[tuple[str, str], ...], value: str | None) -> str:
     return dict(choices).get(value or "", "")
 
 # SCENARIO.md reason codes, as the operator reads them to the caller.
+# Why a day cannot take a home visit, by the solver's reason code (SCENARIO.md). The numbers
+# come from the season's rules (`reason_label`), never from here.
 REASON_LABELS: dict[str, str] = {
-    "lead_time": "予約期限（訪問日の2週間前）を過ぎています",
+    "lead_time": "予約期限（訪問日の{home_lead_days}日前）を過ぎています",
     "window": "ご希望の期間外です",
     "capacity": "予約枠が埋まっています",
-    "travel_cap": "同じ時間帯の他の訪問先から遠く、移動時間が30分を超えます",
-    "third_visit_travel_cap": "午後3件目は前の訪問先から15分以内の場合のみ受付できます",
-    "large_household": "6名以上の世帯は半日を占有するため、既に予約のある時間帯には入れません",
+    "travel_cap": "同じ時間帯の他の訪問先から遠く、移動時間が{travel_cap_min:g}分を超えます",
+    "third_visit_travel_cap": "午後3件目は前の訪問先から{third_visit_travel_cap_min:g}分以内の場合のみ"
+                              "受付できます",
+    "large_household": "{large_household}名以上の世帯は半日を占有するため、既に予約のある時間帯には"
+                       "入れません",
     "facility_capacity": "福祉施設の受付人数の上限を超えます",
-    "no_visit_day": "訪問日ではありません",
+    "no_visit_day": "個人宅の訪問日ではありません（福祉施設の訪問日など）",
 }
+
+
+def reason_label(code: str, rules: Rules, labels: Mapping[str, str] = REASON_LABELS) -> str:
+    """The operator's sentence for a reason code, with the season's own rule values."""
+    template = labels.get(code)
+    return template.format(**dataclasses.asdict(rules)) if template else code

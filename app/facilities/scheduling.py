@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from app.auth.models import User
 from app.bookings.operations import active_bookings
 from app.bookings.planning import booking_visit, season_problem, with_travel
-from app.bookings.texts import REASON_LABELS
+from app.bookings.texts import REASON_LABELS, reason_label
 from app.facilities.meetings import blocked_facility_days
 from app.facilities.models import FacilityEvent, FacilityRequest, FacilityVisit
 from app.facilities.operations import FacilityError
@@ -45,7 +45,7 @@ from solver.season import Request
 
 FACILITY_REASON_LABELS: dict[str, str] = {
     **REASON_LABELS,
-    "lead_time": "予約期限（福祉施設は訪問日のおおむね1か月前）を過ぎています",
+    "lead_time": "予約期限（福祉施設は訪問日の{facility_lead_days}日前）を過ぎています",
     "no_visit_day": "福祉施設訪問日ではありません",
     "facility_capacity": "福祉施設の訪問枠が埋まっています（または分割訪問の枠が足りません）",
     "meeting": "事前打合せが入っています",
@@ -112,7 +112,8 @@ def _answer(state: _State, seen: list[Request]) -> tuple[list[Offer], list[tuple
     days = tuple(d for d in state.problem.visit_days if d.date not in state.blocked)
     open_problem = dataclasses.replace(state.problem, visit_days=days)
     answer = offer_slots(open_problem, state.booked, state.request, "smart", seen)
-    excluded = [(v.date, [FACILITY_REASON_LABELS.get(c, c) for c in v.reasons])
+    rules = state.problem.config.rules
+    excluded = [(v.date, [reason_label(c, rules, FACILITY_REASON_LABELS) for c in v.reasons])
                 for v in answer.excluded]
     excluded += [(d, [FACILITY_REASON_LABELS["meeting"]]) for d in sorted(state.blocked)]
     excluded.sort()

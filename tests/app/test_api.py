@@ -15,6 +15,7 @@ from app.bookings import texts
 from app.bookings.models import Booking
 from app.bookings.operations import Slot, reserve
 from app.seasons.models import SeasonRecord
+from solver.season import SeasonConfig
 from tests.app.test_bookings_reserve import INAHO, TODAY, ZENIBAKO, intake, make_booking
 from tests.app.test_intake import answers
 from tests.conftest import PASSWORD, Client, make_user
@@ -152,7 +153,7 @@ def test_slots_by_coordinates_rank_offers_and_give_reasons(app, operator_client,
     assert early
     for day in early:
         assert "lead_time" in day["reasons"]
-        assert texts.REASON_LABELS["lead_time"] in day["labels"]
+        assert texts.reason_label("lead_time", SeasonConfig().rules) in day["labels"]
 
 
 def test_slots_prefer_the_wished_half_and_weekdays(operator_client, season):

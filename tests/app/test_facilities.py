@@ -8,6 +8,7 @@ import pytest
 
 from app.bookings.operations import Slot, active_bookings, reserve
 from app.bookings.planning import booking_visit, season_problem, with_travel
+from app.bookings.texts import reason_label
 from app.facilities import checklist, scheduling
 from app.facilities.meetings import MeetingRefused, add_meeting, blocked_facility_days
 from app.facilities.operations import (
@@ -137,7 +138,8 @@ def test_facility_lead_time_is_one_month(db, season, manager):
     one_day_late = scheduling.facility_offers(db, season, facility, day - lead + dt.timedelta(days=1))
     assert one_day_late.earliest == day + dt.timedelta(days=1)
     assert all(p.date > day for o in one_day_late.offers for p in o.parts)
-    assert any("1か月前" in reason for reason in dict(one_day_late.excluded)[day])
+    expected = reason_label("lead_time", RULES, scheduling.FACILITY_REASON_LABELS)
+    assert expected in dict(one_day_late.excluded)[day]
 
 
 def test_one_facility_per_half_day(db, season, manager):

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from app.bookings import texts
 from app.bookings.models import Booking
 from app.bookings.operations import Slot, reserve
+from solver.season import SeasonConfig
 from tests.app.test_bookings_reserve import INAHO, TODAY, ZENIBAKO, intake
 from tests.conftest import make_user
 
@@ -114,7 +115,7 @@ def test_a_search_offers_dates_in_the_wish_window_with_reasons_for_the_others(
     # days before the two-week lead time are named with their reason
     excluded = re.findall(r"<tr><td>(2026-\d\d-\d\d)（.）</td><td>([^<]*)</td></tr>", page)
     early = [(d, why) for d, why in excluded if d < "2026-06-24"]
-    assert early and all(texts.REASON_LABELS["lead_time"] in why for _d, why in early)
+    assert early and all(texts.reason_label("lead_time", SeasonConfig().rules) in why for _d, why in early)
     assert all(d >= "2026-06-24" for d, _h in offers)
 
 
