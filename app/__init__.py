@@ -35,6 +35,10 @@ def create_app(env: str | None = None, overrides: dict[str, Any] | None = None) 
 
     register_cli(app)
     register_error_pages(app)
+    # Timestamps are stored in UTC; staff read them in Japan time.
+    from app.calls.operations import local_time
+
+    app.add_template_filter(local_time, "jst")
     return app
 
 
