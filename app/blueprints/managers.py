@@ -21,6 +21,7 @@ from app import clock
 from app.auth.login import roles_required
 from app.auth.roles import Role
 from app.blueprints.common import require_active_season
+from app.bookings import guard
 from app.db import session
 from app.privacy import deletion, handover
 from app.seasons import operations as ops
@@ -71,8 +72,8 @@ def season_settings() -> Any:
     status = 200
     if form.validate_on_submit():
         try:
-            notes = ops.update_config(session(), record, config_values_from_form(form),
-                                      current_user)
+            notes = guard.unless_it_breaks_bookings(session(), record, lambda: ops.update_config(
+                session(), record, config_values_from_form(form), current_user))
             record.title = form.title.data or record.title
         except ops.SeasonError as exc:
             target = form._fields.get(form_name(exc.field))
@@ -80,6 +81,10 @@ def season_settings() -> Any:
                 target.errors = [*target.errors, exc.message]
             else:
                 flash(exc.message, "error")
+            status = 422
+        except guard.BreaksBookings as exc:
+            flash("確定済みの予約が新しい設定に合わなくなるため、保存できません。"
+                  + "／".join(exc.problems[:5]), "error")
             status = 422
         else:
             flash("設定を保存しました。", "success")
@@ -146,9 +151,15 @@ def _url_date(value: str) -> dt.date:
 
 def _apply(record: SeasonRecord, edit: Any, edited: dt.date | None, **forms: Any) -> Any:
     try:
-        ops.edit_calendar(session(), record, edit, current_user)
+        guard.unless_it_breaks_bookings(
+            session(), record, lambda: ops.edit_calendar(session(), record, edit, current_user))
     except ops.CalendarRefused as exc:
         return _calendar_page(record, 422, refused=exc, edited_date=edited, **forms)
+    except guard.BreaksBookings as exc:
+        refused = ops.CalendarRefused([calendar_rules.CalendarProblem(
+            "bookings", "確定済みの予約が規則に合わなくなるため、この変更はできません（訪問日の中止は"
+            "予約の再計画で行ってください）。" + "／".join(exc.problems[:5]))])
+        return _calendar_page(record, 422, refused=refused, edited_date=edited, **forms)
     flash("カレンダーを変更しました: " + ops.describe_edit(edit), "success")
     return redirect(url_for("managers.calendar_page"))
 

@@ -78,7 +78,9 @@ def with_travel(problem: PlanningProblem, visits: Sequence[Visit]) -> tuple[Visi
     for (on, _half, _team), route in sorted(by_route.items()):
         ordered = sorted(route, key=lambda v: v.position)
         for previous, visit in zip([None, *ordered[:-1]], ordered, strict=True):
-            travel = None if previous is None else problem.minutes(on, previous.request,
-                                                                     visit.request)
+            # A visit on a day that is no longer a visit day has no travel table; check_plan
+            # then names the day (unknown_day) instead of this failing.
+            travel = (None if previous is None or on not in problem.travel.matrix_of
+                      else problem.minutes(on, previous.request, visit.request))
             out.append(dataclasses.replace(visit, travel_from_previous_min=travel))
     return tuple(out)

@@ -110,3 +110,40 @@ def test_a_facility_day_inside_the_facility_lead_time_is_refused(manager_client,
 
 def test_bad_dates_in_urls_are_404_not_500(manager_client, season):
     assert manager_client.post_form("/manager/calendar/2026-13-45/remove").status_code == 404
+
+
+def test_an_edit_that_would_break_confirmed_bookings_is_refused_naming_them(
+        manager_client, db, season):
+    from app.bookings.operations import Slot, reserve
+    from tests.app.test_bookings_reserve import HANAZONO, INAHO, TODAY, intake
+    from tests.conftest import make_user
+
+    user = make_user(db, "operator", "other")
+    day = min(d.date for d in season.visit_days if d.kind == "home" and d.date >= dt.date(2026, 6, 22))
+    booked = [reserve(db, season, intake(where, name=f"予約{n}"), Slot(day, "am", 1, n), user.id,
+                      today=TODAY) for n, where in enumerate((INAHO, HANAZONO), start=1)]
+    db.commit()
+    before = _days(db, season)
+
+    removed = manager_client.post_form(f"/manager/calendar/{day}/remove")
+    page = removed.get_data(as_text=True)
+    assert removed.status_code == 422
+    assert "確定済みの予約" in page and f"受付番号 {booked[0].receipt_no}" in page
+    assert _days(db, season) == before
+
+    settings = {"title": season.title}
+    from app.seasons.forms import form_data_from_config, form_name
+    for name, value in form_data_from_config(season.config).items():
+        settings[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    settings[form_name("rules.home_am_slots")] = 1
+    refused = manager_client.post_form("/manager/season", settings)
+    assert refused.status_code == 422
+    assert "確定済みの予約が新しい設定に合わなくなる" in refused.get_data(as_text=True)
+    db.refresh(season)
+    assert season.config["rules"]["home_am_slots"] == 2
+
+
+def test_edits_on_days_without_bookings_still_work(manager_client, db, season):
+    home = [d for d in season.visit_days if d.kind == "home"][-1]
+    response = manager_client.post_form(f"/manager/calendar/{home.date}/pm", {"pm_slots": 3})
+    assert response.status_code == 302
