@@ -109,24 +109,31 @@ def _active_season_or_fail() -> tuple[Any, Any]:
     "(and visits waiting for their outcome or hand-over). Exits 1 when any is overdue."))
 def privacy_overdue() -> None:
     from app import clock
-    from app.privacy.deletion import season_states
+    from app.privacy.deletion import facility_states, season_states
 
     db, record = _active_season_or_fail()
     today = clock.today()
     retention = int(current_app.config["PERSONAL_DATA_RETENTION_DAYS"])
     states = season_states(db, record.id, today, retention)
+    facilities = facility_states(db, record.id, today, retention)
     overdue = [s for s in states if s.overdue]
+    overdue_facilities = [s for s in facilities if s.overdue]
     waiting = [s for s in states if s.state in ("waiting_share", "waiting_outcome")]
+    waiting_facilities = [s for s in facilities if s.state in ("waiting_share", "waiting_outcome")]
     click.echo(f"{record.title}: {today.isoformat()} 個人情報の削除チェック")
-    click.echo(f"削除期限超過: {len(overdue)}件")
+    click.echo(f"削除期限超過: {len(overdue) + len(overdue_facilities)}件")
     for s in overdue:
         click.echo(f"  受付番号 {s.booking.receipt_no}  訪問 {s.booking.visit_date}  "
                    f"共有 {s.booking.shared_on or '-'}  削除期限 {s.due_by}")
-    if waiting:
-        click.echo(f"削除の条件待ち: {len(waiting)}件")
+    for f in overdue_facilities:
+        click.echo(f"  福祉施設 F{f.facility.id}  訪問 {f.first_visit or '-'}  削除期限 {f.due_by}")
+    if waiting or waiting_facilities:
+        click.echo(f"削除の条件待ち: {len(waiting) + len(waiting_facilities)}件")
         for s in waiting:
             click.echo(f"  受付番号 {s.booking.receipt_no}  訪問 {s.booking.visit_date}  {s.label}")
-    if overdue:
+        for f in waiting_facilities:
+            click.echo(f"  福祉施設 F{f.facility.id}  訪問 {f.first_visit or '-'}  {f.label}")
+    if overdue or overdue_facilities:
         sys.exit(1)
 
 
@@ -139,13 +146,14 @@ def privacy_purge(username: str) -> None:
 
     from app import clock
     from app.auth.models import User
-    from app.privacy.deletion import purge_eligible
+    from app.privacy.deletion import purge_season
 
     db, record = _active_season_or_fail()
     user = db.scalar(select(User).where(User.username == username))
     if user is None or user.role != Role.MANAGER.value or not user.is_enabled:
         raise click.ClickException(f"{username} is not an enabled manager account.")
-    done = purge_eligible(db, record.id, user, clock.today())
+    retention = int(current_app.config["PERSONAL_DATA_RETENTION_DAYS"])
+    done = purge_season(db, record.id, user, clock.today(), retention)
     db.commit()
-    click.echo(f"個人情報を削除しました: {len(done)}件"
-               + (f"（受付番号 {', '.join(str(b.receipt_no) for b in done)}）" if done else ""))
+    click.echo(f"個人情報を削除しました: {len(done.bookings)}件"
+               + (f"（{done.summary()}）" if done.total else ""))

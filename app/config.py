@@ -48,6 +48,8 @@ class BaseConfig:
     SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "1") not in ("0", "false", "no", "")
     # Personal data of a done and shared visit must be deleted within this many days.
     PERSONAL_DATA_RETENTION_DAYS = int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS", "7"))
+    # Seconds the re-planner may search for the fewest moves (a manager waits on the page).
+    REPLAN_TIME_LIMIT_S = float(os.environ.get("REPLAN_TIME_LIMIT_S", "10"))
 
 
 class DevelopmentConfig(BaseConfig):

@@ -11,7 +11,9 @@ Objective (lexicographic, solved in stages with the planner's machinery):
    city (SPEC §10) costs more than moving every unshared request together, so a shared
    visit moves only when unavoidable; among those, the fewest leave their half-day (a
    visit that only changes position keeps its day and half, just a new time);
-3. then plan the most previously unplanned requests into the room that is left.
+3. then plan the most previously unplanned requests into the room that is left;
+4. then keep each moved visit as close to its old day as possible (fewest days between the
+   old and the new date, summed over the visits), and in the half-day it had.
 A request "stays" when every visit of it keeps its day, half, team and position (so its eta
 is unchanged); anything else is a move. `problem.pinned` visits stay hard-fixed, except
 those the change itself makes impossible (they are released and count as moves).
@@ -212,8 +214,19 @@ def replan(
             left.append(1 if var is None else 1 - var)
     moves = (len(left) + 1) * moves + sum(left)
     added = sum(a for rid, a in v.assigned.items() if rid not in current_visits)
+    # Last, a moved visit lands as close to its old day as it can: someone told "June 19"
+    # would rather hear "June 22" than "December 14"; among equally close days, in the
+    # half-day they were told. Two per day between old and new, plus one for another half.
+    first_of = {rid: min(visits, key=lambda x: (x.date, x.half))
+                for rid, visits in current_visits.items()}
+    drift = sum((2 * abs((data.routes[ri].day.date - first_of[rid].date).days)
+                 + (data.routes[ri].key[1] != first_of[rid].half)) * var
+                for (rid, ri), var in v.x.items()
+                if rid in first_of and data.routes[ri].key[:2] != (first_of[rid].date,
+                                                                  first_of[rid].half))
     stages: list[tuple[str, cp_model.LinearExprT, bool]] = [
         ("kept", kept, True), ("moves", moves, False), ("added", added, True),
+        ("drift", drift, False),
     ]
     # Hint: the current plan minus whatever the change made impossible.
     hint_routes: dict[int, list[str]] = defaultdict(list)

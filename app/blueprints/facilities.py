@@ -27,6 +27,7 @@ from app.db import session
 from app.facilities import applicant_list, checklist, meetings, scheduling
 from app.facilities import operations as ops
 from app.facilities.forms import (
+    AgreedTimeForm,
     CallbackForm,
     FacilityIntakeForm,
     HomeBookingForm,
@@ -35,7 +36,7 @@ from app.facilities.forms import (
     UnscheduleForm,
     UploadForm,
 )
-from app.facilities.models import FacilityMeeting, FacilityRequest
+from app.facilities.models import FacilityMeeting, FacilityRequest, FacilityVisit
 from app.facilities.texts import (
     CALLBACK_SCRIPT,
     EVENT_LABELS,
@@ -177,7 +178,13 @@ def _detail_page(record: SeasonRecord, facility: FacilityRequest, status: int = 
                                                today),
         list_labels=LIST_STATUS_LABELS, home_intake_url=_home_intake_url(facility),
         transitions=ops.TRANSITIONS.get(facility.status, ()),
+        time_forms=forms.get("time_forms") or {}, time_form_for=_time_form_for,
+        agreed_earliest=scheduling.AGREED_EARLIEST, agreed_latest=scheduling.AGREED_LATEST,
     ), status
+
+
+def _time_form_for(visit: FacilityVisit) -> AgreedTimeForm:
+    return AgreedTimeForm(formdata=None, data={"agreed_time": visit.agreed_time or ""})
 
 
 @bp.route("/manager/facilities/<int:facility_id>")
@@ -259,6 +266,30 @@ def unschedule(facility_id: int) -> Any:
     except ops.FacilityError as exc:
         return _detail_page(record, facility, 409, refused=[exc.message])
     return _done(facility, "訪問日を取り消しました。候補から選び直してください。")
+
+
+@bp.route("/manager/facilities/<int:facility_id>/visits/<int:visit_id>/time", methods=["POST"])
+@roles_required(Role.MANAGER)
+def set_agreed_time(facility_id: int, visit_id: int) -> Any:
+    """The visit time agreed with the facility (HH:MM, 09:00-17:00), shown to the team next to
+    the planner's 10:00 / 14:00."""
+    record = require_active_season()
+    facility = _facility_or_404(record, facility_id)
+    visit = session().get(FacilityVisit, visit_id)
+    if visit is None or visit.facility_id != facility.id:
+        abort(404)
+    form = AgreedTimeForm()
+    if not form.validate_on_submit():
+        return _detail_page(record, facility, 422, time_forms={visit.id: form})
+    try:
+        value = scheduling.set_agreed_time(session(), visit, form.agreed_time.data or "",
+                                           current_user)
+    except ops.FacilityError as exc:
+        form.agreed_time.errors = [*form.agreed_time.errors, exc.message]
+        return _detail_page(record, facility, 422, time_forms={visit.id: form})
+    when = f"{visit.visit_date.isoformat()} {HALF_LABELS[visit.half]}"
+    return _done(facility, f"{when} の訪問時刻を{value}にしました（計画 {visit.eta}）。" if value
+                 else f"{when} の訪問時刻を計画どおり（{visit.eta}）に戻しました。")
 
 
 @bp.route("/manager/facilities/<int:facility_id>/home-booking", methods=["POST"])
@@ -371,7 +402,11 @@ def applicants(facility_id: int) -> Any:
         except applicant_list.ListInvalid as exc:
             return _detail_page(record, facility, 422, upload_form=form,
                                 list_errors=[str(e) for e in exc.errors])
-        ops.store_applicant_list(session(), facility, rows, current_user, upload.filename)
+        try:
+            ops.store_applicant_list(session(), facility, rows, current_user, upload.filename)
+        except ops.FacilityError as exc:
+            form.file.errors = [exc.message]
+            return _detail_page(record, facility, 422, upload_form=form)
         return _done(facility, f"申請者リストを登録しました（{len(rows)}名）。")
     log_handling(session(), current_user, "view", ops.APPLICANT_LIST_RECORD, facility.id,
                  f"{facility.name} 申請者リスト閲覧（{len(facility.applicants)}名）")

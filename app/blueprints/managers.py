@@ -1,4 +1,4 @@
-"""Managers: the season's rules, the visit-day calendar and its edits."""
+"""Managers: the season's rules, the visit-day calendar and its edits, and re-planning."""
 
 from __future__ import annotations
 
@@ -16,12 +16,14 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from app import clock
 from app.auth.login import roles_required
 from app.auth.roles import Role
 from app.blueprints.common import require_active_season
-from app.bookings import guard
+from app.bookings import guard, replanning
+from app.bookings.replan_forms import ReplanApplyForm, ReplanForm
 from app.db import session
 from app.privacy import deletion, handover
 from app.seasons import operations as ops
@@ -59,8 +61,10 @@ def index() -> Any:
         "managers/index.html", record=record, config=config, days=days, problems=problems,
         changes=record.changes[:10], late_weeks=[w for w in weeks if w.late],
         awaiting_approval=sum(1 for w in weeks for p in w.packages if p.status == "ready"),
-        overdue=deletion.overdue(session(), record.id, today,
-                                 current_app.config["PERSONAL_DATA_RETENTION_DAYS"]),
+        overdue=(deletion.overdue(session(), record.id, today,
+                                  current_app.config["PERSONAL_DATA_RETENTION_DAYS"])
+                 + deletion.overdue_facilities(session(), record.id, today,
+                                               current_app.config["PERSONAL_DATA_RETENTION_DAYS"])),
     )
 
 
@@ -226,3 +230,101 @@ def set_pm_slots(date: str) -> Any:
         return _invalid(record, pm_form=form, edited_date=day)
     edit = calendar_rules.SetPmSlots(date=day, pm_slots=form.pm_slots.data)
     return _apply(record, edit, day, pm_form=form)
+
+
+# --- re-planning (issue 4 item 4): cancel a day, change a day's PM slots or the teams ------
+
+
+def _replan_form(record: SeasonRecord) -> ReplanForm:
+    form = ReplanForm()
+    rules = ops.season_config(record).rules
+    form.pm_slots.choices = pm_choices(rules.home_pm_slots, rules.home_pm_slots_max)
+    return form
+
+
+def _replan_page(record: SeasonRecord, form: ReplanForm, status: int = 200, **extra: Any) -> Any:
+    config = ops.season_config(record)
+    return render_template("managers/replan.html", record=record, config=config, form=form,
+                           kinds=replanning.CHANGE_KINDS, **extra), status
+
+
+def _field_error(form: FlaskForm, exc: replanning.ReplanError) -> str | None:
+    """Put the service's message on its field; returns it when no field matches."""
+    target = form._fields.get(exc.field)
+    if target is None:
+        return exc.message
+    target.errors = [*target.errors, exc.message]
+    return None
+
+
+@bp.route("/replan")
+@roles_required(Role.MANAGER)
+def replan() -> Any:
+    record = require_active_season()
+    return _replan_page(record, _replan_form(record))
+
+
+@bp.route("/replan/preview", methods=["POST"])
+@roles_required(Role.MANAGER)
+def replan_preview() -> Any:
+    record = require_active_season()
+    form = _replan_form(record)
+    if not form.validate_on_submit():
+        return _replan_page(record, form, 422)
+    try:
+        preview = replanning.preview(
+            session(), record, form.change(), form.reason.data or "", current_user, clock.today(),
+            time_limit_s=float(current_app.config.get("REPLAN_TIME_LIMIT_S", 10.0)))
+    except replanning.ReplanError as exc:
+        return _replan_page(record, form, 422, error=_field_error(form, exc))
+    token = replanning.sign(preview.proposal, current_app.config["SECRET_KEY"])
+    return _replan_page(record, form, preview=preview, apply_form=ReplanApplyForm(token=token))
+
+
+@bp.route("/replan/apply", methods=["POST"])
+@roles_required(Role.MANAGER)
+def replan_apply() -> Any:
+    record = require_active_season()
+    apply_form = ReplanApplyForm()
+    if not apply_form.validate_on_submit():
+        abort(400)
+    secret = current_app.config["SECRET_KEY"]
+    try:
+        proposal = replanning.read(apply_form.token.data or "", secret)
+        moves = replanning.apply(session(), record, proposal, bool(apply_form.confirm_drops.data),
+                                 current_user, clock.today())
+    except replanning.ReplanError as exc:
+        if exc.field != "confirm_drops":
+            return _replan_page(record, _replan_form(record), 422, error=exc.message)
+        # The same proposal again, asking for the confirmation. Served as 200 (not 422): it
+        # shows personal data, and its handling-log rows must be committed.
+        apply_form.confirm_drops.errors = [exc.message]
+        rows = replanning.rows_of(session(), proposal.moves)
+        preview = replanning.Preview(proposal, rows, "", 0.0, ())
+        replanning.log_callback_view(session(), current_user, rows)
+        return _replan_page(record, _replan_form(record), preview=preview, apply_form=apply_form,
+                            error=exc.message)
+    except replanning.StaleProposal as exc:
+        return _replan_page(record, _replan_form(record), 409, stale=exc.problems)
+    done = replanning.Proposal(record.id, proposal.change, proposal.reason, moves)
+    flash(f"予約の再計画を適用しました: {proposal.change.describe()}", "success")
+    return redirect(url_for("managers.replan_done",
+                            t=replanning.sign(done, secret, replanning.DONE_SALT)))
+
+
+@bp.route("/replan/done")
+@roles_required(Role.MANAGER)
+def replan_done() -> Any:
+    """The applied re-planning's call-back list, printable for the operators who phone."""
+    record = require_active_season()
+    try:
+        done = replanning.read(request.args.get("t", ""), current_app.config["SECRET_KEY"],
+                               replanning.DONE_SALT, replanning.DONE_MAX_AGE_S)
+    except replanning.ReplanError as exc:
+        return _replan_page(record, _replan_form(record), 400, error=exc.message)
+    if done.season_id != record.id:
+        abort(404)
+    rows = replanning.rows_of(session(), done.moves)
+    replanning.log_callback_view(session(), current_user, [r for r in rows if r.move.call_back])
+    return render_template("managers/replan_done.html", record=record, done=done, rows=rows,
+                           callbacks=[r for r in rows if r.move.call_back])

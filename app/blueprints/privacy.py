@@ -92,8 +92,9 @@ def _dashboard(record: SeasonRecord, status: int = 200, failed: tuple[str, Any, 
     ids = {i for p in packages for i in (p.prepared_by, p.approved_by, p.released_by) if i}
     smtp = handover.smtp_settings(current_app.config)
     config = current_app.config
-    overdue = deletion.overdue(session(), record.id, today,
-                               config["PERSONAL_DATA_RETENTION_DAYS"])
+    retention = config["PERSONAL_DATA_RETENTION_DAYS"]
+    overdue = (deletion.overdue(session(), record.id, today, retention)
+               + deletion.overdue_facilities(session(), record.id, today, retention))
     return render_template(
         "privacy/handover.html", record=record, weeks=weeks, today=today,
         names=_user_names(ids), allowed=_allowed(), smtp=smtp, failed=failed,
@@ -151,7 +152,8 @@ def prepare_package(week: str) -> Any:
                                    _allowed(), current_user)
     except handover.HandoverError as exc:
         return _refused(record, key, form, exc)
-    flash(f"共有パッケージ No.{package.id}（{len(package.booking_ids)}件）を作成しました。"
+    lists = f"・施設の申請者リスト{len(package.facility_ids)}件" if package.facility_ids else ""
+    flash(f"共有パッケージ No.{package.id}（{len(package.booking_ids)}件{lists}）を作成しました。"
           "別の管理者の承認を受けてから送付してください。", "success")
     return redirect(url_for("privacy.handover_dashboard"))
 
@@ -207,10 +209,16 @@ def _retention() -> int:
 def _deletions_page(record: SeasonRecord, form: PurgeForm | None = None, status: int = 200) -> Any:
     today = clock.today()
     states = deletion.season_states(session(), record.id, today, _retention())
+    facility_states = deletion.facility_states(session(), record.id, today, _retention())
     return render_template(
         "privacy/deletions.html", record=record, today=today, form=form or PurgeForm(),
         eligible=[s for s in states if s.state == "eligible"],
         waiting=[s for s in states if s.state in ("waiting_share", "waiting_outcome")],
+        facility_eligible=[s for s in facility_states if s.state == "eligible"],
+        facility_waiting=[s for s in facility_states
+                          if s.state in ("waiting_share", "waiting_outcome")],
+        call_notes=len(deletion.call_notes_due(session(), record.id, today, _retention())),
+        facility_deleted_labels=deletion.FACILITY_DELETED_LABELS,
         records=deletion.deletion_records(session(), record.id),
         report_row=deletion.report_row, columns=deletion.REPORT_COLUMNS,
         retention=_retention(), deleted_labels=deletion.DELETED_LABELS,
@@ -234,12 +242,11 @@ def run_deletions() -> Any:
     if not form.confirm.data:
         form.confirm.errors = ["削除を実行するには、確認のチェックを入れてください。"]
         return _deletions_page(record, form, 422)
-    done = deletion.purge_eligible(session(), record.id, current_user, clock.today())
-    if done:
-        flash(f"{len(done)}件の予約の個人情報を削除しました（受付番号 "
-              f"{', '.join(str(b.receipt_no) for b in done)}）。", "success")
+    done = deletion.purge_season(session(), record.id, current_user, clock.today(), _retention())
+    if done.total:
+        flash(f"個人情報を削除しました: {done.summary()}。", "success")
     else:
-        flash("削除対象の予約はありませんでした。", "warning")
+        flash("削除対象の予約・福祉施設・通話メモはありませんでした。", "warning")
     return redirect(url_for("privacy.deletions"))
 
 

@@ -19,6 +19,7 @@ from app.blueprints.common import require_active_season
 from app.bookings.models import Booking
 from app.calls.operations import local_time
 from app.db import session, utcnow
+from app.facilities.models import FacilityVisit
 from app.privacy.operations import log_handling
 from app.routesheets import outcomes
 from app.routesheets.pdf import render_pdf
@@ -28,6 +29,7 @@ from app.routesheets.sheet import (
     RouteSheet,
     build_route_sheet,
     sheet_bookings,
+    sheet_facility_visits,
     stop_counts,
 )
 from app.routesheets.sketch import build_sketch, svg
@@ -70,18 +72,25 @@ def _sheet_or_404(date: str, team: int) -> tuple[SeasonRecord, RouteSheet]:
 
 def _log_sheet(action: str, sheet: RouteSheet) -> None:
     receipts = [str(s.receipt_no) for s in sheet.stops if s.receipt_no is not None]
-    detail = f"受付番号 {', '.join(receipts)}（{len(receipts)}件）" if receipts else "訪問なし"
+    parts = [f"福祉施設 {s.name}" for s in sheet.stops if s.kind == "facility"]
+    detail = "、".join(
+        ([f"受付番号 {', '.join(receipts)}（{len(receipts)}件）"] if receipts else []) + parts
+    ) or "訪問なし"
     log_handling(session(), current_user, action, SHEET_RECORD_TYPE, sheet.record_id, detail)
 
 
 def _sheet_page(record: SeasonRecord, sheet: RouteSheet, forms: dict[int, Any] | None = None,
-                status: int = 200) -> Any:
+                status: int = 200, facility_forms: dict[int, Any] | None = None) -> Any:
     bookings = {b.id: b for b in sheet_bookings(session(), record.id, sheet.date, sheet.team)}
     all_forms = {bid: outcomes.form_for(b) for bid, b in bookings.items()}
     all_forms.update(forms or {})
+    visits = sheet_facility_visits(session(), record.id, sheet.date, sheet.team)
+    all_facility_forms = {v.id: outcomes.facility_form_for(v) for v in visits}
+    all_facility_forms.update(facility_forms or {})
     return render_template(
         "teams/sheet.html", sheet=sheet, sketch=Markup(svg(build_sketch(sheet))),
-        forms=all_forms, can_record=sheet.date <= clock.today(), printing=False,
+        forms=all_forms, facility_forms=all_facility_forms,
+        can_record=sheet.date <= clock.today(), printing=False,
     ), status
 
 
@@ -137,3 +146,27 @@ def record_outcome(date: str, team: int, booking_id: int) -> Any:
     # A refused save re-shows the sheet with the input kept. The request rolls back (422),
     # so this re-display is not logged; the sheet view that led to the form was.
     return _sheet_page(record, sheet, {booking.id: form}, 422)
+
+
+@bp.route("/days/<date>/<int:team>/facility-outcome/<int:visit_id>", methods=["POST"])
+@roles_required(Role.TEAM, Role.MANAGER)
+def record_facility_outcome(date: str, team: int, visit_id: int) -> Any:
+    """A facility half-day's outcome: visited with N applications, or cancelled on the day."""
+    record, sheet = _sheet_or_404(date, team)
+    visit = session().get(FacilityVisit, visit_id)
+    if visit is None or visit_id not in sheet.facility_visit_ids:
+        abort(404)
+    form = outcomes.facility_form_for(visit, request.form)
+    if form.validate():
+        try:
+            outcomes.record_facility_outcome(
+                session(), visit, form.outcome.data or "", form.applications_taken.data,
+                form.notes.data or "", current_user, clock.today())
+        except outcomes.OutcomeProblem as exc:
+            getattr(form, exc.field).errors = [*getattr(form, exc.field).errors, exc.message]
+        else:
+            flash(f"{visit.facility.name} の訪問結果を記録しました"
+                  f"（{outcomes.FACILITY_OUTCOME_LABELS[visit.status]}）。", "success")
+            return redirect(url_for("teams.route_sheet", date=date, team=team)
+                            + f"#stop-f{visit.id}")
+    return _sheet_page(record, sheet, status=422, facility_forms={visit.id: form})

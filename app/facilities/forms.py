@@ -119,3 +119,11 @@ class MeetingForm(FlaskForm):
 
 class UploadForm(FlaskForm):
     file = FileField("申請者リスト（.xlsx または .csv）")
+
+
+class AgreedTimeForm(FlaskForm):
+    """The time agreed with the facility for one half-day part (checked by
+    `scheduling.parse_agreed_time`: HH:MM between 09:00 and 17:00; empty = the planner's)."""
+
+    agreed_time = StringField("施設と調整した訪問時刻", validators=[Optional(), Length(max=10)],
+                              description="例: 10:30（09:00〜17:00）。空欄にすると計画の時刻に戻ります。")

@@ -81,6 +81,9 @@ class FacilityRequest(Base):
     scheduled_applicants: Mapped[int | None] = mapped_column(Integer, nullable=True)
     home_booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), nullable=True)
     list_uploaded_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # The day the applicant list, the contact person and the visits' notes were purged after
+    # the visit (app.privacy.deletion); the rows stay for the counts.
+    personal_data_deleted_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
     visits: Mapped[list[FacilityVisit]] = relationship(
         back_populates="facility", order_by="[FacilityVisit.visit_date, FacilityVisit.half]",
@@ -101,6 +104,11 @@ class FacilityVisit(Base):
 
     `eta` is the planner's told time (10:00 / 14:00) that `check_plan` verifies;
     `agreed_time` is a time adjusted for the facility (004 §8(2)ウ), shown to the team.
+
+    The day's outcome (issue 7, recorded on the route sheet): `visited` with the applications
+    taken, or `cancelled` on the day (`outcome_recorded_at` set; a part cancelled beforehand
+    has none). `shared_on` is the day the facility's applicant list went to the city in the
+    weekly hand-over (SPEC §8, §10).
     """
 
     __tablename__ = "facility_visits"
@@ -124,6 +132,12 @@ class FacilityVisit(Base):
     agreed_time: Mapped[str | None] = mapped_column(String(20), nullable=True)
     booked_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     booked_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    applications_taken: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    outcome_notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    outcome_recorded_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    outcome_recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    visit_completed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    shared_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
     facility: Mapped[FacilityRequest] = relationship(back_populates="visits")
 
@@ -175,7 +189,10 @@ class FacilityCheck(Base):
 
 
 class FacilityApplicant(Base):
-    """One resident of the facility's applicant list (004 §9(2)ウ (ア)-(カ))."""
+    """One resident of the facility's applicant list (004 §9(2)ウ (ア)-(カ)).
+
+    After the visit the personal columns are purged (NULL, `app.privacy.deletion`); the row
+    stays with its yes/no answers and the age band at the visit, so the counts survive."""
 
     __tablename__ = "facility_applicants"
     __table_args__ = (UniqueConstraint("facility_id", "row_no"),)
@@ -184,9 +201,10 @@ class FacilityApplicant(Base):
     facility_id: Mapped[int] = mapped_column(
         ForeignKey("facility_requests.id", ondelete="CASCADE"), index=True)
     row_no: Mapped[int] = mapped_column(Integer)  # the row in the uploaded file
-    name: Mapped[str] = mapped_column(String(100))
-    address: Mapped[str] = mapped_column(String(200))
-    birth_date: Mapped[dt.date] = mapped_column(Date)
+    name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    birth_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    age_band: Mapped[str | None] = mapped_column(String(16), nullable=True)  # set at deletion
     needs_proxy_writer: Mapped[bool] = mapped_column(Boolean)
     face_auth_only: Mapped[bool] = mapped_column(Boolean)
     deliver_to_facility: Mapped[bool] = mapped_column(Boolean)

@@ -189,6 +189,8 @@ def store_applicant_list(db: Session, facility: FacilityRequest, rows: list[Any]
     from app.facilities.models import FacilityApplicant
     from app.privacy.operations import log_handling
 
+    if facility.personal_data_deleted_on is not None:
+        raise FacilityError("訪問が終わり個人情報を削除済みのため、申請者リストは登録できません。", "file")
     facility.applicants.clear()
     db.flush()
     for row in rows:
@@ -198,6 +200,8 @@ def store_applicant_list(db: Session, facility: FacilityRequest, rows: list[Any]
             deliver_to_facility=row.deliver_to_facility,
             reapplication_reason=row.reapplication_reason, other=row.other))
     facility.list_uploaded_at = utcnow()
+    for visit in facility.visits:
+        visit.shared_on = None  # the new list has not gone to the city yet (app.privacy.handover)
     _event(facility, user, "list_uploaded", f"{filename}（{len(rows)}名）")
     db.flush()
     log_handling(db, user, "change", APPLICANT_LIST_RECORD, facility.id,

@@ -41,6 +41,13 @@ def planned_parts(facility: FacilityRequest) -> list[FacilityVisit]:
     return [v for v in facility.visits if v.status in PLANNED_VISIT_STATUSES]
 
 
+def shareable_parts(facility: FacilityRequest) -> list[FacilityVisit]:
+    """The parts the city must know of and the team visits: planned ones and those cancelled
+    on the day (outcome recorded), not those cancelled beforehand."""
+    return [v for v in facility.visits
+            if v.status in PLANNED_VISIT_STATUSES or v.outcome_recorded_at is not None]
+
+
 def facility_request(facility: FacilityRequest) -> Request:
     """A scheduled facility as the planner sees it (see the module doc for `received`)."""
     parts = planned_parts(facility)

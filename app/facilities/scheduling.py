@@ -206,3 +206,47 @@ def unschedule(db: Session, facility: FacilityRequest, reason: str, user: User) 
 def first_visit_date(facility: FacilityRequest) -> dt.date | None:
     return min((v.visit_date for v in facility.visits if v.status in ("booked", "visited")),
                default=None)
+
+
+# --- the time agreed with the facility ------------------------------------------------------
+
+AGREED_TIME_LABEL = "施設と調整した訪問時刻"
+AGREED_EARLIEST = "09:00"
+AGREED_LATEST = "17:00"
+_FULLWIDTH = str.maketrans("０１２３４５６７８９：", "0123456789:")
+
+
+def parse_agreed_time(text: str) -> str | None:
+    """"9:30" / "０９：３０" -> "09:30"; "" -> None (back to the planner's time). Anything
+    else, or a time outside 09:00-17:00, raises `FacilityError` on the field."""
+    value = (text or "").strip().translate(_FULLWIDTH)
+    if not value:
+        return None
+    hours, sep, minutes = value.partition(":")
+    if (not sep or not hours.isdigit() or not minutes.isdigit() or len(hours) > 2
+            or len(minutes) != 2 or int(hours) > 23 or int(minutes) > 59):
+        raise FacilityError(f"{AGREED_TIME_LABEL}は 10:30 のように「時:分」で入力してください"
+                            f"（入力値: {text.strip()}）。", "agreed_time")
+    value = f"{int(hours):02d}:{minutes}"
+    if not AGREED_EARLIEST <= value <= AGREED_LATEST:
+        raise FacilityError(f"{AGREED_TIME_LABEL}は {AGREED_EARLIEST}〜{AGREED_LATEST} の間で"
+                            f"入力してください（入力値: {value}）。", "agreed_time")
+    return value
+
+
+def set_agreed_time(db: Session, visit: FacilityVisit, text: str, user: User) -> str | None:
+    """Store the time agreed with the facility for one half-day part (None clears it: the
+    planner's 10:00 / 14:00 applies). The planner's `eta` is kept as it is: `check_plan`
+    verifies that one; the agreed time is what the team is told on the route sheet."""
+    if visit.status != "booked":
+        raise FacilityError("訪問済・取消の訪問の時刻は変更できません。", "agreed_time")
+    value = parse_agreed_time(text)
+    if value == visit.agreed_time:
+        return value
+    visit.agreed_time = value
+    visit.facility.events.append(FacilityEvent(
+        user_id=user.id, action="time_agreed",
+        note=f"{visit.visit_date.isoformat()} {HALF_LABELS[visit.half]}: "
+             + (f"{value}（計画 {visit.eta}）" if value else f"計画どおり {visit.eta}")))
+    db.flush()
+    return value

@@ -34,6 +34,11 @@ EVENT_LABELS: dict[str, str] = {
     "meeting_cancelled": "事前打合せ取消",
     "checklist": "準備確認",
     "list_uploaded": "申請者リスト登録",
+    "time_agreed": "訪問時刻の調整",
+    "outcome": "訪問結果の記録",
+    "outcome_fixed": "訪問結果の修正",
+    "list_shared": "申請者リストを小樽市へ共有",
+    "deleted": "個人情報の削除",
 }
 
 LIST_STATUS_LABELS: dict[str, str] = {

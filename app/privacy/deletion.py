@@ -14,6 +14,18 @@ On PostgreSQL, old row versions stay in the table file until (auto)vacuum reclai
 
 Each deletion writes a `delete` row to the handling log, which, with the booking's
 deletion date, is the deletion-proof report (個人情報削除の記録).
+
+Facility visits (SPEC §8) are purged the same way, per facility, once every visit part has
+its outcome (visited or cancelled on the day) and the applicant list went to the city: the
+residents' names, addresses, birth dates and free text of the applicant list, the contact
+person, the request's and the visits' notes and the history's notes are overwritten, then
+NULLed. The list's rows stay (one per applicant, with the age band at the visit and the
+yes/no answers), so the counts survive. A withdrawn request is purged straight away.
+
+Call-log notes (app/calls) are free text an operator may have typed a caller's name or phone
+into. They serve the call itself only, so a note is kept `retention_days` days after the
+call and then purged (overwrite, then NULL) whenever the season's deletions run; the call's
+kind and time stay, so the weekly call counts (SPEC §11) do not change.
 """
 
 from __future__ import annotations
@@ -30,6 +42,11 @@ from sqlalchemy.orm import Session
 from app.bookings.forms import age_on
 from app.bookings.models import Booking, BookingEvent
 from app.bookings.records import STATUS_LABELS
+from app.calls.models import CallRecord
+from app.calls.operations import local_date
+from app.facilities.models import FacilityEvent, FacilityRequest
+from app.facilities.operations import APPLICANT_LIST_RECORD
+from app.facilities.planning import shareable_parts
 from app.privacy.models import HandlingLogEntry
 from app.privacy.operations import log_handling
 from app.xlsx import table_xlsx
@@ -201,7 +218,7 @@ def purge_eligible(db: Session, season_id: int, user: Any, today: dt.date) -> li
 class DeletionRecord:
     """One line of the deletion-proof report."""
 
-    receipt_no: int
+    receipt_no: int | str  # a booking's receipt number, or "F<id> <facility name>"
     visit_date: dt.date
     status: str
     shared_on: dt.date | None
@@ -210,6 +227,8 @@ class DeletionRecord:
     deleted_at: dt.datetime | None
     deleted_by: str
     log_id: int | None
+    deleted_labels: tuple[str, ...] = DELETED_LABELS
+    kept_labels: tuple[str, ...] = KEPT_LABELS
 
 
 REPORT_COLUMNS: tuple[str, ...] = (
@@ -237,17 +256,238 @@ def deletion_records(db: Session, season_id: int) -> list[DeletionRecord]:
             shared_on=b.shared_on, visit_completed_on=b.visit_completed_on,
             deleted_on=b.personal_data_deleted_on, deleted_at=entry.at if entry else None,
             deleted_by=entry.username if entry else "", log_id=entry.id if entry else None))
-    return records
+    return records + facility_deletion_records(db, season_id)
 
 
 def report_row(record: DeletionRecord) -> list[object]:
     return [record.receipt_no, record.visit_date, record.status, record.shared_on,
             record.visit_completed_on, record.deleted_on,
             record.deleted_at.strftime("%Y-%m-%d %H:%M") if record.deleted_at else "",
-            record.deleted_by, "、".join(DELETED_LABELS), METHOD, "、".join(KEPT_LABELS),
-            record.log_id]
+            record.deleted_by, "、".join(record.deleted_labels), METHOD,
+            "、".join(record.kept_labels), record.log_id]
 
 
 def deletion_report_xlsx(title: str, records: Sequence[DeletionRecord]) -> bytes:
     return table_xlsx("個人情報削除の記録", f"{title} 個人情報削除の記録（{len(records)}件）",
                       REPORT_COLUMNS, (report_row(r) for r in records))
+
+
+
+# --- facility visits ---------------------------------------------------------------------------
+
+FACILITY_DELETED_LABELS = ("申請者リストの氏名", "申請者リストの住所", "申請者リストの生年月日",
+                           "申請者リストの再申請の理由・その他", "施設のご担当者名", "依頼のその他欄",
+                           "訪問結果のメモ", "経過のメモ")
+FACILITY_KEPT_LABELS = ("依頼番号", "施設名・住所・電話", "訪問日", "申請者数", "申請受付件数",
+                        "申請者ごとの年齢階級・代筆・顔認証カード・郵送先の別")
+FACILITY_APPLICANT_TEXT = ("name", "address", "reapplication_reason", "other")
+
+
+@dataclass(frozen=True)
+class FacilityDeletionState:
+    facility: FacilityRequest
+    state: str
+    eligible_from: dt.date | None = None
+    due_by: dt.date | None = None
+    today: dt.date = dt.date.min
+
+    @property
+    def overdue(self) -> bool:
+        return self.state == "eligible" and self.due_by is not None and self.today > self.due_by
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def first_visit(self) -> dt.date | None:
+        return min((v.visit_date for v in self.facility.visits), default=None)
+
+
+def facility_deletion_state(facility: FacilityRequest, today: dt.date,
+                            retention_days: int) -> FacilityDeletionState:
+    """As `deletion_state`, for a facility's applicant list and notes (see the module doc)."""
+    if facility.personal_data_deleted_on is not None:
+        return FacilityDeletionState(facility, "deleted", today=today)
+    parts = shareable_parts(facility)
+    if not parts:
+        if facility.status != "withdrawn":
+            return FacilityDeletionState(facility, "active", today=today)
+        # Withdrawn: nothing to visit or hand over; kept until any booked day has passed.
+        start = max([v.visit_date for v in facility.visits] + [facility.received_on])
+    else:
+        pending = [v for v in parts if v.outcome_recorded_at is None and v.status != "visited"]
+        if pending:
+            state = "waiting_outcome" if min(v.visit_date for v in pending) < today else "active"
+            return FacilityDeletionState(facility, state, today=today)
+        shared = [v.shared_on for v in parts if v.shared_on is not None]
+        if facility.list_uploaded_at is not None and len(shared) < len(parts):
+            return FacilityDeletionState(facility, "waiting_share", today=today)
+        start = max([v.visit_date for v in parts] + shared)
+    if today < start:
+        return FacilityDeletionState(facility, "active", today=today)
+    return FacilityDeletionState(facility, "eligible", start,
+                                 start + dt.timedelta(days=retention_days), today)
+
+
+def facility_states(db: Session, season_id: int, today: dt.date,
+                    retention_days: int) -> list[FacilityDeletionState]:
+    """Every facility request that was scheduled or withdrawn (others hold no list yet)."""
+    facilities = db.scalars(select(FacilityRequest).where(
+        FacilityRequest.season_id == season_id,
+        FacilityRequest.status.in_(("scheduled", "visited", "withdrawn")))
+        .order_by(FacilityRequest.id))
+    return [facility_deletion_state(f, today, retention_days) for f in facilities]
+
+
+def overdue_facilities(db: Session, season_id: int, today: dt.date,
+                       retention_days: int) -> list[FacilityDeletionState]:
+    return [s for s in facility_states(db, season_id, today, retention_days) if s.overdue]
+
+
+def purge_facility(db: Session, facility: FacilityRequest, user: Any, today: dt.date) -> None:
+    """Delete the facility's personal data irreversibly (overwrite, then NULL) and log it."""
+    state = facility_deletion_state(facility, today, 0)
+    if state.state != "eligible":
+        raise ValueError(f"facility {facility.id} is not to be deleted now ({state.state})")
+    byte_sized = db.get_bind().dialect.name == "sqlite"
+    first = min((v.visit_date for v in shareable_parts(facility)), default=today)
+    applicants = list(facility.applicants)
+    visits = list(facility.visits)
+    events = list(facility.events)
+
+    # 1. Overwrite every value in place with blanks of the same size.
+    for a in applicants:
+        a.age_band = age_band(age_on(a.birth_date, first)) if a.birth_date else UNKNOWN_AGE
+        for column in FACILITY_APPLICANT_TEXT:
+            value = getattr(a, column)
+            if value:
+                setattr(a, column, _blank_like(value, byte_sized))
+        if a.birth_date is not None:
+            a.birth_date = dt.date(1900, 1, 1)
+    for owner, column in ((facility, "contact_person"), (facility, "notes"),
+                          *((v, "outcome_notes") for v in visits), *((e, "note") for e in events)):
+        value = getattr(owner, column)
+        if value:
+            setattr(owner, column, _blank_like(value, byte_sized))
+    db.flush()
+
+    # 2. Then remove them.
+    for a in applicants:
+        for column in (*FACILITY_APPLICANT_TEXT, "birth_date"):
+            setattr(a, column, None)
+    facility.contact_person = None
+    facility.notes = None
+    for v in visits:
+        v.outcome_notes = None
+    for e in events:
+        e.note = None
+    facility.personal_data_deleted_on = today
+    facility.events.append(FacilityEvent(user_id=user.id, action="deleted",
+                                         note="個人情報を削除しました。"))
+    log_handling(db, user, "delete", APPLICANT_LIST_RECORD, facility.id,
+                 f"福祉施設 F{facility.id}（申請者 {len(applicants)}名）: "
+                 + "、".join(FACILITY_DELETED_LABELS))
+    db.flush()
+
+
+def facility_deletion_records(db: Session, season_id: int) -> list[DeletionRecord]:
+    facilities = list(db.scalars(select(FacilityRequest).where(
+        FacilityRequest.season_id == season_id,
+        FacilityRequest.personal_data_deleted_on.is_not(None)).order_by(FacilityRequest.id)))
+    entries = {
+        e.record_id: e for e in db.scalars(select(HandlingLogEntry).where(
+            HandlingLogEntry.action == "delete", HandlingLogEntry.record_type == APPLICANT_LIST_RECORD,
+            HandlingLogEntry.record_id.in_([str(f.id) for f in facilities]))
+            .order_by(HandlingLogEntry.id))
+    }
+    records = []
+    for f in facilities:
+        parts = shareable_parts(f)
+        entry = entries.get(str(f.id))
+        assert f.personal_data_deleted_on is not None
+        taken = sum(v.applications_taken or 0 for v in parts if v.status == "visited")
+        status = (f"訪問済（申請 {taken}件）" if any(v.status == "visited" for v in parts)
+                  else "当日取消" if parts else "取り下げ")
+        records.append(DeletionRecord(
+            receipt_no=f"F{f.id} {f.name}",
+            visit_date=min((v.visit_date for v in parts or f.visits), default=f.received_on),
+            status=status, shared_on=max((v.shared_on for v in parts if v.shared_on), default=None),
+            visit_completed_on=max((v.visit_completed_on for v in parts if v.visit_completed_on),
+                                   default=None),
+            deleted_on=f.personal_data_deleted_on, deleted_at=entry.at if entry else None,
+            deleted_by=entry.username if entry else "", log_id=entry.id if entry else None,
+            deleted_labels=FACILITY_DELETED_LABELS, kept_labels=FACILITY_KEPT_LABELS))
+    return records
+
+
+# --- call-log notes ----------------------------------------------------------------------------
+
+CALL_NOTES_RECORD = "call_notes"  # handling-log record type
+
+
+def call_notes_due(db: Session, season_id: int, today: dt.date, keep_days: int) -> list[CallRecord]:
+    """Calls whose note is older than `keep_days` days (Japan dates)."""
+    limit = today - dt.timedelta(days=keep_days)
+    calls = db.scalars(select(CallRecord).where(
+        CallRecord.season_id == season_id, CallRecord.note.is_not(None)).order_by(CallRecord.id))
+    return [c for c in calls if local_date(c.received_at) < limit]
+
+
+def purge_call_notes(db: Session, season_id: int, user: Any, today: dt.date,
+                     keep_days: int) -> int:
+    """Overwrite, then NULL, the notes of calls older than `keep_days`; the calls stay (the
+    weekly counts). One handling-log row names the calls."""
+    calls = call_notes_due(db, season_id, today, keep_days)
+    if not calls:
+        return 0
+    byte_sized = db.get_bind().dialect.name == "sqlite"
+    for call in calls:
+        call.note = _blank_like(call.note or "", byte_sized)
+    db.flush()
+    for call in calls:
+        call.note = None
+    log_handling(db, user, "delete", CALL_NOTES_RECORD, season_id,
+                 f"通話メモ {len(calls)}件（通話ID {', '.join(str(c.id) for c in calls)}）"
+                 f"：受電から{keep_days}日を過ぎたメモ")
+    db.flush()
+    return len(calls)
+
+
+# --- one run -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PurgeResult:
+    bookings: list[Booking]
+    facilities: list[FacilityRequest]
+    call_notes: int
+
+    @property
+    def total(self) -> int:
+        return len(self.bookings) + len(self.facilities) + self.call_notes
+
+    def summary(self) -> str:
+        """Japanese, for the page and the CLI."""
+        parts = []
+        if self.bookings:
+            parts.append(f"予約{len(self.bookings)}件（受付番号 "
+                         f"{', '.join(str(b.receipt_no) for b in self.bookings)}）")
+        if self.facilities:
+            parts.append(f"福祉施設{len(self.facilities)}件（"
+                         f"{', '.join(f'F{f.id}' for f in self.facilities)}）")
+        if self.call_notes:
+            parts.append(f"通話メモ{self.call_notes}件")
+        return "、".join(parts)
+
+
+def purge_season(db: Session, season_id: int, user: Any, today: dt.date,
+                 call_note_days: int) -> PurgeResult:
+    """The season's deletion run: every booking and facility due for it, and old call notes."""
+    bookings = purge_eligible(db, season_id, user, today)
+    facilities = []
+    for state in facility_states(db, season_id, today, 0):
+        if state.state == "eligible":
+            purge_facility(db, state.facility, user, today)
+            facilities.append(state.facility)
+    notes = purge_call_notes(db, season_id, user, today, call_note_days)
+    return PurgeResult(bookings, facilities, notes)

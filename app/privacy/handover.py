@@ -14,6 +14,12 @@ week W−1. The contract's safeguards, all enforced here:
 
 Releasing records the share date (受付一覧表 小樽市共有日) on each booking and writes an
 `export` row to the handling log.
+
+Facility applicant lists (SPEC §8: the list goes to the city about 1 week before the visit)
+travel in the same package: a facility belongs to the week of its first visit, and its
+stored list goes in as one more .xlsx once it has arrived. Releasing records the share date
+on each of the facility's visit parts and writes an `export` row for the list too. A list
+uploaded again after it was shared is unshared again and goes in a later package.
 """
 
 from __future__ import annotations
@@ -35,6 +41,10 @@ from sqlalchemy.orm import Session
 
 from app.bookings.models import Booking, BookingEvent
 from app.db import utcnow
+from app.facilities.applicant_list import export_xlsx as applicant_list_xlsx
+from app.facilities.models import FacilityEvent, FacilityRequest
+from app.facilities.operations import APPLICANT_LIST_RECORD
+from app.facilities.planning import shareable_parts
 from app.privacy.models import HandoverPackage
 from app.privacy.operations import log_handling
 from app.privacy.slips import slips_pdf, slips_xlsx
@@ -99,6 +109,31 @@ def unshared_bookings(db: Session, season_id: int, week: dt.date) -> list[Bookin
         Booking.shared_on.is_(None), Booking.personal_data_deleted_on.is_(None))))
 
 
+def facility_week(facility: FacilityRequest) -> dt.date | None:
+    """The visit week whose package carries the facility's list (its first visit's)."""
+    days = [v.visit_date for v in shareable_parts(facility)]
+    return week_start(min(days)) if days else None
+
+
+def facility_list_shared(facility: FacilityRequest) -> bool:
+    parts = shareable_parts(facility)
+    return bool(parts) and all(v.shared_on is not None for v in parts)
+
+
+def _season_facilities(db: Session, season_id: int) -> list[FacilityRequest]:
+    """Facilities with a stored applicant list whose visit is (or was) planned."""
+    rows = db.scalars(select(FacilityRequest).where(
+        FacilityRequest.season_id == season_id, FacilityRequest.list_uploaded_at.is_not(None))
+        .order_by(FacilityRequest.id))
+    return [f for f in rows if facility_week(f) is not None]
+
+
+def unshared_facilities(db: Session, season_id: int, week: dt.date) -> list[FacilityRequest]:
+    return [f for f in _season_facilities(db, season_id)
+            if facility_week(f) == week and not facility_list_shared(f)
+            and f.personal_data_deleted_on is None]
+
+
 @dataclass(frozen=True)
 class WeekStatus:
     """One visit week on the managers' hand-over dashboard."""
@@ -110,10 +145,18 @@ class WeekStatus:
     unshared: int
     packages: list[HandoverPackage] = field(default_factory=list)
     today: dt.date = dt.date.min
+    facility_lists: int = 0  # facilities of the week whose list has arrived
+    facility_lists_shared: int = 0
+    facility_lists_unshared: int = 0
 
     @property
     def week_end(self) -> dt.date:
         return self.week_start + dt.timedelta(days=6)
+
+    @property
+    def to_send(self) -> int:
+        """Slips and facility lists not yet shared."""
+        return self.unshared + self.facility_lists_unshared
 
     @property
     def open_package(self) -> HandoverPackage | None:
@@ -121,15 +164,15 @@ class WeekStatus:
 
     @property
     def status(self) -> str:
-        if self.unshared == 0:
-            return "sent" if self.shared else "none"
+        if self.to_send == 0:
+            return "sent" if self.shared or self.facility_lists_shared else "none"
         package = self.open_package
         return package.status if package else "due"
 
     @property
     def late(self) -> bool:
-        """Slips still unsent after the due Tuesday."""
-        return self.unshared > 0 and self.today > self.due_on
+        """Slips or lists still unsent after the due Tuesday."""
+        return self.to_send > 0 and self.today > self.due_on
 
     @property
     def label(self) -> str:
@@ -146,6 +189,8 @@ def week_statuses(db: Session, record: SeasonRecord, today: dt.date) -> list[Wee
             or_(Booking.status != "cancelled", Booking.outcome_recorded_at.is_not(None)),
         )))
     weeks |= {week_start(b.visit_date) for b in bookings}
+    facilities = _season_facilities(db, record.id)
+    weeks |= {w for f in facilities if (w := facility_week(f)) is not None}
     packages = list(db.scalars(
         select(HandoverPackage).where(HandoverPackage.season_id == record.id)
         .order_by(HandoverPackage.id)))
@@ -154,10 +199,15 @@ def week_statuses(db: Session, record: SeasonRecord, today: dt.date) -> list[Wee
         mine = [b for b in bookings if week_start(b.visit_date) == week]
         shared = sum(1 for b in mine if b.shared_on is not None)
         unshared = sum(1 for b in mine if b.shared_on is None and b.personal_data_deleted_on is None)
+        lists = [f for f in facilities if facility_week(f) == week]
+        lists_shared = sum(1 for f in lists if facility_list_shared(f))
+        lists_unshared = sum(1 for f in lists if not facility_list_shared(f)
+                             and f.personal_data_deleted_on is None)
         result.append(WeekStatus(
             week_start=week, due_on=due_date(week), visits=len(mine), shared=shared,
             unshared=unshared, packages=[p for p in packages if p.week_start == week],
-            today=today))
+            today=today, facility_lists=len(lists), facility_lists_shared=lists_shared,
+            facility_lists_unshared=lists_unshared))
     return result
 
 
@@ -193,12 +243,13 @@ def prepare(
             "week", f"この週には未送付のパッケージ（No.{open_package.id}）が既にあります。"
             "それを承認・送付してください。")
     bookings = unshared_bookings(db, record.id, week)
-    if not bookings:
-        raise HandoverError("week", "この週の訪問で、まだ小樽市へ共有していない予約はありません。")
+    facilities = unshared_facilities(db, record.id, week)
+    if not bookings and not facilities:
+        raise HandoverError("week", "この週の訪問で、まだ小樽市へ共有していない予約・申請者リストはありません。")
     package = HandoverPackage(
         season_id=record.id, week_start=week, status="ready", recipient=recipient,
         booking_ids=[b.id for b in bookings], receipt_nos=[b.receipt_no for b in bookings],
-        prepared_by=user.id,
+        facility_ids=[f.id for f in facilities], prepared_by=user.id,
     )
     db.add(package)
     db.flush()
@@ -296,6 +347,7 @@ class Release:
     archive: bytes
     password: str
     bookings: Sequence[Booking]
+    facilities: Sequence[FacilityRequest] = ()
 
 
 def release(
@@ -315,11 +367,20 @@ def release(
         raise HandoverError("method", "メール送信（SMTP）が設定されていません。ダウンロードを選んでください。")
     bookings = list(db.scalars(select(Booking).where(Booking.id.in_(package.booking_ids))
                                .order_by(Booking.receipt_no)))
-    if any(b.personal_data_deleted_on is not None for b in bookings):
+    facilities = list(db.scalars(select(FacilityRequest).where(
+        FacilityRequest.id.in_(package.facility_ids or [])).order_by(FacilityRequest.id)))
+    if any(b.personal_data_deleted_on is not None for b in bookings) or any(
+            f.personal_data_deleted_on is not None for f in facilities):
         raise HandoverError("method", "パッケージ内の予約の個人情報が既に削除されています。作り直してください。")
     stem = f"uketsukehyo_{package.week_start.isoformat()}_no{package.id}"
     title = f"{record.title} 訪問週 {package.week_start.isoformat()}〜"
-    files = {f"{stem}.xlsx": slips_xlsx(title, bookings), f"{stem}.pdf": slips_pdf(title, bookings)}
+    files: dict[str, bytes] = {}
+    if bookings or not facilities:
+        files[f"{stem}.xlsx"] = slips_xlsx(title, bookings)
+        files[f"{stem}.pdf"] = slips_pdf(title, bookings)
+    for facility in facilities:
+        files[f"shinseisha_list_{package.week_start.isoformat()}_F{facility.id}.xlsx"] = (
+            applicant_list_xlsx(facility.name, facility.applicants))
     password = new_password()
     archive = encrypted_zip(files, password)
     filename = f"{stem}.zip"
@@ -341,9 +402,20 @@ def release(
         booking.history.append(BookingEvent(
             user_id=user.id, action="shared",
             reason=f"小樽市へ共有（パッケージNo.{package.id}、{RELEASE_METHODS[method].split('（')[0]}）"))
+    how = "メール送信" if method == "smtp" else "ダウンロード"
+    for facility in facilities:
+        for part in shareable_parts(facility):
+            part.shared_on = today
+        facility.events.append(FacilityEvent(
+            user_id=user.id, action="list_shared",
+            note=f"パッケージNo.{package.id}（{len(facility.applicants)}名）"))
+        log_handling(db, user, "export", APPLICANT_LIST_RECORD, facility.id,
+                     f"{facility.name} 申請者リスト（{len(facility.applicants)}名）を共有パッケージ"
+                     f"No.{package.id} で {package.recipient} へ{how}")
     receipts = ", ".join(str(b.receipt_no) for b in bookings)
+    lists = "".join(f"、福祉施設 F{f.id} 申請者リスト" for f in facilities)
     log_handling(db, user, "export", PACKAGE_RECORD_TYPE, package.id,
-                 f"受付票 受付番号 {receipts}（{len(bookings)}件）を {package.recipient} へ"
-                 f"{'メール送信' if method == 'smtp' else 'ダウンロード'}（AES-256 ZIP）")
+                 f"受付票 受付番号 {receipts}（{len(bookings)}件）{lists}を {package.recipient} へ"
+                 f"{how}（AES-256 ZIP）")
     db.flush()
-    return Release(package, filename, archive, password, bookings)
+    return Release(package, filename, archive, password, bookings, facilities)

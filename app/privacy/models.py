@@ -86,6 +86,8 @@ class HandoverPackage(Base):
     status: Mapped[str] = mapped_column(String(16), default="ready")
     recipient: Mapped[str] = mapped_column(String(254))
     booking_ids: Mapped[list] = mapped_column(JSON)
+    # Facilities whose applicant list travels in the package (their first visit in the week).
+    facility_ids: Mapped[list | None] = mapped_column(JSON, nullable=True)
     receipt_nos: Mapped[list] = mapped_column(JSON)
     prepared_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     prepared_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

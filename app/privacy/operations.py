@@ -75,6 +75,9 @@ RECORD_TYPE_LABELS: dict[str, str] = {
     "reception_list": "受付一覧表",
     "route_sheet": "ルート表",
     "handover_package": "小樽市への共有パッケージ",
+    "facility_applicants": "福祉施設の申請者リスト",
+    "facility_visit": "福祉施設の訪問（訪問結果）",
+    "call_notes": "通話記録のメモ",
 }
 
 LOG_COLUMNS: tuple[str, ...] = ("No.", "日時（日本時間）", "職員", "操作", "対象", "対象ID", "内容")

@@ -1,7 +1,7 @@
 """The monthly and completion report (SPEC §11; seed 004 §10, seed 001 §8).
 
 Counts only: bookings, planned and taken applications, visits done, not at home, cancelled,
-facility visit days and calls received, per month, per town and per age band. Everything here
+facility visit days, facility half-days visited and their applications, and calls received, per month, per town and per age band. Everything here
 survives the deletion of personal data (town and age band stay on the booking), so the
 report counts a visit the same before and after its personal data are deleted. Sex is not
 asked at intake (SPEC §7), so there is no breakdown by sex.
@@ -23,6 +23,7 @@ from app.bookings.models import Booking
 from app.calls.export import weekly_counts_xlsx
 from app.calls.models import CallRecord
 from app.calls.operations import local_date, weekly_counts
+from app.facilities.models import FacilityVisit
 from app.privacy.deletion import AGE_BANDS, UNKNOWN_AGE, booking_age_band
 from app.seasons.models import SeasonRecord
 
@@ -43,6 +44,8 @@ class Counts:
     cancelled_on_day: int = 0
     cancelled: int = 0  # cancelled before the day
     facility_days: int = 0
+    facility_visited: int = 0  # facility half-days visited (outcome on the route sheet)
+    facility_applications: int = 0  # applications taken at facilities
     calls: int = 0
 
     def add_booking(self, b: Booking) -> None:
@@ -76,7 +79,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("cancelled", "事前取消"),
 )
 MONTH_COLUMNS: tuple[tuple[str, str], ...] = (
-    *COLUMNS, ("facility_days", "福祉施設訪問日数"), ("calls", "受電件数"))
+    *COLUMNS, ("facility_days", "福祉施設訪問日数"), ("facility_visited", "福祉施設訪問済（半日）"),
+    ("facility_applications", "福祉施設の申請受付件数"), ("calls", "受電件数"))
 
 
 @dataclass
@@ -117,6 +121,11 @@ def season_report(db: Session, record: SeasonRecord, today: dt.date) -> Report:
         if day.kind == "facility":
             month(_month(day.date)).facility_days += 1
             report.total.facility_days += 1
+    for visit in db.scalars(select(FacilityVisit).where(
+            FacilityVisit.season_id == record.id, FacilityVisit.status == "visited")):
+        for counts in (month(_month(visit.visit_date)), report.total):
+            counts.facility_visited += 1
+            counts.facility_applications += visit.applications_taken or 0
     for (received_at,) in db.execute(
             select(CallRecord.received_at).where(CallRecord.season_id == record.id)):
         month(_month(local_date(received_at))).calls += 1

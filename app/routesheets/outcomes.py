@@ -18,6 +18,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from app.bookings.models import Booking, BookingEvent
 from app.db import utcnow
+from app.facilities.models import FacilityEvent, FacilityVisit
 from app.privacy.operations import log_handling
 
 OUTCOMES: tuple[tuple[str, str], ...] = (
@@ -128,4 +129,93 @@ def record_outcome(
         user_id=user.id, action=action, reason=summary + (f"／{notes}" if notes else ""),
         before=before))
     log_handling(db, user, "change", "booking", booking.id, f"訪問結果: {summary}")
+    db.flush()
+
+
+# --- facility stops -----------------------------------------------------------------------
+
+FACILITY_OUTCOMES: tuple[tuple[str, str], ...] = (
+    ("visited", "訪問済（申請受付）"),
+    ("cancelled", "当日取消"),
+)
+FACILITY_OUTCOME_LABELS = dict(FACILITY_OUTCOMES)
+FACILITY_VISIT_RECORD = "facility_visit"  # handling-log record type
+
+
+class FacilityOutcomeForm(FlaskForm):
+    """One facility half-day's outcome; prefix `f<visit id>` (see `OutcomeForm`)."""
+
+    class Meta:
+        csrf = False
+
+    outcome = RadioField("訪問結果", choices=FACILITY_OUTCOMES,
+                         validators=[InputRequired("訪問結果を選んでください。")])
+    applications_taken = CountField("申請受付件数", validators=[Optional()])
+    notes = TextAreaField("メモ", validators=[
+        Optional(), Length(max=NOTES_MAX, message=f"メモは{NOTES_MAX}文字以内で入力してください。")])
+
+
+def facility_form_for(visit: FacilityVisit, formdata: Any = None) -> FacilityOutcomeForm:
+    prefix = f"f{visit.id}"
+    if formdata is not None:
+        return FacilityOutcomeForm(formdata=formdata, prefix=prefix)
+    recorded = visit.outcome_recorded_at is not None
+    return FacilityOutcomeForm(
+        formdata=None, prefix=prefix, outcome=visit.status if recorded else None,
+        applications_taken=visit.applications_taken if recorded else None,
+        notes=visit.outcome_notes or "")
+
+
+def record_facility_outcome(
+    db: Session, visit: FacilityVisit, outcome: str, applications_taken: int | None, notes: str,
+    user: Any, today: dt.date,
+) -> None:
+    """Save (or correct) a facility half-day's outcome. When every part of the facility has
+    its outcome and one was visited, the request becomes 訪問済 (which, with the hand-over,
+    lets its applicant list be deleted)."""
+    if outcome not in FACILITY_OUTCOME_LABELS:
+        raise OutcomeProblem("outcome", "訪問結果を選んでください。")
+    if visit.status == "cancelled" and visit.outcome_recorded_at is None:
+        raise OutcomeProblem("outcome", "この訪問は訪問日より前に取り消されているため、結果を記録できません。")
+    if visit.visit_date > today:
+        raise OutcomeProblem(
+            "outcome", f"訪問日（{visit.visit_date.isoformat()}）より前には結果を記録できません。")
+    if outcome == "visited":
+        if applications_taken is None:
+            raise OutcomeProblem("applications_taken", "訪問済の場合は申請受付件数を入力してください。")
+        limit = max(visit.applicants, MAX_APPLICATIONS)
+        if applications_taken < 0 or applications_taken > limit:
+            raise OutcomeProblem("applications_taken",
+                                 f"申請受付件数は0〜{limit}の数字で入力してください。")
+    elif applications_taken:
+        raise OutcomeProblem(
+            "applications_taken", "当日取消の場合、申請受付件数は0件です（空欄にしてください）。")
+    else:
+        applications_taken = 0
+    notes = notes.strip()
+    if len(notes) > NOTES_MAX:
+        raise OutcomeProblem("notes", f"メモは{NOTES_MAX}文字以内で入力してください。")
+
+    facility = visit.facility
+    action = "outcome" if visit.outcome_recorded_at is None else "outcome_fixed"
+    visit.status = outcome
+    visit.applications_taken = applications_taken
+    visit.outcome_notes = notes or None
+    visit.outcome_recorded_at = utcnow()
+    visit.outcome_recorded_by = user.id
+    visit.visit_completed_on = visit.visit_date if outcome == "visited" else None
+    summary = (f"{visit.visit_date.isoformat()} {FACILITY_OUTCOME_LABELS[outcome]}"
+               + (f" {applications_taken}件" if outcome == "visited" else ""))
+    facility.events.append(FacilityEvent(user_id=user.id, action=action, note=summary))
+    parts = [v for v in facility.visits
+             if v.status in ("booked", "visited") or v.outcome_recorded_at is not None]
+    if all(v.outcome_recorded_at is not None for v in parts):
+        if any(v.status == "visited" for v in parts) and facility.status == "scheduled":
+            facility.status = "visited"
+            facility.events.append(FacilityEvent(user_id=user.id, action="visited",
+                                                 note="ルート表で訪問結果を記録"))
+        elif not any(v.status == "visited" for v in parts) and facility.status == "visited":
+            facility.status = "scheduled"  # a correction: no part was visited after all
+    log_handling(db, user, "change", FACILITY_VISIT_RECORD, visit.id,
+                 f"{facility.name}（F{facility.id}）訪問結果: {summary}")
     db.flush()

@@ -85,7 +85,35 @@ def sketch_drawing(sketch: Sketch, width: float) -> Drawing:
     return drawing
 
 
+def _result_cell(stop: Stop, blank: str) -> Paragraph:
+    if stop.outcome_recorded:
+        taken = f" {stop.applications_taken}件" if stop.status == "visited" else ""
+        return _p(f"<b>{_e(stop.status_label)}{taken}</b>"
+                  + (f"<br/>{_e(stop.outcome_notes)}" if stop.outcome_notes else ""), SMALL)
+    return _p(blank, SMALL)
+
+
+def _facility_rows(stop: Stop) -> list[list[object]]:
+    """A facility stop: the facility, its contact person, the applicant count, the checklist
+    and whether the applicant list has arrived; no receipt number, no 様."""
+    agreed = f"<br/>施設と調整 <b>{_e(stop.agreed_time)}</b>" if stop.agreed_time else ""
+    times = _p(f"計画 <b>{_e(stop.told)}</b>{agreed}<br/>到着見込 {_e(stop.arrival)}<br/>"
+               f"移動 {stop.travel_shown}分<br/>滞在 約{stop.on_site_min}分", SMALL)
+    list_colour = "" if stop.list_received else " color='#b3261e'"
+    place = _p(
+        f"<b>{_e(stop.name)}</b>（福祉施設）<br/>{_e(stop.address)}<br/>"
+        f"電話 {_e(stop.phone)}　担当 {_e(stop.contact_person or '－')}<br/>"
+        f"申請予定 <b>{stop.applicants}人</b>　"
+        f"<font{list_colour}>申請者リスト: {_e(stop.list_state)}</font>"
+        + "".join(f"<br/>注意: {_e(n)}" for n in stop.notes))
+    checks = _p("準備の確認事項" + "".join(f"<br/>{_e(t)}" for t in stop.checklist), SMALL)
+    result = _result_cell(stop, "□ 訪問済（申請　　件）<br/>□ 当日取消<br/>メモ:")
+    return [[_p(str(stop.number), NUMBER), times, place, checks, result]]
+
+
 def _stop_rows(stop: Stop) -> list[list[object]]:
+    if stop.kind == "facility":
+        return _facility_rows(stop)
     late = "<br/><font color='#b3261e'>案内時間帯を過ぎる見込み：事前に電話</font>" if stop.late else ""
     times = _p(f"案内 <b>{_e(stop.told)}</b><br/>到着見込 {_e(stop.arrival)}<br/>"
                f"移動 {stop.travel_shown}分<br/>滞在 約{stop.on_site_min}分{late}", SMALL)
@@ -97,12 +125,7 @@ def _stop_rows(stop: Stop) -> list[list[object]]:
         + "".join(f"<br/>注意: {_e(n)}" for n in stop.notes))
     checks = _p("本人確認書類: " + (_e("、".join(stop.id_documents)) or "（未確認）")
                 + "".join(f"<br/><b>{_e(t)}</b>" for t in stop.tasks), SMALL)
-    if stop.outcome_recorded:
-        taken = f" {stop.applications_taken}件" if stop.status == "visited" else ""
-        result = _p(f"<b>{_e(stop.status_label)}{taken}</b>"
-                    + (f"<br/>{_e(stop.outcome_notes)}" if stop.outcome_notes else ""), SMALL)
-    else:
-        result = _p("□ 訪問済（申請　　件）<br/>□ 不在<br/>□ 当日取消<br/>メモ:", SMALL)
+    result = _result_cell(stop, "□ 訪問済（申請　　件）<br/>□ 不在<br/>□ 当日取消<br/>メモ:")
     return [[_p(str(stop.number), NUMBER), times, person, checks, result]]
 
 

@@ -17,8 +17,11 @@ Times (documented here once):
 - Return to the city hall = the last stop's arrival + time on site + travel back.
 
 A stop is a home visit or, on facility days, a facility visit (issue 6): the same `Stop` with
-`kind="facility"`, no receipt number, the facility's name, contact and applicant count, and
-the preparation checklist (who confirmed what) plus the applicant list's state in `tasks`.
+`kind="facility"`, no receipt number, the facility's name, `contact_person`, applicant count,
+the preparation checklist (`checklist`) and whether the applicant list has arrived
+(`list_state`). Its `told` is the planner's 10:00 / 14:00 (what `check_plan` verifies); when
+the manager agreed another time with the facility (`agreed_time`), the team arrives then:
+departure and return follow the agreed time, and the sheet shows both.
 """
 
 from __future__ import annotations
@@ -36,12 +39,12 @@ from app.bookings.models import Booking
 from app.bookings.planning import request_id, season_problem
 from app.bookings.records import STATUS_LABELS
 from app.facilities import checklist
-from app.facilities.models import FacilityVisit
+from app.facilities.models import FacilityRequest, FacilityVisit
 from app.facilities.planning import PLANNED_VISIT_STATUSES, facility_request_id
 from app.seasons.models import SeasonRecord
 from app.seasons.operations import season_config
 from solver.problem import PlanningProblem
-from solver.season import Depot
+from solver.season import Depot, Request
 
 ON_SITE_BASE_MIN = 20
 ON_SITE_PER_APPLICANT_MIN = 10
@@ -95,6 +98,18 @@ class Stop:
     applications_taken: int | None
     outcome_notes: str
     outcome_recorded: bool
+    # facility stops only
+    facility_visit_id: int | None = None
+    contact_person: str = ""
+    agreed_time: str = ""  # HH:MM agreed with the facility, "" = the planner's time
+    checklist: tuple[str, ...] = ()
+    list_received: bool = False
+    list_state: str = ""
+
+    @property
+    def anchor(self) -> str:
+        """The stop's id on the page (outcome forms redirect back to it)."""
+        return f"stop-f{self.facility_visit_id}" if self.kind == "facility" else f"stop-{self.booking_id}"
 
     @property
     def travel_shown(self) -> int:
@@ -144,6 +159,10 @@ class RouteSheet:
     def booking_ids(self) -> tuple[int, ...]:
         return tuple(s.booking_id for s in self.stops if s.booking_id is not None)
 
+    @property
+    def facility_visit_ids(self) -> tuple[int, ...]:
+        return tuple(s.facility_visit_id for s in self.stops if s.facility_visit_id is not None)
+
 
 def sheet_bookings(db: Session, season_id: int, on: dt.date, team: int) -> list[Booking]:
     """The day's visits of one team: active ones, and those whose outcome was recorded (a
@@ -180,13 +199,24 @@ def stop_counts(db: Session, season_id: int) -> dict[dt.date, int]:
 
 
 def sheet_facility_visits(db: Session, season_id: int, on: dt.date, team: int) -> list[FacilityVisit]:
-    """The day's facility half-day parts of one team (booked or visited)."""
+    """The day's facility half-day parts of one team: booked or visited, and those cancelled
+    on the day (outcome recorded), as with home visits."""
     return list(db.scalars(
         select(FacilityVisit).where(
             FacilityVisit.season_id == season_id, FacilityVisit.visit_date == on,
-            FacilityVisit.team == team, FacilityVisit.status.in_(PLANNED_VISIT_STATUSES),
+            FacilityVisit.team == team,
+            or_(FacilityVisit.status.in_(PLANNED_VISIT_STATUSES),
+                FacilityVisit.outcome_recorded_at.is_not(None)),
         ).order_by(FacilityVisit.half)
     ))
+
+
+def facility_point(facility: FacilityRequest) -> Request:
+    """The facility as a point of the day's travel table. Built here rather than with
+    `facility_request`: a part cancelled on the day stays on the sheet but leaves the plan."""
+    return Request(id=facility_request_id(facility), kind="facility",
+                   received=facility.scheduled_on or facility.received_on, lat=facility.lat,
+                   lng=facility.lng, applicants=max(1, facility.scheduled_applicants or 1))
 
 
 def on_site_minutes(applicants: int) -> int:
@@ -259,27 +289,40 @@ def _stop(number: int, booking: Booking, arrival: int, travel: float) -> Stop:
 def facility_half_route(
     problem: PlanningProblem, on: dt.date, visit: FacilityVisit, number: int
 ) -> HalfRoute:
-    """A facility half-day: one stop, at the facility's told (or agreed) time."""
+    """A facility half-day: one stop, at the planner's told time or the time agreed with the
+    facility (the team goes at the agreed time)."""
     facility = visit.facility
     index = problem.point_index[facility_request_id(facility)]
     travel = problem.travel.minutes(on, 0, index)
     back = problem.travel.minutes(on, index, 0)
-    start, _end = told_window(visit.eta)
+    start, _end = told_window(visit.agreed_time or visit.eta)
     on_site = on_site_minutes(visit.applicants)
+    received = facility.list_uploaded_at is not None
     listed = len(facility.applicants)
-    tasks = (*checklist.team_tasks(facility),
-             f"申請者リスト: {listed}名 登録済" if facility.list_uploaded_at else "申請者リスト: 未提出")
+    if facility.personal_data_deleted_on is not None:
+        list_state = f"削除済（{listed}名分）"
+    elif received:
+        list_state = f"受領済（{listed}名）"
+    else:
+        list_state = "未提出"
     notes = tuple(n for n in (facility.notes or "",) if n)
     stop = Stop(
         number=number, half=visit.half, position=1, kind="facility", booking_id=None,
-        receipt_no=None, told=visit.agreed_time or visit.eta, arrival=clock_time(start),
+        receipt_no=None, told=visit.eta, arrival=clock_time(start),
         late=False, travel_min=travel, on_site_min=on_site, name=facility.name, name_kana="",
         address=facility.address, phone=facility.phone, town=facility.town or "",
         lat=facility.lat, lng=facility.lng, applicants=visit.applicants,
         application_type="福祉施設", conditions=(("担当", facility.contact_person or "－"),),
-        parking="－", notes=notes, id_documents=(), tasks=tasks, status=visit.status,
-        status_label=STATUS_LABELS.get(visit.status, visit.status), applications_taken=None,
-        outcome_notes="", outcome_recorded=False,
+        parking="－", notes=notes, id_documents=(),
+        tasks=(*checklist.team_tasks(facility), f"申請者リスト: {list_state}"),
+        status=visit.status,
+        status_label=("当日取消" if visit.status == "cancelled"
+                      else STATUS_LABELS.get(visit.status, visit.status)),
+        applications_taken=visit.applications_taken, outcome_notes=visit.outcome_notes or "",
+        outcome_recorded=visit.outcome_recorded_at is not None,
+        facility_visit_id=visit.id, contact_person=facility.contact_person or "",
+        agreed_time=visit.agreed_time or "", checklist=checklist.team_tasks(facility),
+        list_received=received, list_state=list_state,
     )
     return HalfRoute(
         half=visit.half, label=texts.HALF_LABELS[visit.half],
@@ -327,7 +370,8 @@ def build_route_sheet(db: Session, record: SeasonRecord, on: dt.date, team: int)
     halves: list[HalfRoute] = []
     if bookings or parts:
         facilities = list({p.facility.id: p.facility for p in parts}.values())
-        problem = season_problem(config, record.name, bookings, facilities=facilities)
+        problem = season_problem(config, record.name, bookings,
+                                 extra=[facility_point(f) for f in facilities])
         number = 1
         for half in ("am", "pm"):
             mine = [b for b in bookings if b.half == half]

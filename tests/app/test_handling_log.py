@@ -12,9 +12,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from app.bookings.operations import Slot, reserve
 from app.privacy import handover
 from app.privacy.models import HandlingLogEntry, HandoverPackage
-from tests.app.test_bookings_reserve import make_booking
+from tests.app.test_bookings_reserve import HANAZONO, TODAY, intake, make_booking
+from tests.app.test_facility_lifecycle import scheduled_facility, with_list
 from tests.app.test_intake import answers
 from tests.conftest import PASSWORD, Client, make_user
 
@@ -31,19 +33,36 @@ PERSONAL_DATA_ENDPOINTS: dict[str, str] = {
     "teams.route_sheet_print": "print",
     "teams.route_sheet_pdf": "export",
     "teams.record_outcome": "change",
+    "teams.record_facility_outcome": "change",
+    "facilities.applicants": "view",  # GET shows the residents' list (POST stores it: change)
+    "facilities.applicants_xlsx": "export",
     "privacy.release_package": "export",
     "privacy.run_deletions": "delete",
+    "managers.replan_preview": "view",  # the proposal names the people to move and call
+    "managers.replan_apply": "change",
+    "managers.replan_done": "view",  # the printable call-back list
 }
 
 
-# Pages of those blueprints that show no applicant's personal data.
-NO_PERSONAL_DATA = {"teams.index"}
+# Pages of those blueprints that show no applicant's personal data. The facility pages show
+# the facility's own name, address, phone and contact at the facility (an institution's
+# business contact); the residents' personal data are the applicant list, shown and exported
+# only by the endpoints above.
+NO_PERSONAL_DATA = {
+    "teams.index",
+    "facilities.intake", "facilities.queue", "facilities.detail", "facilities.callback",
+    "facilities.set_status", "facilities.schedule", "facilities.unschedule",
+    "facilities.link_home_booking", "facilities.add_meeting", "facilities.cancel_meeting",
+    "facilities.save_checklist", "facilities.list_template", "facilities.set_agreed_time",
+}
 
 
-def test_every_booking_and_route_sheet_endpoint_is_walked(app):
+def test_every_booking_facility_and_route_sheet_endpoint_is_walked(app):
     endpoints = {r.endpoint for r in app.url_map.iter_rules()
-                 if r.endpoint.startswith(("bookings.", "teams."))}
+                 if r.endpoint.startswith(("bookings.", "teams.", "facilities."))}
     assert endpoints - NO_PERSONAL_DATA <= set(PERSONAL_DATA_ENDPOINTS)
+    assert not NO_PERSONAL_DATA & set(PERSONAL_DATA_ENDPOINTS)
+    assert endpoints >= NO_PERSONAL_DATA, "a listed endpoint no longer exists"
 
 
 def log_count(db) -> int:
@@ -127,6 +146,45 @@ def test_every_personal_data_page_and_export_writes_a_handling_log_row(app, db, 
     walk("privacy.run_deletions", "manager2",
          lambda: approver.post_form("/manager/privacy/deletions/run", {"confirm": "y"}),
          "booking")
+
+    # Re-planning: cancel the season's last home day, which holds one booking.
+    late = max(d.date for d in season.visit_days if d.kind == "home")
+    reserve(db, season, intake(HANAZONO, name="再計画 太郎"), Slot(late, "am", 1, 1),
+            users["operator1"].id, today=TODAY)
+    db.commit()
+    pages = {}
+
+    def replan_step(name: str, call):
+        def run():
+            pages[name] = call()
+            return pages[name]
+        return run
+
+    walk("managers.replan_preview", "manager1", replan_step("preview", lambda: manager.post_form(
+        "/manager/replan/preview", {"kind": "cancel_day", "date": late.isoformat(),
+                                    "reason": "大雪のため"})), "booking")
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"',
+                      pages["preview"].get_data(as_text=True)).group(1)
+    walk("managers.replan_apply", "manager1", replan_step("apply", lambda: manager.post_form(
+        "/manager/replan/apply", {"token": token})), "booking")
+    walk("managers.replan_done", "manager1",
+         lambda: manager.get(pages["apply"].headers["Location"]), "booking")
+
+    # Facility visits: the applicant list (view, export) and the day's outcome.
+    facility = with_list(db, scheduled_facility(db, season, users["manager1"]), users["manager1"])
+    visit = next(v for v in facility.visits if v.status == "booked")
+    db.commit()
+    walk("facilities.applicants", "manager1",
+         lambda: manager.get(f"/manager/facilities/{facility.id}/applicants"),
+         "facility_applicants")
+    walk("facilities.applicants_xlsx", "manager1",
+         lambda: manager.get(f"/manager/facilities/{facility.id}/applicants.xlsx"),
+         "facility_applicants")
+    app.config["APP_TODAY"] = visit.visit_date
+    walk("teams.record_facility_outcome", "team1", lambda: team.post_form(
+        f"/team/days/{visit.visit_date.isoformat()}/{visit.team}/facility-outcome/{visit.id}",
+        {f"f{visit.id}-outcome": "visited", f"f{visit.id}-applications_taken": "5"}),
+        "facility_visit")
 
     assert set(walked) == set(PERSONAL_DATA_ENDPOINTS)
 

@@ -47,6 +47,10 @@ POLICY: dict[str, frozenset[str] | str] = {
     "managers.move_day": frozenset({"manager"}),
     "managers.set_kind": frozenset({"manager"}),
     "managers.set_pm_slots": frozenset({"manager"}),
+    "managers.replan": frozenset({"manager"}),
+    "managers.replan_preview": frozenset({"manager"}),
+    "managers.replan_apply": frozenset({"manager"}),
+    "managers.replan_done": frozenset({"manager"}),
     "privacy.handover_dashboard": frozenset({"manager"}),
     "privacy.prepare_package": frozenset({"manager"}),
     "privacy.approve_package": frozenset({"manager"}),
@@ -69,6 +73,7 @@ POLICY: dict[str, frozenset[str] | str] = {
     "facilities.add_meeting": frozenset({"manager"}),
     "facilities.cancel_meeting": frozenset({"manager"}),
     "facilities.save_checklist": frozenset({"manager"}),
+    "facilities.set_agreed_time": frozenset({"manager"}),
     "facilities.list_template": frozenset({"manager"}),
     "facilities.applicants": frozenset({"manager"}),
     "facilities.applicants_xlsx": frozenset({"manager"}),
@@ -77,6 +82,7 @@ POLICY: dict[str, frozenset[str] | str] = {
     "teams.route_sheet_print": frozenset({"team", "manager"}),
     "teams.route_sheet_pdf": frozenset({"team", "manager"}),
     "teams.record_outcome": frozenset({"team", "manager"}),
+    "teams.record_facility_outcome": frozenset({"team", "manager"}),
     "admin.users": frozenset({"admin"}),
     "admin.create_user": frozenset({"admin"}),
     "admin.unlock": frozenset({"admin"}),
@@ -124,7 +130,7 @@ def test_role_matrix(app, db, season, role):
     db.commit()
     sample = {"date": visit_day, "user_id": other.id, "enabled": 1, "filename": "app.css",
               "booking_id": booking.id, "team": 1, "week": "2026-07-06", "package_id": 1,
-              "facility_id": facility.id, "meeting_id": 1, "fmt": "xlsx"}
+              "facility_id": facility.id, "meeting_id": 1, "fmt": "xlsx", "visit_id": 1}
     checked = 0
     for rule, method in _routes(app):
         if rule.endpoint == "auth.logout":

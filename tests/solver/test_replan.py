@@ -149,6 +149,17 @@ def test_pinned_visits_outside_the_change_stay() -> None:
     assert {m.request for m in result.moved} == {"H0", "H1"}
 
 
+def test_a_moved_visit_goes_to_the_nearest_day_with_room() -> None:
+    requests = [_near(f"H{i}", i) for i in range(3)]
+    far = dt.date(2026, 12, 14)
+    days = [VisitDay(d, "home", 2) for d in (D1, D2, far)]
+    problem = make_problem(make_scenario(requests, days))
+    current = layout_plan(problem, {(D1, "am", 1): ["H0"], (D2, "am", 1): ["H1", "H2"]})
+    result = replan(problem, current, CancelDay(D1), time_limit_s=TIME)
+    _valid(result)
+    assert [(m.request, m.new_date) for m in result.moved] == [("H0", D2)]
+
+
 def test_bad_changes_are_refused() -> None:
     problem = make_problem(make_scenario([_near("H0", 0)], [VisitDay(D1, "home", 2)]))
     with pytest.raises(ValueError):
