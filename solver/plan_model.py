@@ -22,7 +22,15 @@ Objective: lexicographic, solved in stages (not a weighted sum): (1) most reques
 visits (tenths of a minute). After each stage its objective is fixed at the value found
 (>= for maximisation) and the solution is passed on as a hint. The first stage's proven
 bound is reported as `bound_assigned`. The status is OPTIMAL only when every stage proved
-optimality. Travel arcs (`z[a, b, route, p]`) are only created for stage 4 and only when
+optimality.
+
+Engine: the model is written once, with CP-SAT's API. The stages run on HiGHS (branch and
+cut, through OR-Tools' MathOpt) over a literal translation of that model (`mip_from_cp`),
+because CP-SAT keeps this model's pattern constraints out of its LP and cannot prove the
+later stages at Otaru scale, while the translation's LP bound is within a few percent of
+the optimum. CP-SAT then re-checks the final assignment (every variable fixed) against the
+model, and takes over with the remaining time whenever HiGHS is unavailable, finds no
+first-stage solution, or the check fails (`run_stages_mip`). Travel arcs (`z[a, b, route, p]`) are only created for stage 4 and only when
 their number stays below `MAX_TRAVEL_ARCS`; otherwise, and in any case afterwards, each
 route's visits are put in their cheapest order that keeps the caps (at most 3! orders).
 """
@@ -37,8 +45,10 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from ortools.math_opt.python import mathopt
 from ortools.sat.python import cp_model
 
 from solver.plan_types import Plan, PlanStats, Unassigned, Visit
@@ -70,6 +80,11 @@ LNS_WAITING_PER_SLOT = 2  # unplanned requests offered to a window, per slot of 
 BOUND_SHARE = 0.15  # share of the time limit spent on the relaxation bound (large instances)
 TRAVEL_SCALE = 10  # the travel objective counts tenths of a minute
 STAGE_WEIGHTS = (0.4, 0.15, 0.2, 0.25)  # share of the remaining time of each stage
+ENGINE = "highs"  # "highs": stages on HiGHS, re-checked by CP-SAT; "cp-sat": CP-SAT only
+MIP_OUTPUT = False  # HiGHS log on stdout (debugging only: it breaks `plan` output)
+MIP_OVERRIDES: dict[str, Any] = {}  # extra mathopt.SolveParameters (experiments)
+MIP_HINTS = True  # each stage starts from the previous stage's optimum
+VERIFY_SECONDS = 2.0  # CP-SAT's re-check of the final assignment
 
 
 class PlanInfeasible(ValueError):
@@ -613,6 +628,209 @@ def run_stages(
     return results, values
 
 
+# --- the MIP engine ------------------------------------------------------------------------
+#
+# CP-SAT finds good plans fast but cannot prove the last stages optimal at Otaru scale: its
+# LP relaxation of this model stays almost empty (the pattern constraints become Boolean
+# at-most-one / exactly-one constraints that it keeps out of the LP), so the travel bound
+# stays at 0. The very same model, read from CP-SAT's proto as a 0-1 program, has an LP
+# relaxation within a few percent of the optimum, and HiGHS' branch-and-cut closes that gap
+# in seconds. So the stages run on HiGHS (through OR-Tools' MathOpt) and CP-SAT re-checks
+# the final assignment against the model; CP-SAT remains the engine when HiGHS is not
+# available, when a stage-1 solution is not found in time, or for models holding
+# constraints the translation does not cover.
+
+
+class MipUnsupported(ValueError):
+    """The CP-SAT model holds a constraint `mip_from_cp` does not translate."""
+
+
+@dataclass
+class MipModel:
+    """A CP-SAT model as a 0-1 / integer program: `xs[i]` is CP-SAT variable i."""
+
+    model: mathopt.Model
+    xs: list[mathopt.Variable]
+
+
+def _literal_terms(lit: int) -> tuple[int, int, int]:
+    """(variable index, coefficient, constant) of a CP-SAT literal as a linear term."""
+    return (lit, 1, 0) if lit >= 0 else (-lit - 1, -1, 1)
+
+
+def mip_from_cp(cp: cp_model.CpModel) -> MipModel:
+    """Every constraint of `cp` as linear rows: linear, at most one, exactly one, bool or,
+    bool and; enforcement literals (all must hold) relax a row by big-M over the variables'
+    domains, which is exact for 0-1 literals. The objective is left empty."""
+    proto = cp.proto
+    m = mathopt.Model(name="plan")
+    xs: list[mathopt.Variable] = []
+    bounds: list[tuple[int, int]] = []
+    for var in proto.variables:
+        lo, hi = int(var.domain[0]), int(var.domain[len(var.domain) - 1])
+        bounds.append((lo, hi))
+        xs.append(m.add_binary_variable() if (lo, hi) == (0, 1)
+                  else m.add_integer_variable(lb=lo, ub=hi))
+
+    def add_row(terms: dict[int, int], lo: float, hi: float, enforce: list[int]) -> None:
+        # lo <= sum(terms) <= hi whenever every literal of `enforce` is true. With literals,
+        # each side is relaxed by its slack times the number of false literals.
+        low = sum(min(c * bounds[i][0], c * bounds[i][1]) for i, c in terms.items())
+        high = sum(max(c * bounds[i][0], c * bounds[i][1]) for i, c in terms.items())
+        lo = -math.inf if lo <= low else lo
+        hi = math.inf if hi >= high else hi
+        if not enforce:
+            if lo > -math.inf or hi < math.inf:
+                con = m.add_linear_constraint(lb=lo, ub=hi)
+                for i, c in terms.items():
+                    if c:
+                        con.set_coefficient(xs[i], c)
+            return
+        for sign, limit in ((-1, lo), (1, hi)):
+            if not math.isfinite(limit):
+                continue
+            slack = (limit - low) if sign < 0 else (high - limit)
+            row: dict[int, float] = dict(terms)
+            rhs = limit
+            for lit in enforce:  # 1 - lit = 1 - k - c * x
+                i, c, k = _literal_terms(lit)
+                row[i] = row.get(i, 0) + sign * slack * c
+                rhs += sign * slack * (1 - k)
+            con = (m.add_linear_constraint(lb=rhs) if sign < 0
+                   else m.add_linear_constraint(ub=rhs))
+            for i, coef in row.items():
+                if coef:
+                    con.set_coefficient(xs[i], coef)
+
+    for ct in proto.constraints:
+        enforce = [int(lit) for lit in ct.enforcement_literal]
+        if ct.has_linear():
+            dom = ct.linear.domain
+            first, last = int(dom[0]), int(dom[len(dom) - 1])
+            terms: dict[int, int] = defaultdict(int)
+            for i, c in zip(ct.linear.vars, ct.linear.coeffs, strict=True):
+                terms[int(i)] += int(c)
+            add_row(terms, first if first > -(2**62) else -math.inf,
+                    last if last < 2**62 else math.inf, enforce)
+        elif ct.has_at_most_one() or ct.has_exactly_one() or ct.has_bool_or():
+            lits = list(ct.at_most_one.literals if ct.has_at_most_one() else
+                        ct.exactly_one.literals if ct.has_exactly_one() else ct.bool_or.literals)
+            terms = defaultdict(int)
+            const = 0
+            for lit in lits:
+                i, c, k = _literal_terms(int(lit))
+                terms[i] += c
+                const += k
+            add_row(terms, -math.inf if ct.has_at_most_one() else 1 - const,
+                    math.inf if ct.has_bool_or() else 1 - const, enforce)
+        elif ct.has_bool_and():
+            for lit in ct.bool_and.literals:
+                i, c, k = _literal_terms(int(lit))
+                add_row({i: c}, 1 - k, math.inf, enforce)
+        else:
+            raise MipUnsupported(f"constraint {ct}")
+    return MipModel(m, xs)
+
+
+def _expr_terms(cp: cp_model.CpModel, expr: cp_model.LinearExprT) -> tuple[dict[int, int], int]:
+    """The coefficients (by variable index) and constant of a CP-SAT linear expression."""
+    cp.minimize(expr)
+    obj = cp.proto.objective
+    terms = {int(i): int(c) for i, c in zip(obj.vars, obj.coeffs, strict=True)}
+    offset = int(round(obj.offset))
+    cp.clear_objective()
+    return terms, offset
+
+
+def run_stages_mip(
+    cp: cp_model.CpModel,
+    stages: list[tuple[str, cp_model.LinearExprT, bool]],
+    time_limit_s: float,
+) -> tuple[list[StageResult], dict[int, int]] | None:
+    """`run_stages` on HiGHS: the same lexicographic stages, each fixing the previous optimum.
+
+    Returns None (the caller falls back to CP-SAT) when the model does not translate, the
+    solver is missing, no first-stage solution is found in time, or CP-SAT rejects the final
+    assignment. A stage is OPTIMAL only when its integer objective meets the proven bound.
+    """
+    start = time.monotonic()
+    try:
+        mip = mip_from_cp(cp)
+    except MipUnsupported:
+        return None
+    results: list[StageResult] = []
+    values: dict[int, int] | None = None
+    weights = list(STAGE_WEIGHTS[: len(stages)])
+    for k, (name, expr, maximise) in enumerate(stages):
+        remaining = time_limit_s - (time.monotonic() - start)
+        share = weights[k] / sum(weights[k:])
+        limit = remaining * share if k < len(stages) - 1 else remaining - VERIFY_SECONDS
+        if values is not None and limit < 0.05:
+            results.append(StageResult(name, "SKIPPED", math.nan, math.nan, 0.0))
+            continue
+        terms, offset = _expr_terms(cp, expr)
+        objective = mip.model.objective
+        objective.clear()
+        objective.is_maximize = maximise
+        for i, c in terms.items():
+            objective.set_linear_coefficient(mip.xs[i], c)
+        params = mathopt.SolveParameters(
+            enable_output=MIP_OUTPUT, relative_gap_tolerance=0.0, absolute_gap_tolerance=0.0,
+            time_limit=dt.timedelta(seconds=max(0.05, limit)), random_seed=RANDOM_SEED % 2**31,
+            **MIP_OVERRIDES)
+        hints = [mathopt.SolutionHint(variable_values={x: float(values[i])
+                                                      for i, x in enumerate(mip.xs)})
+                 ] if values is not None and MIP_HINTS else []
+        t0 = time.monotonic()
+        try:
+            result = mathopt.solve(mip.model, mathopt.SolverType.HIGHS, params=params,
+                                   model_params=mathopt.ModelSolveParameters(solution_hints=hints))
+        except Exception:  # noqa: BLE001 - solver missing or refusing the model: use CP-SAT
+            return None
+        seconds = time.monotonic() - t0
+        if not result.has_primal_feasible_solution():
+            if values is None:
+                return None
+            results.append(StageResult(name, result.termination.reason.name, math.nan,
+                                       math.nan, seconds))
+            break
+        raw = result.variable_values()
+        values = {i: int(round(raw[x])) for i, x in enumerate(mip.xs)}
+        value = sum(c * values[i] for i, c in terms.items()) + offset
+        bound = result.termination.objective_bounds.dual_bound + offset
+        if not math.isfinite(bound):
+            bound, proven = math.nan, False
+        else:
+            proven = (math.floor(bound + 1e-6) <= value if maximise
+                      else math.ceil(bound - 1e-6) >= value)
+        status = "OPTIMAL" if result.termination.reason == mathopt.TerminationReason.OPTIMAL \
+            and proven else "FEASIBLE"
+        results.append(StageResult(name, status, float(value), float(bound), seconds))
+        fix = mip.model.add_linear_constraint(
+            lb=value - offset if maximise else -math.inf,
+            ub=math.inf if maximise else value - offset)
+        for i, c in terms.items():
+            fix.set_coefficient(mip.xs[i], c)
+    if values is None or not _cp_accepts(cp, values):
+        return None
+    return results, values
+
+
+def _cp_accepts(cp: cp_model.CpModel, values: dict[int, int]) -> bool:
+    """CP-SAT's own check of a full assignment (all variables fixed) against the model."""
+    cp.clear_objective()
+    cp.clear_hints()
+    for i in range(len(cp.proto.variables)):
+        cp.add_hint(cp.get_int_var_from_proto_index(i), values[i])
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = VERIFY_SECONDS
+    ok = solver.solve(cp) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    cp.clear_hints()
+    return ok
+
+
 def solve_plan(problem: PlanningProblem, time_limit_s: float = 60.0) -> Plan:
     """The best plan found within `time_limit_s` (wall clock over all stages).
 
@@ -625,6 +843,13 @@ def solve_plan(problem: PlanningProblem, time_limit_s: float = 60.0) -> Plan:
     data = build_data(problem)
     if model_size(data) > MAX_FULL_MODEL_CANDIDATES:
         return solve_large(problem, data, time_limit_s, start)
+    return _solve_full(problem, data, time_limit_s, start, ENGINE)
+
+
+def _solve_full(
+    problem: PlanningProblem, data: ModelData, time_limit_s: float, start: float, engine: str
+) -> Plan:
+    """The full model, its stages on `engine` ("highs", falling back to "cp-sat")."""
     model = cp_model.CpModel()
     v = create_vars(model, data)
     for rule in HARD_RULES:
@@ -646,10 +871,18 @@ def solve_plan(problem: PlanningProblem, time_limit_s: float = 60.0) -> Plan:
     variables = v.all_vars()
     greedy = greedy_routes(data)
     fallback = values_from_routes(data, v, greedy)
-    for var in variables:
-        model.add_hint(var, fallback.get(var.index, 0))
-    budget = time_limit_s - (time.monotonic() - start)
-    results, values = run_stages(model, stages, variables, budget, fallback=fallback)
+    outcome = None
+    if engine == "highs":
+        outcome = run_stages_mip(model, stages, time_limit_s - (time.monotonic() - start))
+    if outcome is None:
+        engine = "cp-sat"
+        model.clear_objective()
+        model.clear_hints()
+        for var in variables:
+            model.add_hint(var, fallback.get(var.index, 0))
+        budget = time_limit_s - (time.monotonic() - start)
+        outcome = run_stages(model, stages, variables, budget, fallback=fallback)
+    results, values = outcome
 
     plan = extract_plan(problem, data, v, values, reorder=not (
         travel_stage and len(results) == 4 and results[-1].status == "OPTIMAL"))
@@ -668,6 +901,7 @@ def solve_plan(problem: PlanningProblem, time_limit_s: float = 60.0) -> Plan:
             for r in results
         ],
         "travel_stage": "solved" if travel_stage else f"skipped ({arcs} arcs)",
+        "engine": engine,
         "model_seconds": round(rules_done - start, 2),
     }
     stats = PlanStats(
@@ -803,7 +1037,8 @@ def _improve_window(
     current_routes = {ri: ids for ri, ids in routes.items() if ri in in_window}
     local = {sub_data.route_of[data.routes[ri].key]: ids for ri, ids in current_routes.items()}
     before = plan_from_routes(sub, sub_data.routes, local, sub_data.static, start=None)
-    after = solve_plan(sub, time_limit_s)
+    # CP-SAT here: it keeps to its time limit, and the windows are small enough for it.
+    after = _solve_full(sub, sub_data, time_limit_s, time.monotonic(), "cp-sat")
     if _score(after) <= _score(before):
         return False
     for ri in in_window:

@@ -331,3 +331,109 @@ def test_pinned_visits_stay_put_when_more_requests_arrive(
     assert check_plan(second_problem, second) == []  # includes the "pinned" rule
     placed = {(v.request, v.date, v.half, v.team, v.position) for v in second.visits}
     assert {(v.request, v.date, v.half, v.team, v.position) for v in pinned} <= placed
+
+
+# --- the HiGHS engine: the same model, the same lexicographic optimum ---------------------
+
+
+def _stage_values(plan: Any) -> list[tuple[str, str, float | None]]:
+    return [(s["name"], s["status"], s["value"]) for s in plan.stats.extra["stages"]]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_scenarios())
+def test_highs_and_cp_sat_agree_on_the_lexicographic_optimum(scenario: Any) -> None:
+    import solver.plan_model as plan_model
+
+    problem = make_problem(scenario)
+    highs = plan_model.solve_plan(problem, time_limit_s=TIME)
+    assert highs.stats.extra["engine"] == "highs"
+    assert check_plan(problem, highs) == []
+    previous = plan_model.ENGINE
+    plan_model.ENGINE = "cp-sat"
+    try:
+        cp = plan_model.solve_plan(problem, time_limit_s=TIME)
+    finally:
+        plan_model.ENGINE = previous
+    assert cp.stats.extra["engine"] == "cp-sat"
+    if cp.stats.status == "OPTIMAL":  # both proven: the same value at every stage
+        assert highs.stats.status == "OPTIMAL"
+        assert _stage_values(highs) == _stage_values(cp)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_mip_translation_keeps_enforced_constraints_exact(seed: int) -> None:
+    """Random small CP-SAT models with enforcement literals, implications, at-most-one,
+    exactly-one and bool-or: HiGHS on the translation finds CP-SAT's optimum."""
+    import random
+
+    from ortools.sat.python import cp_model
+
+    from solver.plan_model import run_stages_mip
+
+    rng = random.Random(seed)
+    model = cp_model.CpModel()
+    xs = [model.new_bool_var(f"x{i}") for i in range(8)]
+    n = model.new_int_var(-3, 5, "n")
+
+    def lit() -> Any:
+        x = rng.choice(xs)
+        return x if rng.random() < 0.5 else x.Not()
+
+    for _ in range(rng.randint(1, 6)):
+        kind = rng.randrange(6)
+        if kind == 0:
+            terms = rng.sample(xs, rng.randint(2, 4))
+            model.add(sum(rng.randint(-3, 3) * x for x in terms) + n
+                      <= rng.randint(-2, 4)).only_enforce_if(lit())
+        elif kind == 1:
+            model.add_implication(lit(), lit())
+        elif kind == 2:
+            model.add_at_most_one(rng.sample(xs, 3))
+        elif kind == 3:
+            model.add_bool_or([lit(), lit()]).only_enforce_if(lit())
+        elif kind == 4:
+            model.add(n >= rng.randint(-3, 3)).only_enforce_if([lit(), lit()])
+        else:
+            model.add_bool_and([lit(), lit()]).only_enforce_if(lit())
+    objective = sum(rng.randint(-5, 5) * x for x in xs) + rng.randint(-2, 2) * n
+    model.maximize(objective)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    status = solver.solve(model)
+    model.clear_objective()
+    outcome = run_stages_mip(model, [("only", objective, True)], 10.0)
+    if status == cp_model.INFEASIBLE:
+        assert outcome is None
+        return
+    assert outcome is not None
+    results, _values = outcome
+    assert results[0].status == "OPTIMAL"
+    assert results[0].value == round(solver.objective_value)
+
+
+def test_cp_sat_takes_over_when_the_translation_is_unsupported(monkeypatch: Any) -> None:
+    import solver.plan_model as plan_model
+
+    def refuse(_model: Any) -> Any:
+        raise plan_model.MipUnsupported("test")
+
+    monkeypatch.setattr(plan_model, "mip_from_cp", refuse)
+    requests = [make_request(f"H{i}", lat=LAT + 0.002 * i, lng=LNG) for i in range(4)]
+    problem = make_problem(make_scenario(requests, [VisitDay(D1, "home", 2)]))
+    plan = plan_model.solve_plan(problem, time_limit_s=TIME)
+    assert plan.stats.extra["engine"] == "cp-sat"
+    assert plan.stats.status == "OPTIMAL"
+    assert check_plan(problem, plan) == []
+
+
+def test_otaru_sample_is_proven_optimal_by_highs() -> None:
+    requests = random_requests(30, 2, seed=7)
+    days = make_visit_days(12, kinds=["home"] * 5 + ["facility"] + ["home"] * 6, step=5)
+    problem = make_problem(make_scenario(requests, days))
+    plan = solve_plan(problem, time_limit_s=20.0)
+    assert plan.stats.extra["engine"] == "highs"
+    assert plan.stats.status == "OPTIMAL"
+    assert [s["status"] for s in plan.stats.extra["stages"]] == ["OPTIMAL"] * 4
+    assert check_plan(problem, plan) == []
