@@ -36,7 +36,7 @@ from app.seasons.models import SeasonRecord
 from app.seasons.operations import season_config
 from solver.check import check_plan
 from solver.plan_types import Plan, Visit
-from solver.problem import visit_eta
+from solver.problem import PlanningProblem, visit_eta
 from solver.season import Half, Request, Wish
 
 ACTIVE = ("booked",)
@@ -173,22 +173,10 @@ def _reserve(
     def times_of(kind: str, half: Half, position: int) -> str:
         return visit_eta(problem, kind, half, position)  # type: ignore[arg-type]
 
-    new_visit = Visit(request=NEW_REQUEST_ID, date=slot.date, half=slot.half, team=slot.team,
-                      position=slot.position, applicants=intake.applicants, eta="")
-    visits = place([booking_visit(b) for b in bookings] + all_facility_visits(facilities),
-                   new_visit, kinds, times_of)
-    plan = Plan(scenario=record.name, visit_days=problem.visit_days,
-                visits=with_travel(problem, visits), unassigned=())
-    problems = check_plan(problem, plan)
-    if problems:
-        raise SlotUnavailable(problems)
-
-    placed = {v.request: v for v in plan.visits}
-    for booking in bookings:
-        moved = placed[request_id(booking)]
-        _record_reorder(booking, moved.position, moved.eta, user_id,
-                        "同じ時間帯に予約が入り、訪問順が変わりました。訪問時間の再連絡が必要です。")
-    mine = placed[NEW_REQUEST_ID]
+    mine = _insert_checked(
+        problem, record, bookings, [booking_visit(b) for b in bookings],
+        all_facility_visits(facilities), slot, intake.applicants, times_of, user_id,
+        "同じ時間帯に予約が入り、訪問順が変わりました。訪問時間の再連絡が必要です。")
     booking = Booking(
         season_id=record.id, receipt_no=receipt_no, status="booked", booked_by=user_id,
         received_on=received,
@@ -274,20 +262,10 @@ def _reschedule(
         dataclasses.replace(booking_visit(b), position=n,
                             eta=times_of(kinds[b.visit_date], b.half, n))  # type: ignore[arg-type]
         for n, b in enumerate(old_route, start=1)]
-    new_visit = Visit(request=NEW_REQUEST_ID, date=slot.date, half=slot.half, team=slot.team,
-                      position=slot.position, applicants=booking.applicants, eta="")
-    visits = place(rest + all_facility_visits(facilities), new_visit, kinds, times_of)
-    plan = Plan(scenario=record.name, visit_days=problem.visit_days,
-                visits=with_travel(problem, visits), unassigned=())
-    problems = check_plan(problem, plan)
-    if problems:
-        raise SlotUnavailable(problems)
-    placed = {v.request: v for v in plan.visits}
-    for other in others:
-        moved = placed[request_id(other)]
-        _record_reorder(other, moved.position, moved.eta, user_id,
-                        "同じ日の別の予約が変更され、訪問順が変わりました。訪問時間の再連絡が必要です。")
-    mine = placed[NEW_REQUEST_ID]
+    mine = _insert_checked(
+        problem, record, others, rest, all_facility_visits(facilities), slot, booking.applicants,
+        times_of, user_id,
+        "同じ日の別の予約が変更され、訪問順が変わりました。訪問時間の再連絡が必要です。")
     before = {"visit_date": booking.visit_date.isoformat(), "half": booking.half,
               "team": booking.team, "position": booking.position, "eta": booking.eta}
     booking.visit_date, booking.half, booking.team = mine.date, mine.half, mine.team
@@ -299,6 +277,30 @@ def _reschedule(
     db.flush()
     log_handling(db, db.get(User, user_id), "change", "booking", booking.id,
                  f"予約変更 受付番号 {booking.receipt_no}")
+
+
+def _insert_checked(
+    problem: PlanningProblem, record: SeasonRecord, bookings: list[Booking],
+    visits: list[Visit], fixed: list[Visit], slot: Slot, applicants: int,
+    times_of: Any, user_id: int, why_reordered: str,
+) -> Visit:
+    """Insert the new visit at `slot` among `visits` (the bookings' places) and `fixed`
+    (facility visits), check the whole season plan, and re-order the bookings it pushes
+    down. Returns the new visit as placed; `SlotUnavailable` with the broken rules if not."""
+    kinds = {d.date: d.kind for d in problem.visit_days}
+    new_visit = Visit(request=NEW_REQUEST_ID, date=slot.date, half=slot.half, team=slot.team,
+                      position=slot.position, applicants=applicants, eta="")
+    placed_visits = place(visits + fixed, new_visit, kinds, times_of)
+    plan = Plan(scenario=record.name, visit_days=problem.visit_days,
+                visits=with_travel(problem, placed_visits), unassigned=())
+    problems = check_plan(problem, plan)
+    if problems:
+        raise SlotUnavailable(problems)
+    placed = {v.request: v for v in plan.visits}
+    for booking in bookings:
+        moved = placed[request_id(booking)]
+        _record_reorder(booking, moved.position, moved.eta, user_id, why_reordered)
+    return placed[NEW_REQUEST_ID]
 
 
 def _record_reorder(booking: Booking, position: int, eta: str, user_id: int, why: str) -> None:
