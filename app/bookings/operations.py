@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,7 +129,9 @@ def new_request(intake: Intake, received: dt.date) -> Request:
                    lng=intake.lng, applicants=intake.applicants, wish=intake.wish)
 
 
-def place(visits: list[Visit], new: Visit, kinds: dict[dt.date, str], times_of: Any) -> list[Visit]:
+def place(
+    visits: list[Visit], new: Visit, kinds: Mapping[dt.date, str], times_of: Any
+) -> list[Visit]:
     """Insert `new` at its position in its half-day; later visits move down one place."""
     route = sorted((v for v in visits if (v.date, v.half, v.team) == (new.date, new.half, new.team)),
                    key=lambda v: v.position)

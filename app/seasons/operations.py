@@ -123,14 +123,14 @@ def _replace_days(record: SeasonRecord, days: Sequence[VisitDay]) -> None:
         if date not in wanted:
             record.visit_days.remove(row)
     for date, day in wanted.items():
-        row = by_date.get(date)
-        if row is None:
+        existing = by_date.get(date)
+        if existing is None:
             record.visit_days.append(
                 VisitDayRecord(date=day.date, kind=day.kind, pm_slots=day.pm_slots)
             )
         else:
-            row.kind = day.kind
-            row.pm_slots = day.pm_slots
+            existing.kind = day.kind
+            existing.pm_slots = day.pm_slots
 
 
 def generate_calendar(db: Session, record: SeasonRecord, user: User | None) -> tuple[str, float]:
