@@ -400,3 +400,34 @@ def test_login_with_credentials_then_use_the_api_like_an_integration(app, db, se
                                               lng=None), headers={"X-CSRFToken": token})
     assert created.status_code == 201, created.get_json()
     assert db.get(Booking, created.get_json()["id"]).location_precision == "chome"
+
+
+def test_openapi_document_is_a_valid_openapi_3_1_spec(client):
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.validation import OpenAPIV31SpecValidator
+
+    validate(client.get("/api/v1/openapi.json").get_json(), cls=OpenAPIV31SpecValidator)
+
+
+def test_responses_match_their_documented_schemas(operator_client, season):
+    """The slot search answer and a field error validate against the document's schemas."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    doc = operator_client.get("/api/v1/openapi.json").get_json()
+    registry = Registry().with_resource(
+        "urn:api", Resource.from_contents(doc, default_specification=DRAFT202012))
+
+    def check(path: str, method: str, status: str, body: dict) -> None:
+        content = doc["paths"][path][method]["responses"][status]["content"]["application/json"]
+        schema = {"$ref": "urn:api#" + content["schema"]["$ref"].removeprefix("#")} \
+            if "$ref" in content["schema"] else content["schema"]
+        Draft202012Validator(schema, registry=registry).validate(body)
+
+    ok = operator_client.get("/api/v1/slots", query_string={"lat": INAHO[0], "lng": INAHO[1]})
+    assert ok.status_code == 200
+    check("/api/v1/slots", "get", "200", ok.get_json())
+    bad = operator_client.get("/api/v1/slots", query_string={"lat": INAHO[0]})
+    assert bad.status_code == 422
+    check("/api/v1/slots", "get", "422", bad.get_json())
