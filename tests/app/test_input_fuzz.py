@@ -1,0 +1,72 @@
+"""Whatever a client or an operator sends, the answer is a clear refusal, never a 500:
+the API answers JSON, the pages re-show the form (issue 5 §1, §7)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.app.test_api import post_json
+from tests.app.test_intake import answers
+
+FIELDS = sorted(answers()) + ["offer", "lat", "lng", "wish_weekdays", "wish_half",
+                              "caller_name", "caller_phone", "visit_notes"]
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
+                    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30),
+                    st.sampled_from(["2026-07-01", "2026-13-45", "0134-22-1234", "am", "pm",
+                                     "self", "other", "小樽市稲穂2丁目", "", "1|2|3|4"]))
+values = st.one_of(scalars, st.lists(scalars, max_size=3), st.dictionaries(st.text(max_size=5),
+                                                                           scalars, max_size=2))
+FUZZ = settings(max_examples=60, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+def _json_error(response: Any) -> None:
+    assert response.status_code < 500, response.get_data(as_text=True)[:500]
+    assert response.is_json
+    body = response.get_json()
+    if response.status_code >= 400:
+        assert body["error"] and body["message"]
+
+
+@FUZZ
+@given(changes=st.dictionaries(st.sampled_from(FIELDS), values, max_size=6),
+       drop=st.sets(st.sampled_from(FIELDS), max_size=4))
+def test_any_booking_body_gets_a_json_answer(operator_client, season, changes, drop):
+    body = {k: v for k, v in {**answers(), **changes}.items() if k not in drop}
+    _json_error(post_json(operator_client, "/api/v1/bookings", body))
+
+
+@FUZZ
+@given(body=st.one_of(values, st.lists(values, max_size=3)))
+def test_a_body_that_is_not_an_object_gets_a_json_answer(operator_client, season, body):
+    _json_error(post_json(operator_client, "/api/v1/bookings", body))
+
+
+@FUZZ
+@given(query=st.dictionaries(
+    st.sampled_from(["address", "lat", "lng", "applicants", "wish_from", "wish_to", "weekdays",
+                     "half", "other"]),
+    st.one_of(st.text(max_size=20), st.sampled_from(
+        ["43.19", "141.0", "1e400", "nan", "-91", "2026-07-01", "0,2,4", "5,6", "am"])),
+    max_size=6))
+def test_any_slot_query_gets_a_json_answer(operator_client, season, query):
+    _json_error(operator_client.get("/api/v1/slots", query_string=query))
+
+
+form_values = st.one_of(st.text(max_size=25), st.sampled_from(
+    ["", "2026-07-01", "1941-02-30", "0134-22-1234", "０１３４－２２－１２３４", "self", "other",
+     "renewal", "lost", "yes", "maybe", "43.19", "141.0", "nan", "999", "-1", "1|2|3|4"]))
+
+
+@FUZZ
+@given(changes=st.dictionaries(st.sampled_from(FIELDS), form_values, max_size=6),
+       drop=st.sets(st.sampled_from(FIELDS), max_size=4))
+def test_any_intake_form_gets_a_page_not_an_error(operator_client, season, changes, drop):
+    data = {k: v for k, v in {**answers(), **changes}.items() if k not in drop}
+    response = operator_client.post_form("/operator/bookings/new", data)
+    assert response.status_code in (200, 302, 400, 409, 422), response.status_code
+    if response.status_code == 422:
+        assert "field-error" in response.get_data(as_text=True)
