@@ -69,13 +69,15 @@ class OrsEngine:
         import openrouteservice
 
         base_url = (params.url or ORS_PUBLIC_URL).rstrip("/")
-        if base_url == ORS_PUBLIC_URL and not params.api_key:
-            raise ValueError("travel.model 'ors' needs travel.url (own server) or travel.api_key")
+        key = params.ors_api_key
+        if base_url == ORS_PUBLIC_URL and not key:
+            raise ValueError("travel.model 'ors' needs travel.url (own server), travel.api_key "
+                             "or the ORS_API_KEY environment variable")
         self.profile = params.profile or "driving-car"
         self.block = block
         self._ors = openrouteservice
         self._client = openrouteservice.Client(
-            key=params.api_key or None,
+            key=key or None,
             base_url=base_url,
             timeout=params.timeout_s,
             retry_timeout=params.timeout_s,

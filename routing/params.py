@@ -7,6 +7,7 @@ They live in `routing/` because only the travel model reads them; the season con
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,9 @@ MODELS: tuple[str, ...] = ("estimate", "ors", "osrm")
 #: The keys every scenario file has always had; the engine keys below are optional extras that
 #: are only written out when set, so existing season files round-trip unchanged.
 BASE_KEYS: tuple[str, ...] = ("model", "speed_kmh", "circuity", "winter_from", "winter_factor")
+
+
+ORS_API_KEY_ENV = "ORS_API_KEY"
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,12 @@ class TravelParams:
     # Optional engine settings (ignored by the offline estimate).
     url: str = ""
     api_key: str = field(default="", repr=False)  # never printed in logs or reprs
+
+    @property
+    def ors_api_key(self) -> str:
+        """The ORS key: the season's own, else the `ORS_API_KEY` environment variable, so a
+        deployment can keep the secret out of the database."""
+        return self.api_key or os.environ.get(ORS_API_KEY_ENV, "")
     timeout_s: float = 5.0
     profile: str = ""  # "" = the engine's car profile ("driving-car" for ORS, "driving" for OSRM)
     geocoder_url: str = ""

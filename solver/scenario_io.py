@@ -143,8 +143,9 @@ def parse_travel(data: Any) -> TravelParams:
     params = TravelParams(**values)
     if params.model == "osrm" and not params.url:
         raise ScenarioError("travel.url", "model 'osrm' needs the URL of an OSRM server")
-    if params.model == "ors" and not (params.url or params.api_key):
-        raise ScenarioError("travel.url", "model 'ors' needs a server URL or travel.api_key")
+    if params.model == "ors" and not (params.url or params.ors_api_key):
+        raise ScenarioError("travel.url", "model 'ors' needs a server URL, travel.api_key or "
+                                          "the ORS_API_KEY environment variable")
     return params
 
 

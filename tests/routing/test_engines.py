@@ -60,6 +60,14 @@ def test_ors_request_is_the_v2_matrix_format():
     assert seen.headers["Authorization"] == "KEY"
 
 
+def test_the_ors_key_can_come_from_the_environment_instead_of_the_season(monkeypatch):
+    monkeypatch.setenv("ORS_API_KEY", "ENV-KEY")
+    with serve(ors_reply) as server:
+        build_service(engine_params("ors", server.url)).matrix(POINTS, SUMMER)
+    assert server.seen[0].headers["Authorization"] == "ENV-KEY"
+    assert "ENV-KEY" not in repr(TravelParams(model="ors"))
+
+
 def test_osrm_request_is_the_table_service_format():
     with serve(osrm_reply) as server:
         build_service(engine_params("osrm", server.url)).matrix(POINTS[:2], SUMMER)
