@@ -55,7 +55,27 @@ def _choose(label: str) -> InputRequired:
     return InputRequired(f"{label}を選んでください。")
 
 
-class IntakeForm(FlaskForm):
+class WishFields(FlaskForm):
+    """The caller's wish (SPEC §7 d): a hard period, soft weekdays and half-day."""
+
+    wish_from = DateField("希望期間（から）", validators=[Optional()], render_kw={"type": "date"})
+    wish_to = DateField("希望期間（まで）", validators=[Optional()], render_kw={"type": "date"})
+    wish_weekdays = MultiCheckboxField("希望曜日", coerce=int, choices=list(
+        enumerate(("月", "火", "水", "木", "金"))))
+    wish_half = SelectField("希望時間帯", choices=[("", "指定なし"), ("am", "午前"), ("pm", "午後")],
+                            validators=[Optional()])
+
+    def validate_wish_to(self, field: Any) -> None:
+        if field.data and self.wish_from.data and field.data < self.wish_from.data:
+            raise ValidationError("希望期間の終わりが始まりより前になっています。")
+
+    def wish(self) -> Wish:
+        return Wish(date_from=self.wish_from.data, date_to=self.wish_to.data,
+                    weekdays=tuple(sorted(self.wish_weekdays.data or ())),
+                    half=self.wish_half.data or None)  # type: ignore[arg-type]
+
+
+class IntakeForm(WishFields):
     """§7 a-i plus the caller's relationship (§6) and the wish (§7 d)."""
 
     caller_relationship = RadioField("電話をかけている方", choices=texts.CALLER_RELATIONSHIPS,
@@ -85,12 +105,6 @@ class IntakeForm(FlaskForm):
     card_suspended = RadioField("カードの一時停止（フリーダイヤル）済みか", choices=texts.TRI_STATE,
                                 validators=[Optional()])
 
-    wish_from = DateField("希望期間（から）", validators=[Optional()], render_kw={"type": "date"})
-    wish_to = DateField("希望期間（まで）", validators=[Optional()], render_kw={"type": "date"})
-    wish_weekdays = MultiCheckboxField("希望曜日", coerce=int, choices=list(
-        enumerate(("月", "火", "水", "木", "金"))))
-    wish_half = SelectField("希望時間帯", choices=[("", "指定なし"), ("am", "午前"), ("pm", "午後")],
-                            validators=[Optional()])
 
     id_documents = MultiCheckboxField("用意できる本人確認書類", choices=texts.ID_DOCUMENTS,
                                       validators=[InputRequired("用意できる本人確認書類を1つ以上選んでください。")])
@@ -126,10 +140,6 @@ class IntakeForm(FlaskForm):
         if field.data and field.data.year < 1900:
             raise ValidationError("生年月日の年が正しくありません。")
 
-    def validate_wish_to(self, field: Any) -> None:
-        if field.data and self.wish_from.data and field.data < self.wish_from.data:
-            raise ValidationError("希望期間の終わりが始まりより前になっています。")
-
     def validate(self, extra_validators: Any = None) -> bool:
         """Field validators, then the answers that are required only given another answer
         (an empty optional field stops WTForms' own chain before inline validators run)."""
@@ -159,23 +169,8 @@ class IntakeForm(FlaskForm):
             raise ValidationError("緯度と経度は両方入力してください。")
 
 
-class ChangeForm(FlaskForm):
+class ChangeForm(WishFields):
     """Moving a booking to another day: the caller's new wish and the reason (SPEC §9)."""
 
-    wish_from = DateField("希望期間（から）", validators=[Optional()], render_kw={"type": "date"})
-    wish_to = DateField("希望期間（まで）", validators=[Optional()], render_kw={"type": "date"})
-    wish_weekdays = MultiCheckboxField("希望曜日", coerce=int, choices=list(
-        enumerate(("月", "火", "水", "木", "金"))))
-    wish_half = SelectField("希望時間帯", choices=[("", "指定なし"), ("am", "午前"), ("pm", "午後")],
-                            validators=[Optional()])
     reason = TextAreaField("変更の理由", validators=[
         _required("変更の理由"), Length(max=500, message="変更の理由は500文字以内で入力してください。")])
-
-    def validate_wish_to(self, field: Any) -> None:
-        if field.data and self.wish_from.data and field.data < self.wish_from.data:
-            raise ValidationError("希望期間の終わりが始まりより前になっています。")
-
-    def wish(self) -> Wish:
-        return Wish(date_from=self.wish_from.data, date_to=self.wish_to.data,
-                    weekdays=tuple(sorted(self.wish_weekdays.data or ())),
-                    half=self.wish_half.data or None)  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ from app.bookings.operations import Intake, Slot
 from app.clock import today
 from routing.base import LocateError, Location
 from routing.params import TravelParams
-from solver.season import HALVES, SeasonConfig, Wish
+from solver.season import HALVES, SeasonConfig
 
 PRECISION_LABELS: dict[str, str] = {
     "chome": "丁目まで一致",
@@ -97,12 +97,7 @@ def intake_from_form(form: IntakeForm, config: SeasonConfig) -> tuple[Intake, Lo
         "has_shikaku_kakuninsho": form.has_shikaku_kakuninsho.data,
         "card_suspended": form.card_suspended.data,
     }
-    wish = Wish(
-        date_from=form.wish_from.data,
-        date_to=form.wish_to.data,
-        weekdays=tuple(sorted(form.wish_weekdays.data or ())),
-        half=form.wish_half.data or None,  # type: ignore[arg-type]
-    )
+    wish = form.wish()
     intake = Intake(
         caller_relationship=form.caller_relationship.data or "",
         caller_name=(form.caller_name.data or "").strip() or None,
