@@ -105,13 +105,12 @@ def booking_age_band(booking: Booking) -> str:
     return age_band(age_on(booking.birth_date, booking.visit_date))
 
 
-@dataclass(frozen=True)
-class DeletionState:
-    booking: Booking
+class RetentionStatus:
+    """What the deletions page shows of a record: its state, and whether it is overdue."""
+
     state: str
-    eligible_from: dt.date | None = None
-    due_by: dt.date | None = None
-    today: dt.date = dt.date.min
+    due_by: dt.date | None
+    today: dt.date
 
     @property
     def overdue(self) -> bool:
@@ -120,6 +119,15 @@ class DeletionState:
     @property
     def label(self) -> str:
         return STATE_LABELS[self.state]
+
+
+@dataclass(frozen=True)
+class DeletionState(RetentionStatus):
+    booking: Booking
+    state: str
+    eligible_from: dt.date | None = None
+    due_by: dt.date | None = None
+    today: dt.date = dt.date.min
 
 
 def deletion_state(booking: Booking, today: dt.date, retention_days: int) -> DeletionState:
@@ -284,20 +292,12 @@ FACILITY_APPLICANT_TEXT = ("name", "address", "reapplication_reason", "other")
 
 
 @dataclass(frozen=True)
-class FacilityDeletionState:
+class FacilityDeletionState(RetentionStatus):
     facility: FacilityRequest
     state: str
     eligible_from: dt.date | None = None
     due_by: dt.date | None = None
     today: dt.date = dt.date.min
-
-    @property
-    def overdue(self) -> bool:
-        return self.state == "eligible" and self.due_by is not None and self.today > self.due_by
-
-    @property
-    def label(self) -> str:
-        return STATE_LABELS[self.state]
 
     @property
     def first_visit(self) -> dt.date | None:
