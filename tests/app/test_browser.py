@@ -176,3 +176,29 @@ def test_offers_refresh_when_another_operator_books(live_server, browser):
         "document.getElementById('offers-updated').textContent.includes('更新しました')")
     keys = [b.get_attribute("value") for b in caller.locator("button[name=offer]").all()]
     assert keys and first_key not in keys
+
+
+def test_manager_cancels_a_snowed_in_day_and_gets_the_call_back_list(live_server, browser):
+    page = browser.new_page()
+    _login(page, live_server, "manager")
+    page.click("nav >> text=受付一覧表")
+    first = page.locator("tr[data-booking]").first
+    receipt_no = first.locator("td").nth(0).inner_text().strip()
+    day = first.locator("td").nth(2).inner_text().strip()
+    page.click("nav >> text=予約の再計画")
+    page.check("input[name=kind][value=cancel_day]")
+    page.fill("input[name=date]", day)
+    page.fill("textarea[name=reason]", "大雪のため")
+    page.click("button:has-text('案を作成')")
+    page.wait_for_selector("#proposal")
+    moved = page.locator("#moves, #dropped").inner_text()
+    assert receipt_no in moved
+    if page.locator("input[name=confirm_drops]").count():
+        page.check("input[name=confirm_drops]")
+    page.click("button:has-text('この案を適用する')")
+    page.wait_for_selector("h1:has-text('連絡先一覧')")
+    assert page.locator("#no-callbacks").count() == 0
+    assert receipt_no in page.locator("main").inner_text()
+    page.goto(live_server + "/manager/calendar")
+    assert page.locator(f"td[data-date='{day}']").count() == 0
+    page.close()
