@@ -70,3 +70,41 @@ def test_any_intake_form_gets_a_page_not_an_error(operator_client, season, chang
     assert response.status_code in (200, 302, 400, 409, 422), response.status_code
     if response.status_code == 422:
         assert "field-error" in response.get_data(as_text=True)
+
+
+def _form_field_names() -> list[str]:
+    """Every field name of every form of the app (what any page may post)."""
+    from flask_wtf import FlaskForm
+
+    import app.blueprints  # noqa: F401 - imports every form class
+
+    names: set[str] = set()
+    pending = list(FlaskForm.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        names.update(name for name in dir(cls)
+                     if hasattr(getattr(cls, name, None), "field_class"))
+    return sorted(names - {"csrf_token"})
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_post_to_any_page_gets_an_answer_not_a_500(app, manager_client, db, season, data):
+    """A manager (the widest role) posts random values to every form page there is."""
+    from tests.app.test_role_matrix import POLICY, _url
+
+    sample = {"date": season.visit_days[5].date.isoformat(), "user_id": 1, "enabled": 1,
+              "filename": "app.css", "booking_id": 1, "team": 1, "week": "2026-07-06",
+              "package_id": 1, "facility_id": 1, "meeting_id": 1, "fmt": "xlsx", "visit_id": 1}
+    rules = sorted((r for r in app.url_map.iter_rules()
+                    if "POST" in r.methods and not r.rule.startswith("/api/")
+                    and r.endpoint != "auth.logout"
+                    and (POLICY[r.endpoint] == "anyone" or "manager" in POLICY[r.endpoint])),
+                   key=lambda r: r.rule)
+    rule = data.draw(st.sampled_from(rules))
+    fields = data.draw(st.dictionaries(st.sampled_from(_form_field_names()), form_values,
+                                       max_size=8))
+    response = manager_client.post_form(_url(app, rule, "POST", sample), fields)
+    assert response.status_code < 500, (rule.rule, fields, response.get_data(as_text=True)[:300])
