@@ -87,6 +87,13 @@ def demo_load() -> None:
     click.echo(f"Demo ready. Open {host}/ and log in as one of:")
     for username, _name, role, password in DEMO_USERS:
         click.echo(f"  {role:<9} user: {username:<10} password: {password}")
+    from app import clock
+    from app.seasons.operations import active_season, season_config
+
+    season = season_config(active_season(db)).season  # type: ignore[arg-type]
+    if clock.today() > season.booking_opens:
+        click.echo(f"Today is {clock.today()}; to try the season from the day booking opens, "
+                   f"start it with APP_TODAY={season.booking_opens.isoformat()} make run")
 
 
 @click.group("privacy", cls=AppGroup, help="Personal data: the daily deletion check, deletion.")
