@@ -52,11 +52,14 @@ def users_group() -> None:
 @click.argument("username")
 @click.option("--name", "display_name", required=True, help="The person's full name.")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--team", type=int, default=None,
+              help="Visit-team members: their team number (default: every team).")
 @click.password_option(help="At least 10 characters, letters and digits.")
-def users_create(username: str, display_name: str, role: str, password: str) -> None:
+def users_create(username: str, display_name: str, role: str, team: int | None,
+                 password: str) -> None:
     db = get_db().session()
     try:
-        user = accounts.create_user(db, username, display_name, role, password)
+        user = accounts.create_user(db, username, display_name, role, password, team)
     except accounts.AccountError as exc:
         db.rollback()
         raise click.ClickException(exc.message) from None

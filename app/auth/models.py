@@ -20,6 +20,7 @@ class User(UserMixin, Base):
         CheckConstraint(
             "role IN (" + ", ".join(f"'{r.value}'" for r in Role) + ")", name="role"
         ),
+        CheckConstraint("team IS NULL OR team >= 1", name="team"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -32,6 +33,12 @@ class User(UserMixin, Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # A visit-team member's own team (route sheets of other teams are not theirs to open);
+    # None: every team (a single-team season, or someone covering for all).
+    team: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    def may_open_team(self, team: int) -> bool:
+        return self.role != Role.TEAM.value or self.team is None or self.team == team
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a disabled account cannot stay logged in

@@ -40,7 +40,8 @@ def find_user(db: Session, username: str) -> User | None:
 
 
 def create_user(
-    db: Session, username: str, display_name: str, role: str, password: str
+    db: Session, username: str, display_name: str, role: str, password: str,
+    team: int | None = None,
 ) -> User:
     username = username.strip().lower()
     if not USERNAME_RE.match(username):
@@ -56,7 +57,9 @@ def create_user(
     problem = password_problem(password)
     if problem:
         raise AccountError("password", problem)
+    check_team(role, team)
     user = User(
+        team=team,
         username=username,
         display_name=display_name.strip(),
         role=role,
@@ -128,3 +131,21 @@ def reset_password(user: User, password: str) -> None:
         raise AccountError("password", problem)
     user.password_hash = hash_password(password)
     unlock(user)
+
+
+MAX_TEAM = 20
+
+
+def check_team(role: str, team: int | None) -> None:
+    """Only visit-team members belong to a team; its number is 1..MAX_TEAM."""
+    if team is None:
+        return
+    if role != Role.TEAM.value:
+        raise AccountError("team", "担当班は訪問チーム（市職員）のアカウントだけに設定できます。")
+    if not 1 <= team <= MAX_TEAM:
+        raise AccountError("team", f"担当班は1〜{MAX_TEAM}の番号で入力してください。")
+
+
+def set_team(user: User, team: int | None) -> None:
+    check_team(user.role, team)
+    user.team = team

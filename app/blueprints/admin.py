@@ -8,8 +8,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional
 
 from app.auth import operations as accounts
 from app.auth.login import roles_required
@@ -28,6 +28,12 @@ class CreateUserForm(FlaskForm):
     role = SelectField("役割", choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
     password = PasswordField("初期パスワード",
                              validators=[InputRequired("初期パスワードを入力してください。")])
+    team = IntegerField("担当班（訪問チームのみ）", validators=[Optional()],
+                        description="空欄 = すべての班のルート表を見られます")
+
+
+class TeamForm(FlaskForm):
+    team = IntegerField("担当班", validators=[Optional()])
 
 
 class ResetPasswordForm(FlaskForm):
@@ -50,7 +56,8 @@ def _users_page(form: CreateUserForm | None = None, status: int = 200) -> Any:
     users = session().scalars(select(User).order_by(User.role, User.username)).all()
     return render_template(
         "admin/users.html", users=users, form=form or CreateUserForm(), action_form=ActionForm(),
-        reset_form=ResetPasswordForm(), now=utcnow(), role_labels=ROLE_LABELS,
+        reset_form=ResetPasswordForm(), team_form=TeamForm(), now=utcnow(),
+        role_labels=ROLE_LABELS,
     ), status
 
 
@@ -69,7 +76,7 @@ def create_user() -> Any:
     try:
         user = accounts.create_user(
             session(), form.username.data or "", form.display_name.data or "",
-            form.role.data or "", form.password.data or "",
+            form.role.data or "", form.password.data or "", form.team.data,
         )
     except accounts.AccountError as exc:
         field = getattr(form, exc.field, None)
@@ -105,6 +112,23 @@ def set_enabled(user_id: int, enabled: int) -> Any:
         flash(exc.message, "error")
         return _users_page(status=422)
     flash(f"「{user.username}」を{'有効' if enabled else '無効'}にしました。", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/team", methods=["POST"])
+@roles_required(Role.ADMIN)
+def set_team(user_id: int) -> Any:
+    user = _user_or_404(user_id)
+    form = TeamForm()
+    if not form.validate_on_submit():
+        flash("担当班は番号で入力してください（空欄 = すべての班）。", "error")
+        return _users_page(status=422)
+    try:
+        accounts.set_team(user, form.team.data)
+    except accounts.AccountError as exc:
+        flash(exc.message, "error")
+        return _users_page(status=422)
+    flash(f"「{user.username}」の担当班を{user.team or 'すべて'}にしました。", "success")
     return redirect(url_for("admin.users"))
 
 

@@ -52,7 +52,7 @@ def index() -> Any:
     return render_template(
         "teams/index.html", record=record, config=config, days=days, upcoming=upcoming,
         past=past, capacity=capacity, today=today, counts=stop_counts(session(), record.id),
-        teams=range(1, config.rules.teams + 1),
+        teams=[t for t in range(1, config.rules.teams + 1) if current_user.may_open_team(t)],
     )
 
 
@@ -64,6 +64,8 @@ def _sheet_or_404(date: str, team: int) -> tuple[SeasonRecord, RouteSheet]:
         abort(404)
     if not 1 <= team <= season_config(record).rules.teams:
         abort(404)
+    if not current_user.may_open_team(team):
+        abort(403)  # another team's sheet: its visitors' data are not this member's to see
     try:
         return record, build_route_sheet(session(), record, on, team)
     except NoSuchSheet:

@@ -88,6 +88,7 @@ POLICY: dict[str, frozenset[str] | str] = {
     "admin.unlock": frozenset({"admin"}),
     "admin.set_enabled": frozenset({"admin"}),
     "admin.reset_password": frozenset({"admin"}),
+    "admin.set_team": frozenset({"admin"}),
     "api.openapi": ANYONE,  # the document describes shapes only, never data
     "api.session_info": LOGGED_IN,
     "api.slots": frozenset({"operator", "manager"}),
