@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -125,6 +126,18 @@ def route_sheet_pdf(date: str, team: int) -> Any:
                      download_name=f"route_{sheet.date.isoformat()}_team{sheet.team}.pdf")
 
 
+def _saved(form: Any, save: Callable[[], None]) -> bool:
+    """Validate an outcome form and run `save`; a refusal lands on the field it names."""
+    if not form.validate():
+        return False
+    try:
+        save()
+    except outcomes.OutcomeProblem as exc:
+        getattr(form, exc.field).errors = [*getattr(form, exc.field).errors, exc.message]
+        return False
+    return True
+
+
 @bp.route("/days/<date>/<int:team>/outcome/<int:booking_id>", methods=["POST"])
 @roles_required(Role.TEAM, Role.MANAGER)
 def record_outcome(date: str, team: int, booking_id: int) -> Any:
@@ -133,18 +146,12 @@ def record_outcome(date: str, team: int, booking_id: int) -> Any:
     if booking is None or booking_id not in sheet.booking_ids:
         abort(404)
     form = outcomes.form_for(booking, request.form)
-    if form.validate():
-        try:
-            outcomes.record_outcome(
-                session(), booking, form.outcome.data or "", form.applications_taken.data,
-                form.notes.data or "", current_user, clock.today())
-        except outcomes.OutcomeProblem as exc:
-            getattr(form, exc.field).errors = [*getattr(form, exc.field).errors, exc.message]
-        else:
-            flash(f"受付番号 {booking.receipt_no} の訪問結果を記録しました"
-                  f"（{outcomes.OUTCOME_LABELS[booking.status]}）。", "success")
-            return redirect(url_for("teams.route_sheet", date=date, team=team)
-                            + f"#stop-{booking.id}")
+    if _saved(form, lambda: outcomes.record_outcome(
+            session(), booking, form.outcome.data or "", form.applications_taken.data,
+            form.notes.data or "", current_user, clock.today())):
+        flash(f"受付番号 {booking.receipt_no} の訪問結果を記録しました"
+              f"（{outcomes.OUTCOME_LABELS[booking.status]}）。", "success")
+        return redirect(url_for("teams.route_sheet", date=date, team=team) + f"#stop-{booking.id}")
     # A refused save re-shows the sheet with the input kept. The request rolls back (422),
     # so this re-display is not logged; the sheet view that led to the form was.
     return _sheet_page(record, sheet, {booking.id: form}, 422)
@@ -159,16 +166,10 @@ def record_facility_outcome(date: str, team: int, visit_id: int) -> Any:
     if visit is None or visit_id not in sheet.facility_visit_ids:
         abort(404)
     form = outcomes.facility_form_for(visit, request.form)
-    if form.validate():
-        try:
-            outcomes.record_facility_outcome(
-                session(), visit, form.outcome.data or "", form.applications_taken.data,
-                form.notes.data or "", current_user, clock.today())
-        except outcomes.OutcomeProblem as exc:
-            getattr(form, exc.field).errors = [*getattr(form, exc.field).errors, exc.message]
-        else:
-            flash(f"{visit.facility.name} の訪問結果を記録しました"
-                  f"（{outcomes.FACILITY_OUTCOME_LABELS[visit.status]}）。", "success")
-            return redirect(url_for("teams.route_sheet", date=date, team=team)
-                            + f"#stop-f{visit.id}")
+    if _saved(form, lambda: outcomes.record_facility_outcome(
+            session(), visit, form.outcome.data or "", form.applications_taken.data,
+            form.notes.data or "", current_user, clock.today())):
+        flash(f"{visit.facility.name} の訪問結果を記録しました"
+              f"（{outcomes.FACILITY_OUTCOME_LABELS[visit.status]}）。", "success")
+        return redirect(url_for("teams.route_sheet", date=date, team=team) + f"#stop-f{visit.id}")
     return _sheet_page(record, sheet, status=422, facility_forms={visit.id: form})

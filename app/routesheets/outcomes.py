@@ -89,32 +89,47 @@ def form_for(booking: Booking, formdata: Any = None) -> OutcomeForm:
     )
 
 
+def checked_outcome(
+    labels: dict[str, str], outcome: str, applications_taken: int | None, notes: str,
+    limit: int, *, cancelled_before: bool, visit_date: dt.date, today: dt.date, what: str,
+) -> tuple[int, str]:
+    """The rules of an outcome, home or facility: a known outcome, from the visit day on,
+    applications only when visited (0..`limit`), short notes. Returns (applications, notes)
+    or raises `OutcomeProblem` naming the field."""
+    if outcome not in labels:
+        raise OutcomeProblem("outcome", "訪問結果を選んでください。")
+    if cancelled_before:
+        raise OutcomeProblem(
+            "outcome", f"この{what}は訪問日より前に取り消されているため、結果を記録できません。")
+    if visit_date > today:
+        raise OutcomeProblem(
+            "outcome", f"訪問日（{visit_date.isoformat()}）より前には結果を記録できません。")
+    if outcome == "visited":
+        if applications_taken is None:
+            raise OutcomeProblem("applications_taken", "訪問済の場合は申請受付件数を入力してください。")
+    elif applications_taken:
+        others = "・".join(label for key, label in labels.items() if key != "visited")
+        raise OutcomeProblem(
+            "applications_taken", f"{others}の場合、申請受付件数は0件です（空欄にしてください）。")
+    else:
+        applications_taken = 0
+    if not 0 <= applications_taken <= limit:
+        raise OutcomeProblem("applications_taken", f"申請受付件数は0〜{limit}の数字で入力してください。")
+    notes = notes.strip()
+    if len(notes) > NOTES_MAX:
+        raise OutcomeProblem("notes", f"メモは{NOTES_MAX}文字以内で入力してください。")
+    return applications_taken, notes
+
+
 def record_outcome(
     db: Session, booking: Booking, outcome: str, applications_taken: int | None, notes: str,
     user: Any, today: dt.date,
 ) -> None:
     """Save the visit's outcome (or correct it), with history and a handling-log row."""
-    if outcome not in OUTCOME_LABELS:
-        raise OutcomeProblem("outcome", "訪問結果を選んでください。")
-    if booking.status == "cancelled" and booking.outcome_recorded_at is None:
-        raise OutcomeProblem("outcome", "この予約は訪問日より前に取り消されているため、結果を記録できません。")
-    if booking.visit_date > today:
-        raise OutcomeProblem(
-            "outcome", f"訪問日（{booking.visit_date.isoformat()}）より前には結果を記録できません。")
-    if outcome == "visited":
-        if applications_taken is None:
-            raise OutcomeProblem("applications_taken", "訪問済の場合は申請受付件数を入力してください。")
-    elif applications_taken:
-        raise OutcomeProblem(
-            "applications_taken", "不在・当日取消の場合、申請受付件数は0件です（空欄にしてください）。")
-    else:
-        applications_taken = 0
-    if applications_taken < 0 or applications_taken > MAX_APPLICATIONS:
-        raise OutcomeProblem("applications_taken",
-                             f"申請受付件数は0〜{MAX_APPLICATIONS}の数字で入力してください。")
-    notes = notes.strip()
-    if len(notes) > NOTES_MAX:
-        raise OutcomeProblem("notes", f"メモは{NOTES_MAX}文字以内で入力してください。")
+    applications_taken, notes = checked_outcome(
+        OUTCOME_LABELS, outcome, applications_taken, notes, MAX_APPLICATIONS,
+        cancelled_before=booking.status == "cancelled" and booking.outcome_recorded_at is None,
+        visit_date=booking.visit_date, today=today, what="予約")
 
     before = {"status": booking.status, "applications_taken": booking.applications_taken}
     action = "outcome" if booking.outcome_recorded_at is None else "outcome_fixed"
@@ -142,17 +157,11 @@ FACILITY_OUTCOME_LABELS = dict(FACILITY_OUTCOMES)
 FACILITY_VISIT_RECORD = "facility_visit"  # handling-log record type
 
 
-class FacilityOutcomeForm(FlaskForm):
-    """One facility half-day's outcome; prefix `f<visit id>` (see `OutcomeForm`)."""
-
-    class Meta:
-        csrf = False
+class FacilityOutcomeForm(OutcomeForm):
+    """One facility half-day's outcome; prefix `f<visit id>` (no "not at home")."""
 
     outcome = RadioField("訪問結果", choices=FACILITY_OUTCOMES,
                          validators=[InputRequired("訪問結果を選んでください。")])
-    applications_taken = CountField("申請受付件数", validators=[Optional()])
-    notes = TextAreaField("メモ", validators=[
-        Optional(), Length(max=NOTES_MAX, message=f"メモは{NOTES_MAX}文字以内で入力してください。")])
 
 
 def facility_form_for(visit: FacilityVisit, formdata: Any = None) -> FacilityOutcomeForm:
@@ -173,28 +182,11 @@ def record_facility_outcome(
     """Save (or correct) a facility half-day's outcome. When every part of the facility has
     its outcome and one was visited, the request becomes 訪問済 (which, with the hand-over,
     lets its applicant list be deleted)."""
-    if outcome not in FACILITY_OUTCOME_LABELS:
-        raise OutcomeProblem("outcome", "訪問結果を選んでください。")
-    if visit.status == "cancelled" and visit.outcome_recorded_at is None:
-        raise OutcomeProblem("outcome", "この訪問は訪問日より前に取り消されているため、結果を記録できません。")
-    if visit.visit_date > today:
-        raise OutcomeProblem(
-            "outcome", f"訪問日（{visit.visit_date.isoformat()}）より前には結果を記録できません。")
-    if outcome == "visited":
-        if applications_taken is None:
-            raise OutcomeProblem("applications_taken", "訪問済の場合は申請受付件数を入力してください。")
-        limit = max(visit.applicants, MAX_APPLICATIONS)
-        if applications_taken < 0 or applications_taken > limit:
-            raise OutcomeProblem("applications_taken",
-                                 f"申請受付件数は0〜{limit}の数字で入力してください。")
-    elif applications_taken:
-        raise OutcomeProblem(
-            "applications_taken", "当日取消の場合、申請受付件数は0件です（空欄にしてください）。")
-    else:
-        applications_taken = 0
-    notes = notes.strip()
-    if len(notes) > NOTES_MAX:
-        raise OutcomeProblem("notes", f"メモは{NOTES_MAX}文字以内で入力してください。")
+    applications_taken, notes = checked_outcome(
+        FACILITY_OUTCOME_LABELS, outcome, applications_taken, notes,
+        max(visit.applicants, MAX_APPLICATIONS),
+        cancelled_before=visit.status == "cancelled" and visit.outcome_recorded_at is None,
+        visit_date=visit.visit_date, today=today, what="訪問")
 
     facility = visit.facility
     action = "outcome" if visit.outcome_recorded_at is None else "outcome_fixed"
