@@ -176,14 +176,19 @@ def otaru_calendar() -> Any:
 @pytest.fixture
 def season(db: Session, otaru_calendar: Any) -> Any:
     """The active Otaru 2026 season with its generated calendar stored."""
+    return store_season(db, otaru_calendar)
+
+
+def store_season(db: Session, calendar: Any) -> Any:
+    """The Otaru 2026 season with `calendar`'s visit days, committed (the active season)."""
     from app.seasons.models import VisitDayRecord
     from app.seasons.operations import create_season
     from solver.season import SeasonConfig
 
     record = create_season(db, "otaru-2026", "小樽市 2026年度", SeasonConfig())
-    for day in otaru_calendar.visit_days:
+    for day in calendar.visit_days:
         record.visit_days.append(VisitDayRecord(date=day.date, kind=day.kind, pm_slots=day.pm_slots))
-    record.calendar_status = otaru_calendar.status
+    record.calendar_status = calendar.status
     db.commit()
     return record
 

@@ -20,11 +20,9 @@ from app.privacy import deletion, handover
 from app.privacy.models import HandlingLogEntry
 from app.reports.summary import season_report
 from app.routesheets.outcomes import record_outcome
-from app.seasons.models import VisitDayRecord
-from app.seasons.operations import create_season
 from solver.season import SeasonConfig
 from tests.app.test_bookings_reserve import TODAY, first_home_day, intake, make_booking
-from tests.conftest import make_user
+from tests.conftest import make_user, store_season
 
 NAME = "削除確認 花子"
 KANA = "サクジョカクニン ハナコ"
@@ -85,10 +83,7 @@ def test_after_deletion_no_personal_value_is_left_in_the_database_file(file_app,
         operator = make_user(db, "operator", "op1")
         preparer = make_user(db, "manager", "mgr1")
         approver = make_user(db, "manager", "mgr2")
-        record = create_season(db, "otaru-2026", "小樽市 2026年度", SeasonConfig())
-        for d in otaru_calendar.visit_days:
-            record.visit_days.append(VisitDayRecord(date=d.date, kind=d.kind, pm_slots=d.pm_slots))
-        db.commit()
+        record = store_season(db, otaru_calendar)
         day = first_home_day(record, TODAY + dt.timedelta(days=SeasonConfig().rules.home_lead_days))
         visited = reserve(db, record, secret_intake(), Slot(day, "am", 1, 1), operator.id, TODAY)
         db.commit()

@@ -36,14 +36,11 @@ from app.privacy.operations import RECORD_TYPE_LABELS
 from app.reports.summary import season_report
 from app.routesheets.outcomes import OutcomeProblem, record_facility_outcome
 from app.routesheets.sheet import build_route_sheet
-from app.seasons.models import VisitDayRecord
-from app.seasons.operations import create_season
-from solver.season import SeasonConfig
 from tests.app.test_deletion import raw_bytes
 from tests.app.test_facilities import TODAY, make_facility
 from tests.app.test_facility_lists import HEADER
 from tests.app.test_route_sheets import needs_poppler, pdf_text
-from tests.conftest import PASSWORD, Client, make_user
+from tests.conftest import PASSWORD, Client, make_user, store_season
 
 CITY = "mynumber@city.otaru.example.jp"
 RESIDENTS = [
@@ -306,10 +303,7 @@ def test_after_the_visit_no_resident_of_the_list_is_left_in_the_database_file(
         db = database.session()
         preparer = make_user(db, "manager", "mgr1")
         approver = make_user(db, "manager", "mgr2")
-        record = create_season(db, "otaru-2026", "小樽市 2026年度", SeasonConfig())
-        for d in otaru_calendar.visit_days:
-            record.visit_days.append(VisitDayRecord(date=d.date, kind=d.kind, pm_slots=d.pm_slots))
-        db.commit()
+        record = store_season(db, otaru_calendar)
         facility = with_list(db, scheduled_facility(db, record, preparer), preparer)
         db.commit()
         visit = part_of(facility)
