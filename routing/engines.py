@@ -5,6 +5,8 @@ a short reason; they never fall back themselves (that is `routing.service`'s job
 engine degrades the same way). Large matrices are asked for in square tiles that stay within
 each server's default limits (ORS: 2,500 routes per request by default on a self-hosted
 server and 3,500 on the public API; OSRM: `--max-table-size` 100), and reassembled.
+`durations_between` asks for a rectangle only (e.g. one new caller's row and column against
+the season's points), in tiles of at most `block` x `block` routes.
 Client libraries are imported lazily so the offline path never pays for them.
 """
 
@@ -30,6 +32,21 @@ def tiles(n: int, block: int) -> Iterator[tuple[range, range]]:
             yield range(i, min(i + block, n)), range(j, min(j + block, n))
 
 
+def rectangle_tiles(sources: Sequence[int], destinations: Sequence[int],
+                    block: int) -> Iterator[tuple[list[int], list[int]]]:
+    """(sources, destinations) index lists covering sources x destinations in tiles of at
+    most block x block routes and 4 x block locations, so that a thin rectangle (one new
+    caller against the season) goes in a few requests rather than one per block."""
+    budget, most = block * block, 4 * block
+    thin = min(len(destinations), block)
+    src_step = max(1, min(budget // max(1, thin), most - thin))
+    for i in range(0, len(sources), src_step):
+        src = list(sources[i:i + src_step])
+        width = max(1, min(budget // len(src), most - len(src)))
+        for j in range(0, len(destinations), width):
+            yield src, list(destinations[j:j + width])
+
+
 def duration_block(raw: Any, rows: int, cols: int, engine: str) -> np.ndarray:
     """A reply's `durations` (seconds, null = no route) as a rows x cols matrix of minutes."""
     if (
@@ -50,11 +67,11 @@ def duration_block(raw: Any, rows: int, cols: int, engine: str) -> np.ndarray:
     return out
 
 
-def _tile_request(points: Sequence[Point], src: range, dst: range) -> tuple[
+def _tile_request(points: Sequence[Point], src: Sequence[int], dst: Sequence[int]) -> tuple[
     list[Point], list[int] | None, list[int] | None
 ]:
     """Locations to send for one tile, with source/destination indices unless it is square."""
-    if src == dst:
+    if list(src) == list(dst):
         return [points[k] for k in src], None, None
     locations = [points[k] for k in src] + [points[k] for k in dst]
     return locations, list(range(len(src))), list(range(len(src), len(src) + len(dst)))
@@ -90,13 +107,24 @@ class OrsEngine:
         if n < 2:
             return out
         for src, dst in tiles(n, self.block):
-            locations, sources, destinations = _tile_request(points, src, dst)
-            body = self._request(locations, sources, destinations)
-            raw = body.get("durations") if isinstance(body, dict) else None
-            out[src.start:src.stop, dst.start:dst.stop] = duration_block(
-                raw, len(src), len(dst), self.name
-            )
+            out[src.start:src.stop, dst.start:dst.stop] = self._tile(points, src, dst)
         return out
+
+    def durations_between(self, points: Sequence[Point], sources: Sequence[int],
+                          destinations: Sequence[int]) -> np.ndarray:
+        out = np.zeros((len(sources), len(destinations)))
+        at_src = {k: i for i, k in enumerate(sources)}
+        at_dst = {k: j for j, k in enumerate(destinations)}
+        for src, dst in rectangle_tiles(sources, destinations, self.block):
+            out[np.ix_([at_src[k] for k in src], [at_dst[k] for k in dst])] = self._tile(
+                points, src, dst)
+        return out
+
+    def _tile(self, points: Sequence[Point], src: Sequence[int], dst: Sequence[int]) -> np.ndarray:
+        locations, sources, destinations = _tile_request(points, src, dst)
+        body = self._request(locations, sources, destinations)
+        raw = body.get("durations") if isinstance(body, dict) else None
+        return duration_block(raw, len(src), len(dst), self.name)
 
     def _request(
         self, locations: list[Point], sources: list[int] | None, destinations: list[int] | None
@@ -142,12 +170,28 @@ class OsrmEngine:
             return out
         with requests.Session() as session:
             for src, dst in tiles(n, self.block):
-                locations, sources, destinations = _tile_request(points, src, dst)
-                body = self._request(session, locations, sources, destinations)
-                out[src.start:src.stop, dst.start:dst.stop] = duration_block(
-                    body.get("durations"), len(src), len(dst), self.name
-                )
+                out[src.start:src.stop, dst.start:dst.stop] = self._tile(session, points, src,
+                                                                         dst)
         return out
+
+    def durations_between(self, points: Sequence[Point], sources: Sequence[int],
+                          destinations: Sequence[int]) -> np.ndarray:
+        import requests
+
+        out = np.zeros((len(sources), len(destinations)))
+        at_src = {k: i for i, k in enumerate(sources)}
+        at_dst = {k: j for j, k in enumerate(destinations)}
+        with requests.Session() as session:
+            for src, dst in rectangle_tiles(sources, destinations, self.block):
+                out[np.ix_([at_src[k] for k in src], [at_dst[k] for k in dst])] = self._tile(
+                    session, points, src, dst)
+        return out
+
+    def _tile(self, session: Any, points: Sequence[Point], src: Sequence[int],
+              dst: Sequence[int]) -> np.ndarray:
+        locations, sources, destinations = _tile_request(points, src, dst)
+        body = self._request(session, locations, sources, destinations)
+        return duration_block(body.get("durations"), len(src), len(dst), self.name)
 
     def _request(
         self,

@@ -104,33 +104,77 @@ class EngineService:
 
     Pairs the engine has no route for are filled from the estimate (and the result marked
     `estimated`); a reply with no route at all is treated as a failure.
+
+    Why a pair store: a slot search asks for the season's booked points plus the caller's,
+    so nearly every search is a new point set, and asking the engine for the whole matrix
+    again (16 tiled requests for 150 points on openrouteservice) would keep the caller
+    waiting. The engine's minutes between every point asked for so far are kept (summer
+    minutes; the winter factor is applied on the way out), and a new point costs one row and
+    one column. The store starts afresh past `max_points`. Nothing is stored from a reply
+    that failed, so a broken answer is asked for again next time.
     """
 
     def __init__(
-        self, params: TravelParams, engine: MatrixEngine, locator: Locator | None = None
+        self,
+        params: TravelParams,
+        engine: MatrixEngine,
+        locator: Locator | None = None,
+        max_points: int = 3000,
     ) -> None:
         self.params = params
         self.engine = engine
         self.locator = locator or Locator()
+        self.max_points = max_points
+        self._index: dict[Point, int] = {}
+        self._known = np.zeros((0, 0))
+        self._lock = threading.Lock()
 
     def matrix(self, points: Sequence[Point], on: dt.date | None) -> MatrixResult:
         pts = as_points(points)
         n = len(pts)
-        minutes = np.array(self.engine.durations_min(pts), dtype=float)
-        if minutes.shape != (n, n):
-            raise EngineError(f"{self.engine.name} returned shape {minutes.shape}, not {n}x{n}")
-        np.fill_diagonal(minutes, 0.0)
-        missing = np.isnan(minutes)
-        source, estimated = self.engine.name, False
-        if missing.any():
+        with self._lock:
+            index, known = self._grown(pts)
+            rows = [index[p] for p in pts]
+            minutes = known[np.ix_(rows, rows)].copy()
+            np.fill_diagonal(minutes, 0.0)
+            missing = np.isnan(minutes)
             if n > 1 and missing.sum() == n * n - n:
                 raise EngineError(f"{self.engine.name} found no route between any points")
+            self._index, self._known = index, known
+        source, estimated = self.engine.name, False
+        if missing.any():
             minutes[missing] = estimate_matrix(pts, None, self.params)[missing]
             source = f"{self.engine.name} ({int(missing.sum())} pairs estimated: no route)"
             estimated = True
         if is_winter(on, self.params):
             minutes = minutes / self.params.winter_factor
         return MatrixResult(_frozen(minutes), source, estimated)
+
+    def _grown(self, pts: tuple[Point, ...]) -> tuple[dict[Point, int], np.ndarray]:
+        """The store with `pts` added (not yet committed): new rows and columns only."""
+        index, known = self._index, self._known
+        new = list(dict.fromkeys(p for p in pts if p not in index))
+        if not new:
+            return index, known
+        if len(index) + len(new) > self.max_points:
+            index, known = {}, np.zeros((0, 0))
+            new = list(dict.fromkeys(pts))
+        everything = list(index) + new
+        old, added = range(len(index)), range(len(index), len(everything))
+        grown = np.full((len(everything), len(everything)), np.nan)
+        grown[:len(index), :len(index)] = known
+        grown[len(index):, :] = self._asked(everything, added, range(len(everything)))
+        if old:
+            grown[:len(index), len(index):] = self._asked(everything, old, added)
+        return {p: k for k, p in enumerate(everything)}, grown
+
+    def _asked(self, points: list[Point], sources: range, destinations: range) -> np.ndarray:
+        minutes = np.array(self.engine.durations_between(points, sources, destinations),
+                           dtype=float)
+        if minutes.shape != (len(sources), len(destinations)):
+            raise EngineError(f"{self.engine.name} returned shape {minutes.shape}, not "
+                              f"{len(sources)}x{len(destinations)}")
+        return minutes
 
     def locate(self, address: str) -> Location:
         return self.locator.locate(address)

@@ -7,6 +7,10 @@
   (validation + cache lookup + formula, cache cleared before each run) for 100, 300 and
   3,000 random points inside Otaru, plus a cache hit at 300 points. Median of N runs.
   Target (issue 3): 300 points well under 50 ms.
+- Online engine: a slot search through `build_service` with openrouteservice as the engine
+  (a local fake server speaking the ORS v2 matrix format, tests/routing/fakes.py): the
+  season's 150 points first, then 20 searches that each add one new caller; requests and
+  routes asked of the server, and wall time.
 - Locate: `locate_address` over the 60 real-world spellings of tests/routing/test_gazetteer.py,
   20 rounds after the first call (which loads the CSV); p50 / p95 / max per call.
 """
@@ -70,6 +74,48 @@ def matrix_rows() -> list[str]:
     return rows
 
 
+def engine_rows(season: int = 150, searches: int = 20) -> list[str]:
+    from tests.routing.fakes import ors_reply, serve
+
+    rng = np.random.default_rng(11)
+
+    def points(n: int) -> list[tuple[float, float]]:
+        return [tuple(p) for p in np.column_stack(
+            (rng.uniform(43.10, 43.24, n), rng.uniform(140.86, 141.28, n))).tolist()]
+
+    booked = points(season)
+    rows = []
+    with serve(ors_reply) as server:
+        service = build_service(TravelParams(model="ors", url=server.url, timeout_s=5.0))
+        on = dt.date(2026, 7, 1)
+        start = time.perf_counter()
+        service.matrix(booked, on)
+        first_ms = (time.perf_counter() - start) * 1000
+        first = list(server.seen)
+        rows.append(f"| first matrix, {season} points | {len(first)} | {_routes(first):,} | "
+                    f"{first_ms:.0f} |")
+        before = len(server.seen)
+        times = []
+        for caller in points(searches):
+            start = time.perf_counter()
+            service.matrix([*booked, caller], on)
+            times.append((time.perf_counter() - start) * 1000)
+        asked = server.seen[before:]
+        rows.append(f"| slot search adding 1 caller (x{searches}), per search | "
+                    f"{len(asked) / searches:g} | {_routes(asked) / searches:,.0f} | "
+                    f"{statistics.median(times):.0f} (median) |")
+    return rows
+
+
+def _routes(seen: list) -> int:  # type: ignore[type-arg]
+    total = 0
+    for request in seen:
+        n = len(request.body["locations"])
+        total += len(request.body.get("sources") or range(n)) * len(
+            request.body.get("destinations") or range(n))
+    return total
+
+
 def locate_row(rounds: int = 20) -> str:
     from routing.gazetteer import default_gazetteer
 
@@ -105,6 +151,15 @@ def render() -> str:
         "| points | runs | formula ms | service ms | cache hit ms |",
         "|---|---|---|---|---|",
         *matrix_rows(),
+        "",
+        "Online engine: `build_service` with openrouteservice (a local fake server speaking "
+        "the ORS v2 matrix format, so the times are the service's own work plus HTTP on "
+        "localhost, not a real road network). A slot search asks for the season's points plus "
+        "the caller's; the engine is asked only for the caller's row and column.",
+        "",
+        "| call | ORS requests | routes asked | ms |",
+        "|---|---|---|---|",
+        *engine_rows(),
         "",
         "Offline address lookup (`routing.locate.locate_address`, the gazetteer of "
         "fixtures/otaru_towns.csv), milliseconds per call:",

@@ -11,7 +11,7 @@ import pytest
 
 from routing import TravelService, service_for
 from routing.base import EngineError, LocateError
-from routing.engines import OrsEngine, OsrmEngine, tiles
+from routing.engines import OrsEngine, OsrmEngine, rectangle_tiles, tiles
 from routing.estimate import estimate_matrix
 from routing.geocode import NominatimGeocoder
 from routing.params import TravelParams
@@ -167,12 +167,76 @@ def test_second_matrix_call_is_served_from_the_cache():
         assert server.calls == 1
         assert again is first
         winter = service.matrix(POINTS, WINTER)
-        assert server.calls == 2
+        assert server.calls == 1  # the engine's summer minutes, divided by the winter factor
         assert service.matrix(POINTS, dt.date(2026, 12, 24)) is winter
-        assert server.calls == 2
+        assert server.calls == 1
     assert (service.hits, service.misses) == (2, 2)
     with pytest.raises(ValueError):
         first.minutes[0, 1] = 0.0  # shared, read-only
+
+
+def _routes_asked(seen: list) -> int:  # type: ignore[type-arg]
+    """Sources x destinations over the ORS requests in `seen`."""
+    total = 0
+    for request in seen:
+        n = len(request.body["locations"])
+        total += len(request.body.get("sources") or range(n)) * len(
+            request.body.get("destinations") or range(n))
+    return total
+
+
+def test_a_new_point_costs_the_engine_one_row_and_one_column():
+    """A slot search adds the caller to the season's points: only the caller's pairs are
+    asked for, and the answer is the same as asking for the whole matrix."""
+    season, caller = POINTS[:4], POINTS[4]
+    with serve(ors_reply) as server:
+        service = build_service(engine_params("ors", server.url))
+        service.matrix(season, SUMMER)
+        before = len(server.seen)
+        result = service.matrix([season[0], caller, *season[1:]], SUMMER)
+        asked = server.seen[before:]
+    np.testing.assert_allclose(result.minutes,
+                               expected_minutes([season[0], caller, *season[1:]]), atol=1e-9)
+    assert _routes_asked(asked) == 2 * len(POINTS) - 1  # caller x all + season x caller
+    assert all(request.body.get("sources") is not None for request in asked)
+
+
+@pytest.mark.parametrize(("engine_cls", "reply"), [(OrsEngine, ors_reply), (OsrmEngine, osrm_reply)])
+def test_rectangles_are_tiled_within_the_route_limit(engine_cls, reply):
+    points = [(43.15 + 0.01 * k, 140.95 + 0.013 * k) for k in range(7)]
+    with serve(reply) as server:
+        engine = engine_cls(engine_params(engine_cls.name, server.url), block=2)
+        minutes = engine.durations_between(points, [6, 1, 3], range(7))
+    np.testing.assert_allclose(minutes, expected_minutes(points)[[6, 1, 3]], atol=1e-9)
+    planned = list(rectangle_tiles([6, 1, 3], range(7), 2))
+    assert server.calls == len(planned) == 6
+    assert all(len(src) * len(dst) <= 2 * 2 for src, dst in planned)
+    assert sorted((s, d) for src, dst in planned for s in src for d in dst) == sorted(
+        (s, d) for s in (6, 1, 3) for d in range(7))
+
+
+def test_a_failed_growth_stores_nothing_and_is_asked_again():
+    with serve(osrm_reply) as server:
+        params = engine_params("osrm", server.url)
+        service = EngineService(params, OsrmEngine(params))
+        service.matrix(POINTS[:3], SUMMER)
+        server.mode = "500"
+        with pytest.raises(EngineError):
+            service.matrix(POINTS, SUMMER)
+        server.mode = "ok"
+        again = service.matrix(POINTS, SUMMER)
+    np.testing.assert_allclose(again.minutes, expected_minutes(POINTS), atol=1e-9)
+    assert again.source == "osrm"
+
+
+def test_the_pair_store_starts_afresh_past_its_limit():
+    with serve(osrm_reply) as server:
+        params = engine_params("osrm", server.url)
+        service = EngineService(params, OsrmEngine(params), max_points=4)
+        service.matrix(POINTS[:3], SUMMER)
+        result = service.matrix(POINTS[2:], SUMMER)  # 3 known + 2 new > 4
+    np.testing.assert_allclose(result.minutes, expected_minutes(POINTS[2:]), atol=1e-9)
+    assert len(service._index) == 3
 
 
 def test_fallback_results_are_not_cached():
