@@ -181,19 +181,20 @@ def render_simulate(rows: list[str]) -> str:
         "Reading: both policies put offers meeting the caller's soft wishes (weekdays, "
         "half-day) first, as the spec asks; smart then ranks by the future capacity a choice "
         "costs (earlier days, pairing with nearby visits, not stranding half-days, the "
-        "demand of the calls seen so far). The remaining gap to hindsight comes from the "
-        "wish-first rule: callers take a wish-meeting slot late in their window and use the "
-        "end-of-season capacity that later callers needed. Measured trade-off (`smart` minus "
-        "`fcfs`, summed over seeds 1-3 + otaru-210 / tuning seeds 11-20 + two 210-request "
-        "seeds): ranking by capacity alone (no wish tier) +7 / +26 requests but -153 / -510 "
-        "wishes; demoting a wish offer below non-wish offers at most 5 days of calls before "
-        "their lead-time frontier (perishable capacity) +4 / +13 requests, -15 / -57 wishes; "
-        "only when the wish offer is over 14 days later than the earliest +3 / +13 requests, "
-        "-18 / -43 wishes; a Monte-Carlo suffix-deficit model of the remaining season, "
-        "end-of-season reservation, and re-weighting the capacity cost (pairing, stranding, "
-        "demand pressure) moved requests by at most +-1 per seed. The wasted capacity is "
-        "mostly June days (few callers can reach them) and half-days left with one visit "
-        "that no nearby caller joined in time. The 10x case (6 teams) is not simulated here.",
+        "demand of the calls seen so far). The gap to hindsight is capacity that perishes: "
+        "half-days left with a visit no nearby caller joined before the lead time closed "
+        "them, June days few callers could reach, and half-days taken whole by households of "
+        "6+ during the end-of-season crunch. None of these was made smaller by re-weighting "
+        "smart's ranking, a Monte-Carlo suffix-deficit model, end-of-season reservation or a "
+        "demand-aware bid price per half-day (tuned on seeds 11-20: at most +-1 request per "
+        "seed), nor by a rollout look-ahead that plays each of the best offers against "
+        "sampled future callers copied from the calls seen so far (on these cases: no gain "
+        "with a margin, up to -3 on a seed without). Only demoting the caller's wishes "
+        "bought requests, at two to three wishes or more per request (ranking by capacity "
+        "alone: +7 requests, -153 wishes over these cases). \"Planner — what foresight is "
+        "worth\" below measures the rest: what knowing every later call would add to smart's "
+        "own choices, and smart against fcfs over twenty further seeds. The 10x case (6 "
+        "teams) is not simulated here.",
         "",
     ])
 
