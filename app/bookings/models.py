@@ -99,6 +99,30 @@ class Booking(Base):
         back_populates="booking", order_by="BookingEvent.id", cascade="all, delete-orphan"
     )
 
+    def share_outdated(self, user_id: int, what: str) -> None:
+        """The slip the city already has no longer matches (a new date or time, or a
+        cancellation): the booking counts as unshared again, so the next hand-over package of
+        its week carries a corrected slip (SPEC §10). Nothing to do before the first share."""
+        if self.shared_on is None:
+            return
+        self.history.append(BookingEvent(
+            user_id=user_id, action="share_outdated", before={"shared_on": self.shared_on.isoformat()},
+            reason=f"{what}ため、小樽市に共有済み（{self.shared_on.isoformat()}）の受付票の"
+                   "訂正版を次の共有パッケージで送ります。"))
+        self.shared_on = None
+
+    @property
+    def correction_of(self) -> dt.date | None:
+        """While a corrected slip is due: the date the city received the outdated one."""
+        if self.shared_on is not None:
+            return None
+        for event in reversed(self.history):
+            if event.action == "share_outdated" and event.before:
+                return dt.date.fromisoformat(event.before["shared_on"])
+            if event.action == "shared":
+                return None
+        return None
+
 
 class BookingEvent(Base):
     """Every change of a booking, with its reason (created / changed / cancelled)."""

@@ -277,6 +277,9 @@ def _reschedule(
     booking.wish_weekdays, booking.wish_half = list(wish.weekdays) or None, wish.half
     booking.history.append(BookingEvent(user_id=user_id, action="changed", reason=reason,
                                         before=before))
+    if (booking.visit_date.isoformat(), booking.half, booking.eta) != (
+            before["visit_date"], before["half"], before["eta"]):
+        booking.share_outdated(user_id, "訪問予定が変わった")
     db.flush()
     log_handling(db, db.get(User, user_id), "change", "booking", booking.id,
                  f"予約変更 受付番号 {booking.receipt_no}")
@@ -314,6 +317,8 @@ def _record_reorder(booking: Booking, position: int, eta: str, user_id: int, why
         user_id=user_id, action="reordered", reason=why,
         before={"position": booking.position, "eta": booking.eta},
     ))
+    if eta != booking.eta:
+        booking.share_outdated(user_id, "訪問時間が変わった")
     booking.position, booking.eta = position, eta
 
 
@@ -329,6 +334,7 @@ def cancel(db: Session, record: SeasonRecord, booking: Booking, reason: str, use
     booking.status = "cancelled"
     booking.history.append(BookingEvent(user_id=user_id, action="cancelled",
                                         reason=reason.strip(), before=before))
+    booking.share_outdated(user_id, "予約が取り消された")
     config = season_config(record)
     kind = next(d.kind for d in config.season.visit_days or () if d.date == booking.visit_date)
     same_half = [b for b in active_bookings(db, record.id)

@@ -518,6 +518,7 @@ def _apply(db: Session, record: SeasonRecord, proposal: Proposal, user: User
             booking.history.append(BookingEvent(
                 user_id=user.id, action="cancelled", before=was,
                 reason=f"{DROPPED_REASON[proposal.change.kind]}（{what}: {proposal.reason}）"))
+            booking.share_outdated(user.id, "予約が取り消された")
         else:
             new = move.new
             booking.visit_date, booking.half, booking.team = new.date, new.half, new.team
@@ -525,6 +526,9 @@ def _apply(db: Session, record: SeasonRecord, proposal: Proposal, user: User
             booking.history.append(BookingEvent(
                 user_id=user.id, action="changed", before=was,
                 reason=f"予約の再計画（{what}）: {proposal.reason}"))
+            if (new.date.isoformat(), new.half, new.eta) != (
+                    was["visit_date"], was["half"], was["eta"]):
+                booking.share_outdated(user.id, "訪問予定が変わった")
     db.flush()
     db.expire(record)
     added = [line for line in guard.season_plan_problems(db, record) if line not in before]

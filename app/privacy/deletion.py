@@ -137,7 +137,10 @@ def deletion_state(booking: Booking, today: dt.date, retention_days: int) -> Del
         return DeletionState(booking, "deleted", today=today)
     recorded = booking.outcome_recorded_at is not None
     if booking.status == "cancelled" and not recorded:
-        # Cancelled before the day: nothing to hand over; kept until the booked day passes.
+        # Cancelled before the day: nothing to hand over unless the city had the slip and
+        # must first be told of the cancellation; kept until the booked day passes.
+        if booking.correction_of is not None:
+            return DeletionState(booking, "waiting_share", today=today)
         start = max(booking.visit_date, booking.shared_on or booking.visit_date)
     elif recorded:
         if booking.shared_on is None:

@@ -13,7 +13,9 @@ week W−1. The contract's safeguards, all enforced here:
   (both safeguards (ア) and (イ) of ウ are in force, not one of them).
 
 Releasing records the share date (受付一覧表 小樽市共有日) on each booking and writes an
-`export` row to the handling log.
+`export` row to the handling log. When a shared booking later gets another date or time, or
+is cancelled, its share date is cleared (`Booking.share_outdated`): it goes again in the
+package of its (new) week, and its slip says which earlier slip it corrects or cancels.
 
 Facility applicant lists (SPEC §8: the list goes to the city about 1 week before the visit)
 travel in the same package: a facility belongs to the week of its first visit, and its
@@ -95,12 +97,17 @@ def _in_week(week: dt.date) -> Any:
     return Booking.visit_date.between(week, week + dt.timedelta(days=6))
 
 
+def _city_knows_of() -> Any:
+    """Bookings the city must hear of: everything but those cancelled before their day,
+    unless the city already had their slip (then it must hear of the cancellation)."""
+    return or_(Booking.status != "cancelled", Booking.outcome_recorded_at.is_not(None),
+               Booking.history.any(BookingEvent.action == "share_outdated"))
+
+
 def _visits(season_id: int, week: dt.date) -> Any:
-    """The week's home visits the city must know of: everything but bookings cancelled
-    before their day."""
+    """The week's home visits the city must know of (`_city_knows_of`)."""
     return select(Booking).where(
-        Booking.season_id == season_id, _in_week(week),
-        or_(Booking.status != "cancelled", Booking.outcome_recorded_at.is_not(None)),
+        Booking.season_id == season_id, _in_week(week), _city_knows_of(),
     ).order_by(Booking.receipt_no)
 
 
@@ -184,10 +191,7 @@ def week_statuses(db: Session, record: SeasonRecord, today: dt.date) -> list[Wee
     """Every week with home visit days or bookings, with its hand-over status."""
     weeks = {week_start(d.date) for d in record.visit_days if d.kind == "home"}
     bookings = list(db.scalars(
-        select(Booking).where(
-            Booking.season_id == record.id,
-            or_(Booking.status != "cancelled", Booking.outcome_recorded_at.is_not(None)),
-        )))
+        select(Booking).where(Booking.season_id == record.id, _city_knows_of())))
     weeks |= {week_start(b.visit_date) for b in bookings}
     facilities = _season_facilities(db, record.id)
     weeks |= {w for f in facilities if (w := facility_week(f)) is not None}

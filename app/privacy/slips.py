@@ -30,6 +30,16 @@ def _details(booking: Booking) -> dict[str, Any]:
     return dict(booking.details or {})
 
 
+def correction_label(booking: Booking) -> str:
+    """Empty for a first slip; says which earlier slip this one replaces or cancels."""
+    earlier = booking.correction_of
+    if earlier is None:
+        return ""
+    if booking.status == "cancelled":
+        return f"取消の連絡（{earlier.isoformat()} 共有分）"
+    return f"訂正版（{earlier.isoformat()} 共有分を差し替え）"
+
+
 def slip_fields(booking: Booking) -> list[tuple[str, object]]:
     """(label, value) of one slip, in the slip page's order."""
     d = _details(booking)
@@ -47,6 +57,7 @@ def slip_fields(booking: Booking) -> list[tuple[str, object]]:
         ("チーム", booking.team),
         ("訪問順", booking.position),
         ("状態", STATUS_LABELS[booking.status]),
+        ("訂正・取消", correction_label(booking)),
         ("氏名", booking.name or ""),
         ("フリガナ", booking.name_kana or ""),
         ("生年月日", booking.birth_date),
@@ -77,7 +88,7 @@ def slips_xlsx(title: str, bookings: Sequence[Booking]) -> bytes:
 def slip_fields_header() -> list[tuple[str, object]]:
     """The column labels alone (an empty package still has its header row)."""
     labels = ("受付番号", "予約日", "訪問予定日", "曜日", "時間帯", "訪問時間（案内）", "チーム",
-              "訪問順", "状態", "氏名", "フリガナ", "生年月日", "住所", "町名", "連絡先",
+              "訪問順", "状態", "訂正・取消", "氏名", "フリガナ", "生年月日", "住所", "町名", "連絡先",
               "電話をかけた方", "申請予定件数", "来庁が困難な理由", "理由の詳細", "申請の種類",
               "本人確認書類", "顔写真の撮影", "字が書ける", "介助者の同席", "駐車スペース",
               "訪問時の注意", "その他")

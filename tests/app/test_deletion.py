@@ -159,6 +159,17 @@ def test_deletion_waits_for_the_outcome_and_the_hand_over(app, db, season):
     assert not deletion.deletion_state(booking, day + dt.timedelta(days=7), 7).overdue
 
 
+def test_a_shared_booking_cancelled_is_kept_until_the_city_has_the_cancellation(db, season):
+    manager = make_user(db, "manager")
+    booking = make_booking(db, season, manager.id)
+    booking.shared_on = TODAY
+    cancel(db, season, booking, CANCEL_REASON, manager.id)
+    after_day = booking.visit_date + dt.timedelta(days=30)
+    assert deletion.deletion_state(booking, after_day, 7).state == "waiting_share"
+    booking.shared_on = TODAY + dt.timedelta(days=1)  # the cancellation notice went out
+    assert deletion.deletion_state(booking, after_day, 7).state == "eligible"
+
+
 def test_daily_check_lists_overdue_deletions_on_the_cli_and_the_pages(
         app, manager_client, db, season):
     manager = make_user(db, "manager", "m-cli")

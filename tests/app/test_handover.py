@@ -326,3 +326,71 @@ def test_a_failed_smtp_send_leaves_the_package_unsent(
     assert "メール送信に失敗しました" in errors_of(response.get_data(as_text=True))
     db.refresh(package)
     assert package.status == "approved"
+
+
+def released_slip_rows(manager_client, second_manager, db, booking) -> list[dict[str, object]]:
+    """Release the package of `booking`'s week; its slips as {column: value} rows."""
+    password, archive, _ = released_download(manager_client, second_manager, db, booking)
+    with pyzipper.AESZipFile(io.BytesIO(archive)) as z:
+        z.setpassword(password.encode())
+        xlsx = next(z.read(n) for n in z.namelist() if n.endswith(".xlsx"))
+    rows = [r for r in load_workbook(io.BytesIO(xlsx)).active.iter_rows(values_only=True)
+            if any(r)]
+    header = next(i for i, r in enumerate(rows) if "受付番号" in r)
+    return [dict(zip(rows[header], r, strict=True)) for r in rows[header + 1:]]
+
+
+def test_a_shared_booking_moved_to_another_day_is_sent_again_as_a_corrected_slip(
+        manager_client, second_manager, db, booked, season, city):
+    from app.bookings.operations import Slot, reschedule
+    from solver.season import Wish
+
+    assert released_slip_rows(manager_client, second_manager, db, booked)[0]["訂正・取消"] in (
+        None, "")
+    first_share = booked.shared_on
+    later = min(d.date for d in season.visit_days
+                if d.kind == "home" and handover.week_start(d.date) > week_of(booked))
+    reschedule(db, season, booked, Slot(later, "pm", 1, 1), Wish(), "本人の都合",
+               booked.booked_by, today=dt.date(2026, 6, 1))
+    db.commit()
+    assert booked.shared_on is None and booked.history[-1].action == "share_outdated"
+    assert booked.correction_of == first_share
+    assert handover.unshared_bookings(db, season.id, week_of(booked)) == [booked]
+
+    rows = released_slip_rows(manager_client, second_manager, db, booked)
+    assert [(r["受付番号"], r["訂正・取消"]) for r in rows] == [
+        (booked.receipt_no, f"訂正版（{first_share.isoformat()} 共有分を差し替え）")]
+    db.refresh(booked)
+    assert booked.shared_on is not None and booked.correction_of is None
+
+
+def test_cancelling_shared_bookings_sends_the_cancellation_and_the_new_times(
+        manager_client, second_manager, db, booked, season, city):
+    """The first visit of a half-day is cancelled after both slips went to the city: the
+    city gets a cancellation notice for it and a corrected slip for the other, whose time
+    moved up. A booking cancelled before it was ever shared is never sent."""
+    from app.bookings.operations import cancel
+
+    first = make_booking(db, season, booked.booked_by)  # same half-day, goes first
+    db.refresh(booked)
+    assert (first.visit_date, first.half, first.position, booked.position) == (
+        booked.visit_date, booked.half, 1, 2)
+    released_download(manager_client, second_manager, db, booked)
+    db.refresh(booked)
+    shared, old_eta = booked.shared_on, booked.eta
+    never_shared = make_booking(db, season, booked.booked_by, half="pm")
+    cancel(db, season, never_shared, "入院のため", booked.booked_by)
+    cancel(db, season, first, "入院のため", booked.booked_by)
+    db.commit()
+    assert booked.position == 1 and booked.eta != old_eta
+    assert handover.unshared_bookings(db, season.id, week_of(booked)) == [booked, first]
+    status = next(w for w in handover.week_statuses(db, season, dt.date(2026, 6, 1))
+                  if w.week_start == week_of(booked))
+    assert status.unshared == 2
+
+    rows = released_slip_rows(manager_client, second_manager, db, booked)
+    assert [(r["受付番号"], r["状態"], r["訂正・取消"], r["訪問順"]) for r in rows] == [
+        (booked.receipt_no, "予約済", f"訂正版（{shared.isoformat()} 共有分を差し替え）", 1),
+        (first.receipt_no, "取消", f"取消の連絡（{shared.isoformat()} 共有分）", 1),
+    ]
+    assert never_shared.receipt_no not in [r["受付番号"] for r in rows]
