@@ -75,7 +75,7 @@ def matrix_rows() -> list[str]:
 
 
 def engine_rows(season: int = 150, searches: int = 20) -> list[str]:
-    from tests.routing.fakes import ors_reply, serve
+    from tests.routing.fakes import ors_reply, ors_routes_asked, serve
 
     rng = np.random.default_rng(11)
 
@@ -92,7 +92,7 @@ def engine_rows(season: int = 150, searches: int = 20) -> list[str]:
         service.matrix(booked, on)
         first_ms = (time.perf_counter() - start) * 1000
         first = list(server.seen)
-        rows.append(f"| first matrix, {season} points | {len(first)} | {_routes(first):,} | "
+        rows.append(f"| first matrix, {season} points | {len(first)} | {ors_routes_asked(first):,} | "
                     f"{first_ms:.0f} |")
         before = len(server.seen)
         times = []
@@ -102,18 +102,9 @@ def engine_rows(season: int = 150, searches: int = 20) -> list[str]:
             times.append((time.perf_counter() - start) * 1000)
         asked = server.seen[before:]
         rows.append(f"| slot search adding 1 caller (x{searches}), per search | "
-                    f"{len(asked) / searches:g} | {_routes(asked) / searches:,.0f} | "
+                    f"{len(asked) / searches:g} | {ors_routes_asked(asked) / searches:,.0f} | "
                     f"{statistics.median(times):.0f} (median) |")
     return rows
-
-
-def _routes(seen: list) -> int:  # type: ignore[type-arg]
-    total = 0
-    for request in seen:
-        n = len(request.body["locations"])
-        total += len(request.body.get("sources") or range(n)) * len(
-            request.body.get("destinations") or range(n))
-    return total
 
 
 def locate_row(rounds: int = 20) -> str:

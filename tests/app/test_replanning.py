@@ -132,7 +132,11 @@ def test_a_shared_visit_stays_when_an_unshared_one_can_move(db, season):
     assert new_x is not None and new_x.date == d2
 
 
-def test_pm_three_to_two_moves_exactly_one_visit(db, season):
+@pytest.mark.parametrize("shared", [False, True], ids=["unshared", "shared"])
+def test_pm_three_to_two_moves_exactly_one_visit(db, season, shared):
+    """With every PM visit already shared, the one that moves is sent to the city again (its
+    share date is cleared, so the next package carries a corrected slip); the others keep
+    theirs."""
     user = make_user(db, "operator")
     manager = make_user(db, "manager", "m-pm")
     (d1,) = home_days(season, 1)
@@ -140,49 +144,28 @@ def test_pm_three_to_two_moves_exactly_one_visit(db, season):
     db.commit()
     pm = [book(db, season, user, d1, "pm", i, spot, f"午後 {i}")
           for i, spot in ((1, INAHO), (2, HANAZONO), (3, INAHO))]
+    for b in pm:
+        b.shared_on = TODAY if shared else None
+    db.commit()
     before = {b.id: place(b) for b in pm}
     preview = replanning.preview(db, season, change_of("pm_slots", date=d1, slots=2), "職員不足",
                                  manager, TODAY, time_limit_s=TIME_LIMIT)
     assert len(preview.rows) == 1 and not preview.dropped
     (row,) = preview.rows
     assert row.move.call_back and row.move.new.told != row.move.old.told
+    assert row.shared == shared
     replanning.apply(db, season, preview.proposal, False, manager, TODAY)
     db.commit()
     db.expire_all()
     assert next(d for d in visit_days_of(season) if d.date == d1).pm_slots == 2
     stayed = [b for b in pm if b.id != row.booking.id]
     assert all(place(b) == before[b.id] for b in stayed)
+    assert all(b.shared_on == (TODAY if shared else None) for b in stayed)
     moved = row.booking
     assert (moved.visit_date, moved.half, moved.eta) == row.move.new.told
-    assert [e.action for e in moved.history][-1] == "changed"
-
-
-def test_a_shared_visit_that_must_move_is_sent_again_to_the_city(db, season):
-    """Every PM visit was shared: the one that moves gets a corrected slip in the next
-    package (its share date is cleared); the ones that stay keep theirs."""
-    user = make_user(db, "operator")
-    manager = make_user(db, "manager", "m-shared")
-    (d1,) = home_days(season, 1)
-    next(row for row in season.visit_days if row.date == d1).pm_slots = 3
-    db.commit()
-    pm = [book(db, season, user, d1, "pm", i, spot, f"午後 {i}")
-          for i, spot in ((1, INAHO), (2, HANAZONO), (3, INAHO))]
-    for b in pm:
-        b.shared_on = TODAY
-    db.commit()
-    before = {b.id: place(b) for b in pm}
-    preview = replanning.preview(db, season, change_of("pm_slots", date=d1, slots=2), "職員不足",
-                                 manager, TODAY, time_limit_s=TIME_LIMIT)
-    (row,) = preview.rows
-    assert row.shared
-    replanning.apply(db, season, preview.proposal, False, manager, TODAY)
-    db.commit()
-    db.expire_all()
-    moved = row.booking
-    assert moved.shared_on is None and moved.correction_of == TODAY
-    assert [e.action for e in moved.history][-2:] == ["changed", "share_outdated"]
-    stayed = [b for b in pm if b.id != moved.id]
-    assert all(place(b) == before[b.id] and b.shared_on == TODAY for b in stayed)
+    assert moved.shared_on is None and moved.correction_of == (TODAY if shared else None)
+    assert [e.action for e in moved.history][-2:] == (
+        ["changed", "share_outdated"] if shared else ["created", "changed"])
 
 
 def test_callbacks_name_the_people_and_their_new_times(db, season):

@@ -59,6 +59,16 @@ class FakeServer:
 Reply = tuple[int, Any]
 
 
+def ors_routes_asked(seen: list[Seen]) -> int:
+    """Sources x destinations over the ORS matrix requests in `seen`."""
+    total = 0
+    for request in seen:
+        n = len(request.body["locations"])
+        total += len(request.body.get("sources") or range(n)) * len(
+            request.body.get("destinations") or range(n))
+    return total
+
+
 def _matrix(lnglats: list[list[float]], sources: list[int], destinations: list[int],
             mode: str) -> list[list[float | None]]:
     rows: list[list[float | None]] = []

@@ -23,7 +23,14 @@ from routing.service import (
     build_service,
     is_fallback,
 )
-from tests.routing.fakes import fake_seconds, nominatim_reply, ors_reply, osrm_reply, serve
+from tests.routing.fakes import (
+    fake_seconds,
+    nominatim_reply,
+    ors_reply,
+    ors_routes_asked,
+    osrm_reply,
+    serve,
+)
 
 POINTS = [(43.1907, 141.0028), (43.19482, 140.997648), (43.2251, 140.9937),
           (43.183486, 141.277329), (43.176659, 141.023462)]
@@ -175,16 +182,6 @@ def test_second_matrix_call_is_served_from_the_cache():
         first.minutes[0, 1] = 0.0  # shared, read-only
 
 
-def _routes_asked(seen: list) -> int:  # type: ignore[type-arg]
-    """Sources x destinations over the ORS requests in `seen`."""
-    total = 0
-    for request in seen:
-        n = len(request.body["locations"])
-        total += len(request.body.get("sources") or range(n)) * len(
-            request.body.get("destinations") or range(n))
-    return total
-
-
 def test_a_new_point_costs_the_engine_one_row_and_one_column():
     """A slot search adds the caller to the season's points: only the caller's pairs are
     asked for, and the answer is the same as asking for the whole matrix."""
@@ -197,7 +194,7 @@ def test_a_new_point_costs_the_engine_one_row_and_one_column():
         asked = server.seen[before:]
     np.testing.assert_allclose(result.minutes,
                                expected_minutes([season[0], caller, *season[1:]]), atol=1e-9)
-    assert _routes_asked(asked) == 2 * len(POINTS) - 1  # caller x all + season x caller
+    assert ors_routes_asked(asked) == 2 * len(POINTS) - 1  # caller x all + season x caller
     assert all(request.body.get("sources") is not None for request in asked)
 
 
