@@ -163,6 +163,8 @@ class EngineService:
         old, added = range(len(index)), range(len(index), len(everything))
         grown = np.full((len(everything), len(everything)), np.nan)
         grown[:len(index), :len(index)] = known
+        if len(everything) == 1:  # one point: nothing to ask (engines want two or more)
+            return {everything[0]: 0}, np.zeros((1, 1))
         grown[len(index):, :] = self._asked(everything, added, range(len(everything)))
         if old:
             grown[:len(index), len(index):] = self._asked(everything, old, added)

@@ -212,6 +212,16 @@ def test_rectangles_are_tiled_within_the_route_limit(engine_cls, reply):
         (s, d) for s in (6, 1, 3) for d in range(7))
 
 
+def test_a_single_point_is_not_asked_of_the_engine():
+    with serve(ors_reply) as server:
+        service = build_service(engine_params("ors", server.url))
+        assert service.matrix(POINTS[:1], SUMMER).minutes.tolist() == [[0.0]]
+        assert server.calls == 0
+        result = service.matrix(POINTS[:2], SUMMER)
+    np.testing.assert_allclose(result.minutes, expected_minutes(POINTS[:2]), atol=1e-9)
+    assert result.source == "ors"
+
+
 def test_a_failed_growth_stores_nothing_and_is_asked_again():
     with serve(osrm_reply) as server:
         params = engine_params("osrm", server.url)
