@@ -32,13 +32,15 @@ def tiles(n: int, block: int) -> Iterator[tuple[range, range]]:
             yield range(i, min(i + block, n)), range(j, min(j + block, n))
 
 
-def rectangle_tiles(sources: Sequence[int], destinations: Sequence[int],
-                    block: int) -> Iterator[tuple[list[int], list[int]]]:
+def rectangle_tiles(sources: Sequence[int], destinations: Sequence[int], block: int,
+                    max_locations: int | None = None) -> Iterator[tuple[list[int], list[int]]]:
     """(sources, destinations) index lists covering sources x destinations in tiles of at
-    most block x block routes and 4 x block locations, so that a thin rectangle (one new
-    caller against the season) goes in a few requests rather than one per block."""
-    budget, most = block * block, 4 * block
-    thin = min(len(destinations), block)
+    most block x block routes and `max_locations` (default 4 x block) locations, so that a
+    thin rectangle (one new caller against the season) goes in a few requests rather than
+    one per block."""
+    budget = block * block
+    most = max(2, max_locations or 4 * block)
+    thin = min(len(destinations), block, most - 1)
     src_step = max(1, min(budget // max(1, thin), most - thin))
     for i in range(0, len(sources), src_step):
         src = list(sources[i:i + src_step])
@@ -182,7 +184,9 @@ class OsrmEngine:
         at_src = {k: i for i, k in enumerate(sources)}
         at_dst = {k: j for j, k in enumerate(destinations)}
         with requests.Session() as session:
-            for src, dst in rectangle_tiles(sources, destinations, self.block):
+            # Coordinates travel in the URL: no more per request than a square tile had
+            # (2 x block), which stays under common proxies' 8 KB request-line limit.
+            for src, dst in rectangle_tiles(sources, destinations, self.block, 2 * self.block):
                 out[np.ix_([at_src[k] for k in src], [at_dst[k] for k in dst])] = self._tile(
                     session, points, src, dst)
         return out

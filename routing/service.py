@@ -107,11 +107,14 @@ class EngineService:
 
     Why a pair store: a slot search asks for the season's booked points plus the caller's,
     so nearly every search is a new point set, and asking the engine for the whole matrix
-    again (16 tiled requests for 150 points on openrouteservice) would keep the caller
-    waiting. The engine's minutes between every point asked for so far are kept (summer
-    minutes; the winter factor is applied on the way out), and a new point costs one row and
-    one column. The store starts afresh past `max_points`. Nothing is stored from a reply
-    that failed, so a broken answer is asked for again next time.
+    again (9 tiled requests for 150 points on openrouteservice) would keep the caller
+    waiting and eat the public API's quota. The engine's minutes between the points asked
+    for so far are kept (summer minutes; the winter factor is applied on the way out), and a
+    new point costs one row and one column. Only points whose every pair was answered are
+    kept, so a point the engine found no route to (or a reply that failed) is asked again
+    next time. The engine is asked outside the lock, so concurrent searches do not queue
+    behind each other's requests (or timeouts); a grown store is kept only if no other call
+    changed it meanwhile. The store starts afresh past `max_points`.
     """
 
     def __init__(
@@ -119,7 +122,7 @@ class EngineService:
         params: TravelParams,
         engine: MatrixEngine,
         locator: Locator | None = None,
-        max_points: int = 3000,
+        max_points: int = 1000,
     ) -> None:
         self.params = params
         self.engine = engine
@@ -127,20 +130,22 @@ class EngineService:
         self.max_points = max_points
         self._index: dict[Point, int] = {}
         self._known = np.zeros((0, 0))
+        self._version = 0
         self._lock = threading.Lock()
 
     def matrix(self, points: Sequence[Point], on: dt.date | None) -> MatrixResult:
         pts = as_points(points)
         n = len(pts)
         with self._lock:
-            index, known = self._grown(pts)
-            rows = [index[p] for p in pts]
-            minutes = known[np.ix_(rows, rows)].copy()
-            np.fill_diagonal(minutes, 0.0)
-            missing = np.isnan(minutes)
-            if n > 1 and missing.sum() == n * n - n:
-                raise EngineError(f"{self.engine.name} found no route between any points")
-            self._index, self._known = index, known
+            index, known, version = self._index, self._known, self._version
+        index, known, carried = self._grown(pts, index, known)
+        rows = [index[p] for p in pts]
+        minutes = known[np.ix_(rows, rows)].copy()
+        np.fill_diagonal(minutes, 0.0)
+        missing = np.isnan(minutes)
+        if n > 1 and missing.sum() == n * n - n:
+            raise EngineError(f"{self.engine.name} found no route between any points")
+        self._keep(index, known, carried, version)
         source, estimated = self.engine.name, False
         if missing.any():
             minutes[missing] = estimate_matrix(pts, None, self.params)[missing]
@@ -150,25 +155,43 @@ class EngineService:
             minutes = minutes / self.params.winter_factor
         return MatrixResult(_frozen(minutes), source, estimated)
 
-    def _grown(self, pts: tuple[Point, ...]) -> tuple[dict[Point, int], np.ndarray]:
-        """The store with `pts` added (not yet committed): new rows and columns only."""
-        index, known = self._index, self._known
+    def _grown(self, pts: tuple[Point, ...], index: dict[Point, int], known: np.ndarray
+               ) -> tuple[dict[Point, int], np.ndarray, int]:
+        """`known` with `pts` added (the engine is asked for the new rows and columns only),
+        and how many of its points were carried over from the store."""
         new = list(dict.fromkeys(p for p in pts if p not in index))
         if not new:
-            return index, known
+            return index, known, len(index)
         if len(index) + len(new) > self.max_points:
             index, known = {}, np.zeros((0, 0))
             new = list(dict.fromkeys(pts))
         everything = list(index) + new
+        if len(everything) == 1:  # one point: nothing to ask (engines want two or more)
+            return {everything[0]: 0}, np.zeros((1, 1)), 0
         old, added = range(len(index)), range(len(index), len(everything))
         grown = np.full((len(everything), len(everything)), np.nan)
         grown[:len(index), :len(index)] = known
-        if len(everything) == 1:  # one point: nothing to ask (engines want two or more)
-            return {everything[0]: 0}, np.zeros((1, 1))
         grown[len(index):, :] = self._asked(everything, added, range(len(everything)))
         if old:
             grown[:len(index), len(index):] = self._asked(everything, old, added)
-        return {p: k for k, p in enumerate(everything)}, grown
+        return {p: k for k, p in enumerate(everything)}, grown, len(index)
+
+    def _keep(self, index: dict[Point, int], known: np.ndarray, carried: int,
+              version: int) -> None:
+        """Store `known` for later calls, without the new points that have an unanswered
+        pair (the `carried` ones have none among themselves: only complete points are kept)."""
+        unanswered = np.isnan(known)
+        np.fill_diagonal(unanswered, False)
+        gap = unanswered.any(axis=0) | unanswered.any(axis=1)
+        gap[:carried] = False
+        complete = np.flatnonzero(~gap)
+        with self._lock:
+            if self._version != version or len(complete) > self.max_points:
+                return
+            points = list(index)
+            self._index = {points[k]: i for i, k in enumerate(complete)}
+            self._known = known[np.ix_(complete, complete)]
+            self._version += 1
 
     def _asked(self, points: list[Point], sources: range, destinations: range) -> np.ndarray:
         minutes = np.array(self.engine.durations_between(points, sources, destinations),

@@ -112,6 +112,11 @@ class Booking(Base):
         self.shared_on = None
 
     @property
+    def city_has_slip(self) -> bool:
+        """The city holds a slip of this booking, current or awaiting its correction."""
+        return self.shared_on is not None or self.correction_of is not None
+
+    @property
     def correction_of(self) -> dt.date | None:
         """While a corrected slip is due: the date the city received the outdated one."""
         if self.shared_on is not None:

@@ -277,8 +277,9 @@ def _reschedule(
     booking.wish_weekdays, booking.wish_half = list(wish.weekdays) or None, wish.half
     booking.history.append(BookingEvent(user_id=user_id, action="changed", reason=reason,
                                         before=before))
-    if (booking.visit_date.isoformat(), booking.half, booking.eta) != (
-            before["visit_date"], before["half"], before["eta"]):
+    if (booking.visit_date.isoformat(), booking.half, booking.team, booking.position,
+            booking.eta) != (before["visit_date"], before["half"], before["team"],
+                             before["position"], before["eta"]):
         booking.share_outdated(user_id, "訪問予定が変わった")
     db.flush()
     log_handling(db, db.get(User, user_id), "change", "booking", booking.id,
@@ -317,8 +318,7 @@ def _record_reorder(booking: Booking, position: int, eta: str, user_id: int, why
         user_id=user_id, action="reordered", reason=why,
         before={"position": booking.position, "eta": booking.eta},
     ))
-    if eta != booking.eta:
-        booking.share_outdated(user_id, "訪問時間が変わった")
+    booking.share_outdated(user_id, "訪問順・訪問時間が変わった")
     booking.position, booking.eta = position, eta
 
 

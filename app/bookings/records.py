@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.bookings import texts
 from app.bookings.models import Booking
@@ -35,7 +35,16 @@ class ListRow:
 def reception_list(db: Session, season_id: int) -> list[Booking]:
     return list(db.scalars(
         select(Booking).where(Booking.season_id == season_id).order_by(Booking.receipt_no)
+        .options(selectinload(Booking.history))
     ))
+
+
+def shared_label(booking: Booking) -> object:
+    """小樽市共有日: the share date, or the outdated slip's date while its correction waits."""
+    if booking.shared_on is not None:
+        return booking.shared_on
+    earlier = booking.correction_of
+    return f"{earlier.isoformat()}（訂正待ち）" if earlier else None
 
 
 def list_row(booking: Booking) -> ListRow:
@@ -46,7 +55,7 @@ def list_row(booking: Booking) -> ListRow:
         texts.HALF_LABELS[booking.half],
         booking.eta,
         booking.applicants,
-        booking.shared_on,
+        shared_label(booking),
         booking.visit_completed_on,
         booking.personal_data_deleted_on,
         STATUS_LABELS[booking.status],

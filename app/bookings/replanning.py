@@ -380,7 +380,7 @@ def _state(db: Session, record: SeasonRecord, change: Change, today: dt.date) ->
             floor = tomorrow - dt.timedelta(days=lead_days(config.rules, r))
             r = dataclasses.replace(r, received=max(r.received, floor))
         requests.append(r)
-    shared = frozenset(request_id(b) for b in bookings if b.shared_on is not None)
+    shared = frozenset(request_id(b) for b in bookings if b.city_has_slip)
     problem = dataclasses.replace(base, requests=tuple(requests), pinned=pins, shared=shared)
     return _State({request_id(b): b for b in bookings}, problem, current)
 
@@ -414,7 +414,7 @@ def _calendar_warnings(record: SeasonRecord, change: ChangeRequest) -> tuple[str
 def rows_of(db: Session, moves: Sequence[PlannedMove]) -> tuple[Row, ...]:
     bookings = {b.id: b for b in db.scalars(
         select(Booking).where(Booking.id.in_([m.booking_id for m in moves])))}
-    return tuple(Row(m, bookings[m.booking_id], bookings[m.booking_id].shared_on is not None)
+    return tuple(Row(m, bookings[m.booking_id], bookings[m.booking_id].city_has_slip)
                  for m in moves if m.booking_id in bookings)
 
 
@@ -526,8 +526,8 @@ def _apply(db: Session, record: SeasonRecord, proposal: Proposal, user: User
             booking.history.append(BookingEvent(
                 user_id=user.id, action="changed", before=was,
                 reason=f"予約の再計画（{what}）: {proposal.reason}"))
-            if (new.date.isoformat(), new.half, new.eta) != (
-                    was["visit_date"], was["half"], was["eta"]):
+            if (new.date.isoformat(), new.half, new.team, new.position, new.eta) != (
+                    was["visit_date"], was["half"], was["team"], was["position"], was["eta"]):
                 booking.share_outdated(user.id, "訪問予定が変わった")
     db.flush()
     db.expire(record)

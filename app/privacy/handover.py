@@ -208,7 +208,9 @@ def week_statuses(db: Session, record: SeasonRecord, today: dt.date) -> list[Wee
         lists_unshared = sum(1 for f in lists if not facility_list_shared(f)
                              and f.personal_data_deleted_on is None)
         result.append(WeekStatus(
-            week_start=week, due_on=due_date(week), visits=len(mine), shared=shared,
+            week_start=week, due_on=due_date(week),
+            visits=sum(1 for b in mine if b.status != "cancelled" or b.outcome_recorded_at),
+            shared=shared,
             unshared=unshared, packages=[p for p in packages if p.week_start == week],
             today=today, facility_lists=len(lists), facility_lists_shared=lists_shared,
             facility_lists_unshared=lists_unshared))

@@ -343,6 +343,7 @@ def released_slip_rows(manager_client, second_manager, db, booking) -> list[dict
 def test_a_shared_booking_moved_to_another_day_is_sent_again_as_a_corrected_slip(
         manager_client, second_manager, db, booked, season, city):
     from app.bookings.operations import Slot, reschedule
+    from app.bookings.records import list_row
     from solver.season import Wish
 
     assert released_slip_rows(manager_client, second_manager, db, booked)[0]["訂正・取消"] in (
@@ -355,6 +356,7 @@ def test_a_shared_booking_moved_to_another_day_is_sent_again_as_a_corrected_slip
     db.commit()
     assert booked.shared_on is None and booked.history[-1].action == "share_outdated"
     assert booked.correction_of == first_share
+    assert f"{first_share.isoformat()}（訂正待ち）" in list_row(booked).values  # 受付一覧表
     assert handover.unshared_bookings(db, season.id, week_of(booked)) == [booked]
 
     rows = released_slip_rows(manager_client, second_manager, db, booked)
@@ -386,7 +388,7 @@ def test_cancelling_shared_bookings_sends_the_cancellation_and_the_new_times(
     assert handover.unshared_bookings(db, season.id, week_of(booked)) == [booked, first]
     status = next(w for w in handover.week_statuses(db, season, dt.date(2026, 6, 1))
                   if w.week_start == week_of(booked))
-    assert status.unshared == 2
+    assert (status.unshared, status.visits) == (2, 1)  # a notice is sent, not a visit
 
     rows = released_slip_rows(manager_client, second_manager, db, booked)
     assert [(r["受付番号"], r["状態"], r["訂正・取消"], r["訪問順"]) for r in rows] == [

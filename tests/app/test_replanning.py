@@ -168,6 +168,28 @@ def test_pm_three_to_two_moves_exactly_one_visit(db, season, shared):
         ["changed", "share_outdated"] if shared else ["created", "changed"])
 
 
+def test_a_booking_awaiting_its_corrected_slip_still_counts_as_shared(db, season):
+    """Its time moved up after an earlier visit was cancelled, so its share date is cleared
+    until the corrected slip goes out; the city still holds its old slip, so the re-planner
+    keeps avoiding moving it and the preview still says 共有済み."""
+    from app.bookings.operations import cancel
+
+    user = make_user(db, "operator")
+    d1, d2 = home_days(season, 2)
+    early = book(db, season, user, d2, "am", 1, HANAZONO, "早い 一")
+    shared = book(db, season, user, d2, "am", 2, INAHO, "共有 一")
+    shared.shared_on = TODAY
+    db.commit()
+    cancel(db, season, early, "入院のため", user.id)
+    db.commit()
+    assert shared.shared_on is None and shared.correction_of == TODAY
+    state = replanning._state(db, season, change_of("cancel_day", date=d1).solver_change(),
+                              TODAY)
+    assert replanning.request_id(shared) in state.problem.shared
+    moved = run_preview(db, season, change_of("cancel_day", date=d2))
+    assert [r.shared for r in moved.rows if r.booking.id == shared.id] == [True]
+
+
 def test_callbacks_name_the_people_and_their_new_times(db, season):
     user = make_user(db, "operator")
     d1, _d2 = home_days(season, 2)

@@ -50,6 +50,9 @@ class FakeServer:
     delay_s: float = 1.0
     seen: list[Seen] = field(default_factory=list)
     url: str = ""
+    in_flight: int = 0
+    most_in_flight: int = 0  # the most requests being answered at the same time
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def calls(self) -> int:
@@ -160,6 +163,16 @@ def serve(reply: Callable[[BaseHTTPRequestHandler, Any, str], Reply],
             parts = urlsplit(self.path)
             state.seen.append(Seen(self.command, parts.path, parse_qs(parts.query), body,
                                    dict(self.headers)))
+            with state.lock:
+                state.in_flight += 1
+                state.most_in_flight = max(state.most_in_flight, state.in_flight)
+            try:
+                self._answer(body)
+            finally:
+                with state.lock:
+                    state.in_flight -= 1
+
+        def _answer(self, body: Any) -> None:
             if state.mode == "slow":
                 time.sleep(state.delay_s)
             if state.mode == "500":

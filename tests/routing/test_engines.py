@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import socket
+import threading
 
 import numpy as np
 import pytest
@@ -43,7 +44,8 @@ def expected_minutes(points: list[tuple[float, float]]) -> np.ndarray:
 
 
 def engine_params(model: str, url: str, **extra: object) -> TravelParams:
-    return TravelParams(model=model, url=url, timeout_s=0.3, **extra)  # type: ignore[arg-type]
+    extra.setdefault("timeout_s", 0.3)
+    return TravelParams(model=model, url=url, **extra)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("model", "reply"), [("ors", ors_reply), ("osrm", osrm_reply)])
@@ -198,18 +200,17 @@ def test_a_new_point_costs_the_engine_one_row_and_one_column():
     assert all(request.body.get("sources") is not None for request in asked)
 
 
-@pytest.mark.parametrize(("engine_cls", "reply"), [(OrsEngine, ors_reply), (OsrmEngine, osrm_reply)])
-def test_rectangles_are_tiled_within_the_route_limit(engine_cls, reply):
+@pytest.mark.parametrize(("engine_cls", "reply", "max_locations"),
+                         [(OrsEngine, ors_reply, None), (OsrmEngine, osrm_reply, 4)])
+def test_rectangles_are_tiled_within_the_route_limit(engine_cls, reply, max_locations):
     points = [(43.15 + 0.01 * k, 140.95 + 0.013 * k) for k in range(7)]
     with serve(reply) as server:
         engine = engine_cls(engine_params(engine_cls.name, server.url), block=2)
         minutes = engine.durations_between(points, [6, 1, 3], range(7))
     np.testing.assert_allclose(minutes, expected_minutes(points)[[6, 1, 3]], atol=1e-9)
-    planned = list(rectangle_tiles([6, 1, 3], range(7), 2))
-    assert server.calls == len(planned) == 6
+    planned = list(rectangle_tiles([6, 1, 3], range(7), 2, max_locations))
+    assert server.calls == len(planned)
     assert all(len(src) * len(dst) <= 2 * 2 for src, dst in planned)
-    assert sorted((s, d) for src, dst in planned for s in src for d in dst) == sorted(
-        (s, d) for s in (6, 1, 3) for d in range(7))
 
 
 def test_a_single_point_is_not_asked_of_the_engine():
@@ -220,6 +221,84 @@ def test_a_single_point_is_not_asked_of_the_engine():
         result = service.matrix(POINTS[:2], SUMMER)
     np.testing.assert_allclose(result.minutes, expected_minutes(POINTS[:2]), atol=1e-9)
     assert result.source == "ors"
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 5, 50])
+@pytest.mark.parametrize("max_locations", [None, 4])
+def test_rectangle_tiles_cover_every_pair_within_the_limits(block, max_locations):
+    most = max(2, max_locations or 4 * block)
+    for ns in range(12):
+        for nd in range(12):
+            src, dst = list(range(ns)), list(range(100, 100 + nd))
+            planned = list(rectangle_tiles(src, dst, block, max_locations))
+            assert sorted((s, d) for a, b in planned for s in a for d in b) == sorted(
+                (s, d) for s in src for d in dst)
+            assert all(len(a) * len(b) <= block * block and len(a) + len(b) <= most
+                       for a, b in planned)
+
+
+def test_osrm_puts_no_more_coordinates_in_a_url_than_a_square_tile():
+    points = [(43.15 + 0.01 * k, 140.95 + 0.013 * k) for k in range(9)]
+    with serve(osrm_reply) as server:
+        engine = OsrmEngine(engine_params("osrm", server.url), block=2)
+        minutes = engine.durations_between(points, [8], range(9))
+    np.testing.assert_allclose(minutes, expected_minutes(points)[[8]], atol=1e-9)
+    assert all(len(seen.path.rsplit("/", 1)[1].split(";")) <= 4 for seen in server.seen)
+
+
+def test_any_order_and_duplicates_give_the_full_matrix():
+    with serve(osrm_reply) as server:
+        params = engine_params("osrm", server.url)
+        service = EngineService(params, OsrmEngine(params), max_points=4)
+        rng = np.random.default_rng(1)
+        for _ in range(30):
+            points = [POINTS[int(i)] for i in rng.integers(0, len(POINTS), size=rng.integers(1, 7))]
+            np.testing.assert_allclose(service.matrix(points, SUMMER).minutes,
+                                       expected_minutes(points), atol=1e-9)
+
+
+def test_a_point_without_routes_is_asked_again_next_time():
+    """A new point the engine answered with no route (a hiccup, or a point off the road
+    network) is estimated now and asked again later, not stored as unroutable."""
+    with serve(osrm_reply) as server:
+        params = engine_params("osrm", server.url)
+        service = EngineService(params, OsrmEngine(params))
+        service.matrix(POINTS[:3], SUMMER)
+        server.mode = "no_route"
+        hiccup = service.matrix(POINTS[:4], SUMMER)
+        assert hiccup.estimated and "pairs estimated" in hiccup.source
+        server.mode = "ok"
+        before = server.calls
+        again = service.matrix([POINTS[0], POINTS[3]], SUMMER)
+        assert server.calls > before
+    np.testing.assert_allclose(again.minutes, expected_minutes([POINTS[0], POINTS[3]]),
+                               atol=1e-9)
+    assert again.source == "osrm"
+
+
+def test_concurrent_searches_do_not_wait_for_each_others_requests():
+    """Each slot search adds its own caller; their engine requests run at the same time
+    rather than one after another behind a lock (a slow or dead engine would otherwise cost
+    the k-th operator k timeouts)."""
+    with serve(osrm_reply) as server:
+        params = engine_params("osrm", server.url, timeout_s=5.0)
+        service = EngineService(params, OsrmEngine(params))
+        service.matrix(POINTS[:2], SUMMER)
+        server.mode, server.delay_s = "slow", 0.3
+        results: dict[int, np.ndarray] = {}
+
+        def search(k: int) -> None:
+            results[k] = service.matrix([*POINTS[:2], POINTS[k]], SUMMER).minutes
+
+        threads = [threading.Thread(target=search, args=(k,)) for k in (2, 3, 4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert server.most_in_flight >= 2
+    for k, minutes in results.items():
+        np.testing.assert_allclose(minutes, expected_minutes([*POINTS[:2], POINTS[k]]),
+                                   atol=1e-9)
 
 
 def test_a_failed_growth_stores_nothing_and_is_asked_again():
