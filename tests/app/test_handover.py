@@ -357,6 +357,8 @@ def test_a_shared_booking_moved_to_another_day_is_sent_again_as_a_corrected_slip
     assert booked.shared_on is None and booked.history[-1].action == "share_outdated"
     assert booked.correction_of == first_share
     assert f"{first_share.isoformat()}（訂正待ち）" in list_row(booked).values  # 受付一覧表
+    slip = manager_client.get(f"/operator/bookings/{booked.id}").get_data(as_text=True)
+    assert "共有済み受付票の訂正待ち" in slip and "訂正版を次の共有パッケージで送ります" in slip
     assert handover.unshared_bookings(db, season.id, week_of(booked)) == [booked]
 
     rows = released_slip_rows(manager_client, second_manager, db, booked)
