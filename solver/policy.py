@@ -75,7 +75,9 @@ RouteKey = tuple[dt.date, Half, int]
 @dataclass(frozen=True)
 class SmartWeights:
     """Weights of the `smart` cost (lower is better), chosen on scenario seeds 11-16 (not the
-    benchmark seeds 1-3). The unit is "one week later than the caller's earliest offer"."""
+    benchmark seeds 1-3). The unit is "one week later than the caller's earliest offer".
+    Measured on twenty fresh seeds they serve as many callers as `fcfs`, no more
+    (docs/BENCHMARKS.md, "Planner — what foresight is worth")."""
 
     week: float = 1.0  # per week after the earliest day the caller could be visited
     open_half: float = 0.6  # opening an empty half-day rather than joining one
