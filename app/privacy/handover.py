@@ -39,7 +39,7 @@ from typing import Any
 
 import pyzipper
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.bookings.models import Booking, BookingEvent
 from app.db import utcnow
@@ -155,6 +155,7 @@ class WeekStatus:
     facility_lists: int = 0  # facilities of the week whose list has arrived
     facility_lists_shared: int = 0
     facility_lists_unshared: int = 0
+    corrections: int = 0  # unshared slips that correct or cancel one the city already has
 
     @property
     def week_end(self) -> dt.date:
@@ -191,7 +192,8 @@ def week_statuses(db: Session, record: SeasonRecord, today: dt.date) -> list[Wee
     """Every week with home visit days or bookings, with its hand-over status."""
     weeks = {week_start(d.date) for d in record.visit_days if d.kind == "home"}
     bookings = list(db.scalars(
-        select(Booking).where(Booking.season_id == record.id, _city_knows_of())))
+        select(Booking).where(Booking.season_id == record.id, _city_knows_of())
+        .options(selectinload(Booking.history))))
     weeks |= {week_start(b.visit_date) for b in bookings}
     facilities = _season_facilities(db, record.id)
     weeks |= {w for f in facilities if (w := facility_week(f)) is not None}
@@ -202,7 +204,7 @@ def week_statuses(db: Session, record: SeasonRecord, today: dt.date) -> list[Wee
     for week in sorted(weeks):
         mine = [b for b in bookings if week_start(b.visit_date) == week]
         shared = sum(1 for b in mine if b.shared_on is not None)
-        unshared = sum(1 for b in mine if b.shared_on is None and b.personal_data_deleted_on is None)
+        pending = [b for b in mine if b.shared_on is None and b.personal_data_deleted_on is None]
         lists = [f for f in facilities if facility_week(f) == week]
         lists_shared = sum(1 for f in lists if facility_list_shared(f))
         lists_unshared = sum(1 for f in lists if not facility_list_shared(f)
@@ -210,8 +212,9 @@ def week_statuses(db: Session, record: SeasonRecord, today: dt.date) -> list[Wee
         result.append(WeekStatus(
             week_start=week, due_on=due_date(week),
             visits=sum(1 for b in mine if b.status != "cancelled" or b.outcome_recorded_at),
-            shared=shared,
-            unshared=unshared, packages=[p for p in packages if p.week_start == week],
+            shared=shared, unshared=len(pending),
+            corrections=sum(1 for b in pending if b.correction_of is not None),
+            packages=[p for p in packages if p.week_start == week],
             today=today, facility_lists=len(lists), facility_lists_shared=lists_shared,
             facility_lists_unshared=lists_unshared))
     return result

@@ -390,7 +390,10 @@ def test_cancelling_shared_bookings_sends_the_cancellation_and_the_new_times(
     assert handover.unshared_bookings(db, season.id, week_of(booked)) == [booked, first]
     status = next(w for w in handover.week_statuses(db, season, dt.date(2026, 6, 1))
                   if w.week_start == week_of(booked))
-    assert (status.unshared, status.visits) == (2, 1)  # a notice is sent, not a visit
+    assert (status.unshared, status.visits, status.corrections) == (2, 1, 2)  # no new visit
+    page = manager_client.get(DASHBOARD).get_data(as_text=True)
+    row = page.split(f'data-week="{week_of(booked)}"')[1].split("</tr>")[0]
+    assert 'data-corrections="2"' in row and "うち訂正・取消 2" in row
 
     rows = released_slip_rows(manager_client, second_manager, db, booked)
     assert [(r["受付番号"], r["状態"], r["訂正・取消"], r["訪問順"]) for r in rows] == [
