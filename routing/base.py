@@ -92,11 +92,8 @@ class MatrixEngine(Protocol):
 
     name: str
 
-    def durations_min(self, points: Sequence[Point]) -> np.ndarray:
-        """An n x n matrix of minutes; NaN where the engine found no route."""
-        ...
-
     def durations_between(self, points: Sequence[Point], sources: Sequence[int],
                           destinations: Sequence[int]) -> np.ndarray:
-        """Minutes from `points[sources]` to `points[destinations]` only (a rectangle)."""
+        """Minutes from `points[sources]` to `points[destinations]` (a len(sources) x
+        len(destinations) matrix); NaN where the engine found no route."""
         ...

@@ -1,19 +1,19 @@
 """Road-network engines: openrouteservice's matrix API and OSRM's table service.
 
-Both return summer driving minutes (`MatrixEngine.durations_min`) or raise `EngineError` with
-a short reason; they never fall back themselves (that is `routing.service`'s job, so every
-engine degrades the same way). Large matrices are asked for in square tiles that stay within
-each server's default limits (ORS: 2,500 routes per request by default on a self-hosted
-server and 3,500 on the public API; OSRM: `--max-table-size` 100), and reassembled.
-`durations_between` asks for a rectangle only (e.g. one new caller's row and column against
-the season's points), in tiles of at most `block` x `block` routes.
+Both return summer driving minutes between chosen sources and destinations
+(`MatrixEngine.durations_between`: a whole matrix, or only one new caller's row and column
+against the season's points) or raise `EngineError` with a short reason; they never fall back
+themselves (that is `routing.service`'s job, so every engine degrades the same way). Large
+rectangles are asked for in tiles that stay within each server's default limits (ORS: 2,500
+routes per request by default on a self-hosted server and 3,500 on the public API; OSRM:
+`--max-table-size` 100), and reassembled.
 Client libraries are imported lazily so the offline path never pays for them.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,14 +22,6 @@ from routing.base import EngineError, Point
 from routing.params import TravelParams
 
 ORS_PUBLIC_URL = "https://api.openrouteservice.org"
-
-
-def tiles(n: int, block: int) -> Iterator[tuple[range, range]]:
-    """(sources, destinations) index ranges covering an n x n matrix in block x block tiles."""
-    starts = range(0, n, block)
-    for i in starts:
-        for j in starts:
-            yield range(i, min(i + block, n)), range(j, min(j + block, n))
 
 
 def rectangle_tiles(sources: Sequence[int], destinations: Sequence[int], block: int,
@@ -47,6 +39,18 @@ def rectangle_tiles(sources: Sequence[int], destinations: Sequence[int], block: 
         width = max(1, min(budget // len(src), most - len(src)))
         for j in range(0, len(destinations), width):
             yield src, list(destinations[j:j + width])
+
+
+def assembled(sources: Sequence[int], destinations: Sequence[int],
+              planned: Iterable[tuple[list[int], list[int]]],
+              ask: Callable[[list[int], list[int]], np.ndarray]) -> np.ndarray:
+    """The sources x destinations matrix from the answers to each planned tile."""
+    out = np.zeros((len(sources), len(destinations)))
+    at_src = {k: i for i, k in enumerate(sources)}
+    at_dst = {k: j for j, k in enumerate(destinations)}
+    for src, dst in planned:
+        out[np.ix_([at_src[k] for k in src], [at_dst[k] for k in dst])] = ask(src, dst)
+    return out
 
 
 def duration_block(raw: Any, rows: int, cols: int, engine: str) -> np.ndarray:
@@ -103,24 +107,11 @@ class OrsEngine:
             retry_over_query_limit=False,
         )
 
-    def durations_min(self, points: Sequence[Point]) -> np.ndarray:
-        n = len(points)
-        out = np.zeros((n, n))
-        if n < 2:
-            return out
-        for src, dst in tiles(n, self.block):
-            out[src.start:src.stop, dst.start:dst.stop] = self._tile(points, src, dst)
-        return out
-
     def durations_between(self, points: Sequence[Point], sources: Sequence[int],
                           destinations: Sequence[int]) -> np.ndarray:
-        out = np.zeros((len(sources), len(destinations)))
-        at_src = {k: i for i, k in enumerate(sources)}
-        at_dst = {k: j for j, k in enumerate(destinations)}
-        for src, dst in rectangle_tiles(sources, destinations, self.block):
-            out[np.ix_([at_src[k] for k in src], [at_dst[k] for k in dst])] = self._tile(
-                points, src, dst)
-        return out
+        return assembled(sources, destinations,
+                         rectangle_tiles(sources, destinations, self.block),
+                         lambda src, dst: self._tile(points, src, dst))
 
     def _tile(self, points: Sequence[Point], src: Sequence[int], dst: Sequence[int]) -> np.ndarray:
         locations, sources, destinations = _tile_request(points, src, dst)
@@ -163,33 +154,16 @@ class OsrmEngine:
         self.timeout_s = params.timeout_s
         self.block = block
 
-    def durations_min(self, points: Sequence[Point]) -> np.ndarray:
-        import requests
-
-        n = len(points)
-        out = np.zeros((n, n))
-        if n < 2:
-            return out
-        with requests.Session() as session:
-            for src, dst in tiles(n, self.block):
-                out[src.start:src.stop, dst.start:dst.stop] = self._tile(session, points, src,
-                                                                         dst)
-        return out
-
     def durations_between(self, points: Sequence[Point], sources: Sequence[int],
                           destinations: Sequence[int]) -> np.ndarray:
         import requests
 
-        out = np.zeros((len(sources), len(destinations)))
-        at_src = {k: i for i, k in enumerate(sources)}
-        at_dst = {k: j for j, k in enumerate(destinations)}
         with requests.Session() as session:
-            # Coordinates travel in the URL: no more per request than a square tile had
+            # Coordinates travel in the URL: no more per request than a square tile
             # (2 x block), which stays under common proxies' 8 KB request-line limit.
-            for src, dst in rectangle_tiles(sources, destinations, self.block, 2 * self.block):
-                out[np.ix_([at_src[k] for k in src], [at_dst[k] for k in dst])] = self._tile(
-                    session, points, src, dst)
-        return out
+            return assembled(sources, destinations,
+                             rectangle_tiles(sources, destinations, self.block, 2 * self.block),
+                             lambda src, dst: self._tile(session, points, src, dst))
 
     def _tile(self, session: Any, points: Sequence[Point], src: Sequence[int],
               dst: Sequence[int]) -> np.ndarray:
