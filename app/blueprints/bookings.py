@@ -18,14 +18,14 @@ from flask import (
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from app.auth.login import roles_required
 from app.auth.roles import Role
 from app.blueprints.common import require_active_season
+from app.bookings import callbacks, records, texts
 from app.bookings import operations as bookings
-from app.bookings import records, texts
 from app.bookings.forms import ChangeForm, IntakeForm
 from app.bookings.intake import IntakeProblem, intake_from_form, parse_offer_key
 from app.bookings.models import Booking
@@ -37,6 +37,27 @@ from app.seasons.operations import season_config
 bp = Blueprint("bookings", __name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class CalledBackForm(FlaskForm):
+    note = StringField("連絡の内容", validators=[
+        Length(max=200, message="連絡の内容は200文字以内で入力してください。")])
+
+
+def _flash_renumbered() -> None:
+    """Tell the operator whose visit time their action just changed: those callers must be
+    phoned (they stay on the call-back list until someone records the call)."""
+    moved = callbacks.renumbered_now(session())
+    if moved:
+        numbers = "・".join(str(b.receipt_no) for b in sorted(moved, key=lambda b: b.receipt_no))
+        flash(f"この操作で、受付番号 {numbers} の訪問時間が変わりました。"
+              "「再連絡」の一覧から、お客様へ新しい訪問時間を連絡してください。", "warning")
+
+
+def _refusal(exc: bookings.SlotUnavailable) -> str:
+    if bookings.STALE_OFFER in exc.problems:
+        return bookings.STALE_OFFER
+    return "他の予約が先に入ったか、条件に合わなくなりました。"
 
 
 class CancelForm(FlaskForm):
@@ -92,11 +113,12 @@ def intake() -> Any:
             abort(400)
         try:
             booking = bookings.reserve(session(), record, data, slot, current_user.id)
-        except bookings.SlotUnavailable:
+        except bookings.SlotUnavailable as exc:
             result = search_offers(session(), record, data)
             return _intake_page(form, 409, location=location, result=result,
-                                refused="他の予約が先に入ったか、条件に合わなくなりました。")
+                                refused=_refusal(exc))
         flash(f"予約しました。受付番号 {booking.receipt_no}。{texts.PREPARE_SCRIPT}", "success")
+        _flash_renumbered()
         return redirect(url_for("bookings.slip", booking_id=booking.id))
     result = search_offers(session(), record, data)
     return _intake_page(form, location=location, result=result)
@@ -110,6 +132,39 @@ def reception_list() -> Any:
     log_handling(session(), current_user, "view", "reception_list", record.id, f"{len(rows)}件")
     return render_template("bookings/list.html", record=record, rows=rows,
                            columns=records.LIST_COLUMNS)
+
+
+def _callback_page(failed: tuple[int, CalledBackForm] | None = None, status: int = 200) -> Any:
+    record = require_active_season()
+    rows = callbacks.due(session(), record.id)
+    log_handling(session(), current_user, "view", "callback_list", record.id, f"{len(rows)}件")
+    return render_template("bookings/callbacks.html", record=record, rows=rows,
+                           form=CalledBackForm(formdata=None), failed=failed,
+                           half_labels=texts.HALF_LABELS,
+                           status_labels=records.STATUS_LABELS), status
+
+
+@bp.route("/callbacks")
+@roles_required(Role.OPERATOR, Role.MANAGER)
+def callback_list() -> Any:
+    """再連絡: callers whose visit time or date changed without them (see callbacks)."""
+    return _callback_page()
+
+
+@bp.route("/<int:booking_id>/called-back", methods=["POST"])
+@roles_required(Role.OPERATOR, Role.MANAGER)
+def called_back(booking_id: int) -> Any:
+    booking = _booking_or_404(booking_id)
+    form = CalledBackForm()
+    if not form.validate_on_submit():
+        return _callback_page((booking.id, form), 422)
+    try:
+        callbacks.mark_called(session(), booking, current_user, form.note.data or "")
+    except ValueError as exc:
+        flash(str(exc), "warning")
+        return _callback_page(status=422)
+    flash(f"受付番号 {booking.receipt_no} のお客様へ連絡済みとして記録しました。", "success")
+    return redirect(url_for("bookings.callback_list"))
 
 
 @bp.route("/list.xlsx")
@@ -154,6 +209,7 @@ def cancel(booking_id: int) -> Any:
         form.reason.errors = list(exc.problems)
         return _slip_page(booking, form, 422)
     flash(f"受付番号 {booking.receipt_no} の予約を取り消しました。", "success")
+    _flash_renumbered()
     return redirect(url_for("bookings.slip", booking_id=booking.id))
 
 
@@ -188,13 +244,13 @@ def change(booking_id: int) -> Any:
         try:
             bookings.reschedule(session(), record, booking, slot, form.wish(),
                                 form.reason.data or "", current_user.id)
-        except bookings.SlotUnavailable:
+        except bookings.SlotUnavailable as exc:
             result = search_offers(session(), record, intake, moving=booking.id)
-            return _change_page(booking, form, 409, result=result,
-                                refused="他の予約が先に入ったか、条件に合わなくなりました。")
+            return _change_page(booking, form, 409, result=result, refused=_refusal(exc))
         flash(f"受付番号 {booking.receipt_no} の予約を {booking.visit_date} "
               f"{texts.HALF_LABELS[booking.half]} {booking.eta} に変更しました。"
               "新しい訪問日時をお伝えください。", "success")
+        _flash_renumbered()
         return redirect(url_for("bookings.slip", booking_id=booking.id))
     result = search_offers(session(), record, intake, moving=booking.id)
     return _change_page(booking, form, result=result)

@@ -8,6 +8,7 @@ problem comes back as `{"field", "reason"}` with the exact input name and a Japa
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -285,10 +286,15 @@ def offers_json(result: OfferResult) -> dict[str, Any]:
     }
 
 
-def booking_created_json(booking: Booking, slip_url: str) -> dict[str, Any]:
+def booking_created_json(booking: Booking, slip_url: str,
+                         renumbered: Sequence[Booking] = ()) -> dict[str, Any]:
+    """The new booking, and the bookings it pushed to a later time (their callers must be
+    phoned: they are on the call-back list)."""
     return {"id": booking.id, "receipt_no": booking.receipt_no,
             "date": booking.visit_date.isoformat(), "half": booking.half, "team": booking.team,
-            "position": booking.position, "eta": booking.eta, "slip_url": slip_url}
+            "position": booking.position, "eta": booking.eta, "slip_url": slip_url,
+            "renumbered": [{"receipt_no": b.receipt_no, "eta": b.eta}
+                           for b in sorted(renumbered, key=lambda b: b.receipt_no)]}
 
 
 def _iso(value: dt.date | None) -> str | None:

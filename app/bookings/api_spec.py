@@ -68,8 +68,10 @@ def _booking_request_schema() -> dict[str, Any]:
         if any(isinstance(v, InputRequired) for v in field.validators):
             required.append(name)
     properties["offer"] = {
-        "type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}\|(am|pm)\|\d+\|\d+$",
-        "description": "予約する枠: GET /api/v1/slots の offers[].key (date|half|team|position)",
+        "type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}\|(am|pm)\|\d+\|\d+\|(-|\d+(\.\d+)*)$",
+        "description": ("予約する枠: GET /api/v1/slots の offers[].key をそのまま渡す"
+                        "（date|half|team|position|その時間帯の予約。候補の表示後にその時間帯の"
+                        "予約が変わっていれば 409 slot_taken）"),
     }
     required.append("offer")
     properties["wish_weekdays"]["description"] = "希望曜日 (0=月 … 4=金)"
@@ -302,6 +304,15 @@ def openapi_document() -> dict[str, Any]:
                         "team": {"type": "integer"}, "position": {"type": "integer"},
                         "eta": {"type": "string"},
                         "slip_url": {"type": "string", "description": "受付票のページ"},
+                        "renumbered": {
+                            "type": "array",
+                            "description": "この予約で訪問順が繰り下がり、訪問時間が変わった予約"
+                                           "（お客様への再連絡が必要。再連絡一覧に載ります）。"
+                                           "予約作成の応答だけに含まれます。",
+                            "items": {"type": "object", "required": ["receipt_no", "eta"],
+                                      "properties": {"receipt_no": {"type": "integer"},
+                                                     "eta": {"type": "string"}}},
+                        },
                     },
                 },
                 "BookingSummary": {

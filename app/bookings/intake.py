@@ -122,14 +122,19 @@ def intake_from_form(form: IntakeForm, config: SeasonConfig) -> tuple[Intake, Lo
 
 
 def offer_key(slot: Slot) -> str:
-    return f"{slot.date.isoformat()}|{slot.half}|{slot.team}|{slot.position}"
+    """`date|half|team|position|route`: the route part (booking ids in visit order, "-" for an
+    empty half-day) lets the booking refuse an offer that went stale (see `Slot`)."""
+    route = ".".join(str(i) for i in slot.route) if slot.route else "-"
+    return f"{slot.date.isoformat()}|{slot.half}|{slot.team}|{slot.position}|{route}"
 
 
 def parse_offer_key(key: str) -> Slot | None:
     try:
-        date, half, team, position = key.split("|")
+        date, half, team, position, route = key.split("|")
         if half not in HALVES:
             return None
-        return Slot(dt.date.fromisoformat(date), half, int(team), int(position))  # type: ignore[arg-type]
+        ids = () if route == "-" else tuple(int(i) for i in route.split("."))
+        return Slot(dt.date.fromisoformat(date), half, int(team), int(position),  # type: ignore[arg-type]
+                    ids)
     except ValueError:
         return None

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.bookings import texts
 from app.bookings.intake import offer_key
-from app.bookings.operations import Intake, Slot, active_bookings, new_request
+from app.bookings.operations import Intake, Slot, active_bookings, new_request, route_ids
 from app.bookings.planning import booking_request, booking_visit, season_problem, with_travel
 from app.facilities.planning import all_facility_visits, planned_facilities
 from app.seasons.models import SeasonRecord
@@ -70,9 +70,11 @@ def search_offers(
     seen = [booking_request(b) for b in bookings] + [
         r for r in problem.requests if r.kind == "facility"]
     answer = offer_slots(problem, booked, request, "smart", seen)
+    routes = route_ids(bookings)
     rows = [
         OfferRow(
-            key=offer_key(Slot(o.date, o.half, o.team, o.position)),
+            key=offer_key(Slot(o.date, o.half, o.team, o.position,
+                               routes.get((o.date, o.half, o.team), ()))),
             date=o.date, half=o.half, team=o.team, position=o.position, eta=o.eta,
             meets_wishes=o.wish_met, travel_from_previous_min=o.travel_from_previous_min,
         )

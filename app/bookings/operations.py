@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app import clock
 from app.auth.models import User
@@ -69,12 +69,40 @@ class Intake:
 
 @dataclass(frozen=True)
 class Slot:
-    """A place in the season: the visit day, half-day, team and position in the route."""
+    """A place in the season: the visit day, half-day, team and position in the route.
+
+    `route` is what the operator saw: the ids of the bookings already in that half-day, in
+    visit order, when the slot was offered. Booking refuses the slot when the half-day has
+    changed since (another operator booked into it, or the same form was sent twice), so a
+    stale offer never silently pushes a confirmed caller to a later time. None skips the
+    check (the demo loader and the benchmarks book offers they have just computed).
+    """
 
     date: dt.date
     half: Half
     team: int
     position: int
+    route: tuple[int, ...] | None = None
+
+    @property
+    def route_key(self) -> tuple[dt.date, str, int]:
+        return (self.date, self.half, self.team)
+
+
+# Session.info key: the bookings renumbered during the current request (see callbacks).
+RENUMBERED = "renumbered_bookings"
+
+STALE_OFFER = ("この時間帯には、候補を表示した後に別の予約が入りました（または同じ予約が二重に"
+               "送信されました）。新しい候補から選び直してください。")
+
+
+def route_ids(bookings: Sequence[Booking]) -> dict[tuple[dt.date, str, int], tuple[int, ...]]:
+    """The booking ids of every half-day route, in visit order."""
+    routes: dict[tuple[dt.date, str, int], list[Booking]] = {}
+    for booking in bookings:
+        routes.setdefault((booking.visit_date, booking.half, booking.team), []).append(booking)
+    return {key: tuple(b.id for b in sorted(route, key=lambda b: b.position))
+            for key, route in routes.items()}
 
 
 class SlotUnavailable(Exception):
@@ -294,6 +322,8 @@ def _insert_checked(
     """Insert the new visit at `slot` among `visits` (the bookings' places) and `fixed`
     (facility visits), check the whole season plan, and re-order the bookings it pushes
     down. Returns the new visit as placed; `SlotUnavailable` with the broken rules if not."""
+    if slot.route is not None and route_ids(bookings).get(slot.route_key, ()) != slot.route:
+        raise SlotUnavailable([STALE_OFFER])
     kinds = {d.date: d.kind for d in problem.visit_days}
     new_visit = Visit(request=NEW_REQUEST_ID, date=slot.date, half=slot.half, team=slot.team,
                       position=slot.position, applicants=applicants, eta="")
@@ -311,13 +341,17 @@ def _insert_checked(
 
 
 def _record_reorder(booking: Booking, position: int, eta: str, user_id: int, why: str) -> None:
-    """Move a booking within its half-day; a changed time means the caller must be told."""
+    """Move a booking within its half-day; a changed time means the caller must be told
+    (`app.bookings.callbacks` lists it until someone records the call)."""
     if (position, eta) == (booking.position, booking.eta):
         return
     booking.history.append(BookingEvent(
         user_id=user_id, action="reordered", reason=why,
         before={"position": booking.position, "eta": booking.eta},
     ))
+    db = object_session(booking)
+    if db is not None:
+        db.info.setdefault(RENUMBERED, []).append(booking)
     booking.share_outdated(user_id, "訪問順・訪問時間が変わった")
     booking.position, booking.eta = position, eta
 

@@ -76,6 +76,7 @@ CHANGE_KINDS: dict[str, str] = {
 }
 HALF_LABELS: dict[str, str] = {"am": "午前", "pm": "午後"}
 MAX_TEAMS = 10
+REPLAN_REASON_PREFIX = "予約の再計画"
 DROPPED_REASON = {
     "cancel_day": "訪問日の中止により再配置できませんでした",
     "pm_slots": "訪問枠の変更により再配置できませんでした",
@@ -525,7 +526,7 @@ def _apply(db: Session, record: SeasonRecord, proposal: Proposal, user: User
             booking.position, booking.eta = new.position, new.eta
             booking.history.append(BookingEvent(
                 user_id=user.id, action="changed", before=was,
-                reason=f"予約の再計画（{what}）: {proposal.reason}"))
+                reason=f"{REPLAN_REASON_PREFIX}（{what}）: {proposal.reason}"))
             if (new.date.isoformat(), new.half, new.team, new.position, new.eta) != (
                     was["visit_date"], was["half"], was["team"], was["position"], was["eta"]):
                 booking.share_outdated(user.id, "訪問予定が変わった")

@@ -64,7 +64,7 @@ def test_a_place_taken_meanwhile_is_refused_with_fresh_offers(operator_client, d
     booking = make_booking(db, season, user.id)
     data = {"reason": "家族の都合", "wish_from": "2026-07-01", "wish_to": "2026-07-31"}
     key = _offers(operator_client.post_form(_url(booking), data).get_data(as_text=True))[0]
-    date, half, team, _ = key.split("|")
+    date, half, team, _, _route = key.split("|")
     for position in (1, 2):  # another operator fills that half-day first
         reserve(db, season, intake(ZENIBAKO, name=f"先客{position}"),
                 Slot(dt.date.fromisoformat(date), half, int(team), position), user.id, today=TODAY)

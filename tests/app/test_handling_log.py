@@ -15,7 +15,14 @@ from sqlalchemy import func, select
 from app.bookings.operations import Slot, reserve
 from app.privacy import handover
 from app.privacy.models import HandlingLogEntry, HandoverPackage
-from tests.app.test_bookings_reserve import HANAZONO, TODAY, intake, make_booking
+from tests.app.test_bookings_reserve import (
+    HANAZONO,
+    INAHO,
+    TODAY,
+    first_home_day,
+    intake,
+    make_booking,
+)
 from tests.app.test_facility_lifecycle import scheduled_facility, with_list
 from tests.app.test_intake import answers
 from tests.conftest import PASSWORD, Client, make_user
@@ -29,6 +36,8 @@ PERSONAL_DATA_ENDPOINTS: dict[str, str] = {
     "bookings.slip": "view",
     "bookings.cancel": "change",
     "bookings.change": "change",
+    "bookings.callback_list": "view",  # names and phones of the callers to phone back
+    "bookings.called_back": "change",
     "teams.route_sheet": "view",
     "teams.route_sheet_print": "print",
     "teams.route_sheet_pdf": "export",
@@ -120,6 +129,18 @@ def test_every_personal_data_page_and_export_writes_a_handling_log_row(app, db, 
     walk("bookings.change", "operator1", lambda: operator.post_form(
         f"/operator/bookings/{booking.id}/change", {"reason": "都合が悪くなった", "offer": moved_to}),
         "booking")
+    db.refresh(booking)
+    # A booking put before another gives it a new time: its caller goes on the call-back list.
+    later = first_home_day(season, TODAY + dt.timedelta(days=60))
+    pushed = reserve(db, season, intake(INAHO, name="先客"), Slot(later, "am", 1, 1),
+                     users["operator1"].id, today=TODAY)
+    reserve(db, season, intake(HANAZONO, name="割込"), Slot(later, "am", 1, 1),
+            users["operator1"].id, today=TODAY)
+    db.commit()
+    walk("bookings.callback_list", "operator1",
+         lambda: operator.get("/operator/bookings/callbacks"), "callback_list")
+    walk("bookings.called_back", "operator1", lambda: operator.post_form(
+        f"/operator/bookings/{pushed.id}/called-back", {"note": "電話で伝えた"}), "booking")
     db.refresh(booking)
     day = booking.visit_date
     sheet = f"/team/days/{day.isoformat()}/1"

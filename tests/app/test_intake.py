@@ -142,7 +142,7 @@ def test_a_slot_taken_meanwhile_is_refused_with_fresh_offers(operator_client, db
     page = operator_client.post_form(URL, answers(lat=ZENIBAKO[0], lng=ZENIBAKO[1])).get_data(
         as_text=True)
     key = re.search(r'name="offer" value="([^"]+)"', page).group(1)
-    date, half, team, _position = key.split("|")
+    date, half, team, _position, _route = key.split("|")
     other = make_user(db, "operator", "other")
     for position in (1, 2):  # another operator fills that half-day first
         reserve(db, season, intake(ZENIBAKO, name=f"先客{position}"),

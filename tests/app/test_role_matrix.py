@@ -34,6 +34,8 @@ POLICY: dict[str, frozenset[str] | str] = {
     "bookings.slip": frozenset({"operator", "manager"}),
     "bookings.cancel": frozenset({"operator", "manager"}),
     "bookings.change": frozenset({"operator", "manager"}),
+    "bookings.callback_list": frozenset({"operator", "manager"}),
+    "bookings.called_back": frozenset({"operator", "manager"}),
     "operators.call_log": frozenset({"operator", "manager"}),
     "operators.log_call": frozenset({"operator", "manager"}),
     "operators.weekly_calls": frozenset({"operator", "manager"}),

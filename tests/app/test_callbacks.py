@@ -1,0 +1,180 @@
+"""Stale offers and the call-back list: a confirmed caller's time never changes unnoticed.
+
+An offer carries the half-day's bookings as the operator saw them, so a second submission of
+the same form, or another operator's booking into that half-day meanwhile, is refused with
+fresh offers instead of pushing a confirmed caller to a later time. When a caller's time does
+change without them (a booking put before theirs, one before theirs cancelled, a re-plan), the
+operator who made the change is told and the booking stays on the call-back list until someone
+records the call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import func, select
+
+from app.bookings import callbacks
+from app.bookings.intake import offer_key, parse_offer_key
+from app.bookings.models import Booking, BookingEvent
+from app.bookings.operations import STALE_OFFER, Slot, reschedule, reserve
+from app.bookings.replanning import DROPPED_REASON, REPLAN_REASON_PREFIX
+from solver.season import Wish
+from tests.app.test_api import BOOKINGS, post_json
+from tests.app.test_bookings_reserve import HANAZONO, INAHO, TODAY, first_home_day, intake
+from tests.app.test_intake import URL, answers
+from tests.conftest import make_user
+
+CALLBACKS = "/operator/bookings/callbacks"
+
+
+def offers_of(page: str) -> list[str]:
+    return re.findall(r'name="offer" value="([^"]+)"', page)
+
+
+def bookings_named(db, name: str) -> int:
+    return db.scalar(select(func.count()).select_from(Booking).where(Booking.name == name))
+
+
+def test_an_offer_key_carries_the_half_day_as_it_was_offered():
+    slot = Slot(dt.date(2026, 7, 1), "am", 1, 2, (7, 3))
+    assert parse_offer_key(offer_key(slot)) == slot
+    assert parse_offer_key(offer_key(Slot(dt.date(2026, 7, 1), "pm", 1, 1, ()))).route == ()
+    assert parse_offer_key("2026-07-01|am|1|1") is None  # the route part is required
+    assert parse_offer_key("2026-07-01|am|1|1|x") is None
+
+
+def test_the_same_offer_sent_twice_books_once_and_moves_nobody(operator_client, db, season):
+    key = offers_of(operator_client.post_form(URL, answers()).get_data(as_text=True))[0]
+    assert operator_client.post_form(URL, answers(offer=key)).status_code == 302
+    again = operator_client.post_form(URL, answers(offer=key))  # a double click
+    assert again.status_code == 409
+    assert STALE_OFFER in again.get_data(as_text=True) or "選び直して" in again.get_data(
+        as_text=True)
+    assert bookings_named(db, "小樽 花子") == 1
+    first = db.scalar(select(Booking))
+    assert first.position == 1 and [e.action for e in first.history] == ["created"]
+
+
+def test_an_offer_for_a_half_day_booked_meanwhile_is_refused_though_not_full(
+        operator_client, db, season):
+    page = operator_client.post_form(URL, answers()).get_data(as_text=True)
+    key = next(k for k in offers_of(page) if k.endswith("|-"))  # an empty half-day
+    date, half, team, _position, _route = key.split("|")
+    other = make_user(db, "operator", "other")
+    earlier = reserve(db, season, intake(INAHO, name="先客"),
+                      Slot(dt.date.fromisoformat(date), half, int(team), 1),  # type: ignore[arg-type]
+                      other.id, today=TODAY)
+    db.commit()
+    response = operator_client.post_form(URL, answers(offer=key))
+    assert response.status_code == 409
+    assert offers_of(response.get_data(as_text=True))  # fresh offers to choose from
+    db.refresh(earlier)
+    assert earlier.position == 1 and callbacks.due_event(earlier) is None
+    assert bookings_named(db, "小樽 花子") == 0
+
+
+def test_the_api_refuses_a_stale_offer_with_fresh_ones(operator_client, db, season):
+    response = operator_client.get("/api/v1/slots", query_string={
+        "lat": INAHO[0], "lng": INAHO[1], "wish_from": "2026-06-22", "wish_to": "2026-07-31"})
+    key = next(o["key"] for o in response.get_json()["offers"] if o["key"].endswith("|-"))
+    assert post_json(operator_client, BOOKINGS, answers(offer=key)).status_code == 201
+    again = post_json(operator_client, BOOKINGS, answers(offer=key, name="二重 送信"))
+    assert again.status_code == 409 and again.get_json()["error"] == "slot_taken"
+    assert again.get_json()["offers"]
+    assert bookings_named(db, "二重 送信") == 0
+
+
+def test_the_api_names_the_bookings_a_new_one_pushed_later(operator_client, db, season):
+    user = make_user(db, "operator", "other")
+    day = first_home_day(season, TODAY + dt.timedelta(days=14))
+    first = reserve(db, season, intake(INAHO, name="先客"), Slot(day, "am", 1, 1), user.id,
+                    today=TODAY)
+    db.commit()
+    key = offer_key(Slot(day, "am", 1, 1, (first.id,)))
+    response = post_json(operator_client, BOOKINGS,
+                         answers(offer=key, lat=HANAZONO[0], lng=HANAZONO[1],
+                                 wish_from=None, wish_to=None))
+    assert response.status_code == 201, response.get_json()
+    db.refresh(first)
+    assert response.get_json()["renumbered"] == [{"receipt_no": first.receipt_no,
+                                                  "eta": first.eta}]
+    assert first.position == 2 and callbacks.due_event(first) is not None
+
+
+def test_a_cancellation_tells_the_operator_whom_to_phone_and_lists_them(
+        operator_client, db, season):
+    user = make_user(db, "operator", "other")
+    day = first_home_day(season, TODAY + dt.timedelta(days=14))
+    first = reserve(db, season, intake(INAHO, name="先客"), Slot(day, "am", 1, 1), user.id,
+                    today=TODAY)
+    second = reserve(db, season, intake(HANAZONO, name="後客"), Slot(day, "am", 1, 2), user.id,
+                     today=TODAY)
+    db.commit()
+    assert "後客" not in operator_client.get(CALLBACKS).get_data(as_text=True)
+    done = operator_client.post_form(f"/operator/bookings/{first.id}/cancel",
+                                     {"reason": "入院のため"}, follow_redirects=True)
+    assert f"受付番号 {second.receipt_no} の訪問時間が変わりました" in done.get_data(as_text=True)
+    listing = operator_client.get(CALLBACKS).get_data(as_text=True)
+    assert f'data-booking="{second.id}"' in listing and "後客" in listing
+    assert f'data-booking="{first.id}"' not in listing  # its caller asked for the cancellation
+
+    marked = operator_client.post_form(f"/operator/bookings/{second.id}/called-back",
+                                       {"note": "午前10時に変更と伝えた"}, follow_redirects=True)
+    assert "連絡済みとして記録しました" in marked.get_data(as_text=True)
+    assert f'data-booking="{second.id}"' not in operator_client.get(CALLBACKS).get_data(
+        as_text=True)
+    db.refresh(second)
+    assert second.history[-1].action == "called_back"
+    assert second.history[-1].reason == "午前10時に変更と伝えた"
+
+    twice = operator_client.post_form(f"/operator/bookings/{second.id}/called-back", {})
+    assert twice.status_code == 422
+    assert "再連絡が必要な変更はありません" in twice.get_data(as_text=True)
+
+
+def test_a_too_long_note_is_refused_and_kept(operator_client, db, season):
+    user = make_user(db, "operator", "other")
+    day = first_home_day(season, TODAY + dt.timedelta(days=14))
+    first = reserve(db, season, intake(INAHO, name="先客"), Slot(day, "am", 1, 1), user.id,
+                    today=TODAY)
+    reserve(db, season, intake(HANAZONO, name="割込"), Slot(day, "am", 1, 1), user.id,
+            today=TODAY)
+    db.commit()
+    note = "長" * 201
+    response = operator_client.post_form(f"/operator/bookings/{first.id}/called-back",
+                                         {"note": note})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "200文字以内" in page and note in page
+    db.refresh(first)
+    assert callbacks.due_event(first) is not None
+
+
+def test_the_callers_own_change_closes_an_earlier_call_back(db, season):
+    user = make_user(db, "operator")
+    day = first_home_day(season, TODAY + dt.timedelta(days=14))
+    first = reserve(db, season, intake(INAHO), Slot(day, "am", 1, 1), user.id, today=TODAY)
+    reserve(db, season, intake(HANAZONO), Slot(day, "am", 1, 1), user.id, today=TODAY)
+    assert callbacks.due_event(first) is not None
+    later = first_home_day(season, day + dt.timedelta(days=1))
+    reschedule(db, season, first, Slot(later, "pm", 1, 1), Wish(), "本人の都合", user.id,
+               today=TODAY)
+    assert callbacks.due_event(first) is None
+    assert first.id not in {row.booking.id for row in callbacks.due(db, season.id)}
+
+
+def test_a_re_plan_move_or_drop_needs_a_call_back_but_an_operator_change_does_not():
+    def booking_with(action: str, reason: str) -> Booking:
+        booking = Booking()
+        booking.history = [BookingEvent(action="created"),
+                           BookingEvent(action=action, reason=reason)]
+        return booking
+
+    moved = booking_with("changed", f"{REPLAN_REASON_PREFIX}（訪問日の中止）: 大雪")
+    dropped = booking_with("cancelled", f"{DROPPED_REASON['cancel_day']}（訪問日の中止: 大雪）")
+    asked = booking_with("changed", "家族の都合")
+    assert callbacks.due_event(moved) is moved.history[-1]
+    assert callbacks.due_event(dropped) is dropped.history[-1]
+    assert callbacks.due_event(asked) is None
