@@ -75,6 +75,9 @@ def _booking_or_404(booking_id: int) -> Booking:
 
 
 def _intake_page(form: IntakeForm, status: int = 200, **extra: Any) -> Any:
+    if "result" in extra and form.name.data and form.birth_date.data:
+        extra["same_person"] = records.same_person(
+            session(), require_active_season().id, form.name.data, form.birth_date.data)
     return render_template("bookings/intake.html", form=form, texts=texts, **extra), status
 
 

@@ -39,6 +39,17 @@ def reception_list(db: Session, season_id: int) -> list[Booking]:
     ))
 
 
+def same_person(db: Session, season_id: int, name: str, birth_date: object) -> list[int]:
+    """Receipt numbers of the season's live bookings for a person of this name and birth date:
+    a caller who rings twice (or two relatives calling for the same person) would otherwise
+    get two visits."""
+    folded = "".join(name.split())
+    found = db.scalars(select(Booking).where(
+        Booking.season_id == season_id, Booking.status == "booked",
+        Booking.birth_date == birth_date))
+    return sorted(b.receipt_no for b in found if "".join((b.name or "").split()) == folded)
+
+
 def shared_label(booking: Booking) -> object:
     """小樽市共有日: the share date, or the outdated slip's date while its correction waits."""
     if booking.shared_on is not None:

@@ -172,3 +172,17 @@ def test_an_unknown_address_is_refused_on_the_address_field(operator_client, db,
     assert response.status_code == 422
     assert booking_count(db) == 0
     assert 'value="札幌市中央区北1条"' in response.get_data(as_text=True)
+
+
+def test_a_second_call_for_the_same_person_is_warned_of_the_first_booking(
+        operator_client, db, season):
+    page = operator_client.post_form(URL, answers()).get_data(as_text=True)
+    assert 'id="same-person"' not in page
+    key = re.search(r'name="offer" value="([^"]+)"', page).group(1)
+    assert operator_client.post_form(URL, answers(offer=key)).status_code == 302
+    first = db.scalar(select(Booking))
+    again = operator_client.post_form(URL, answers(name="小樽　花子")).get_data(as_text=True)
+    assert 'id="same-person"' in again and f"受付番号 {first.receipt_no}" in again
+    sister = operator_client.post_form(URL, answers(birth_date="1944-01-02")).get_data(
+        as_text=True)
+    assert 'id="same-person"' not in sister
