@@ -70,12 +70,20 @@ def explain(db: Session, record: SeasonRecord, line: str) -> str:
 
 def unless_it_breaks_bookings(db: Session, record: SeasonRecord, change: Callable[[], T]) -> T:
     """Run `change` (which flushes), then refuse with `BreaksBookings` if the season plan got
-    a problem it did not have. The caller's request then rolls back, so nothing is kept."""
+    a problem it did not have. The change runs in a savepoint that a refusal rolls back at
+    once, so the page that explains the refusal shows the season as it still is."""
     before = set(season_plan_problems(db, record))
-    result = change()
-    db.flush()
-    db.expire(record)
-    added = [line for line in season_plan_problems(db, record) if line not in before]
-    if added:
-        raise BreaksBookings(list(dict.fromkeys(explain(db, record, line) for line in added)))
+    savepoint = db.begin_nested()
+    try:
+        result = change()
+        db.flush()
+        db.expire(record)
+        added = [line for line in season_plan_problems(db, record) if line not in before]
+        if added:
+            raise BreaksBookings(list(dict.fromkeys(explain(db, record, line) for line in added)))
+    except Exception:
+        savepoint.rollback()
+        db.expire(record)
+        raise
+    savepoint.commit()
     return result

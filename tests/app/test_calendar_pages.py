@@ -130,6 +130,8 @@ def test_an_edit_that_would_break_confirmed_bookings_is_refused_naming_them(
     assert removed.status_code == 422
     assert "確定済みの予約" in page and f"受付番号 {booked[0].receipt_no}" in page
     assert _days(db, season) == before
+    # The page explaining the refusal shows the calendar as it still is, the day included.
+    assert f"訪問日 {len(before)}日" in page and f'data-date="{day}"' in page
 
     settings = {"title": season.title}
     from app.seasons.forms import form_data_from_config, form_name
