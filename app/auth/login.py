@@ -20,7 +20,6 @@ from flask import (
     url_for,
 )
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
@@ -28,6 +27,7 @@ from app.auth.models import User
 from app.auth.operations import LoginPolicy, authenticate
 from app.auth.roles import Role
 from app.db import session as db_session
+from app.forms import Form
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -75,7 +75,7 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
     return decorator
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField("ユーザー名", validators=[InputRequired("ユーザー名を入力してください。")])
     password = PasswordField("パスワード", validators=[InputRequired("パスワードを入力してください。")])
 

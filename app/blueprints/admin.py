@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
@@ -16,11 +15,12 @@ from app.auth.login import roles_required
 from app.auth.models import User
 from app.auth.roles import ROLE_LABELS, Role
 from app.db import session, utcnow
+from app.forms import Form
 
 bp = Blueprint("admin", __name__)
 
 
-class CreateUserForm(FlaskForm):
+class CreateUserForm(Form):
     username = StringField("ユーザー名", validators=[InputRequired("ユーザー名を入力してください。"),
                                                   Length(max=64)])
     display_name = StringField("氏名", validators=[InputRequired("氏名を入力してください。"),
@@ -32,16 +32,16 @@ class CreateUserForm(FlaskForm):
                         description="空欄 = すべての班のルート表を見られます")
 
 
-class TeamForm(FlaskForm):
+class TeamForm(Form):
     team = IntegerField("担当班", validators=[Optional()])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField("新しいパスワード",
                              validators=[InputRequired("新しいパスワードを入力してください。")])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """CSRF-only form behind the unlock / enable / disable buttons."""
 
 

@@ -17,7 +17,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
@@ -31,6 +30,7 @@ from app.bookings.intake import IntakeProblem, intake_from_form, parse_offer_key
 from app.bookings.models import Booking
 from app.bookings.offers import search_offers
 from app.db import session
+from app.forms import Form
 from app.privacy.operations import log_handling
 from app.seasons.operations import season_config
 
@@ -39,7 +39,7 @@ bp = Blueprint("bookings", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class CalledBackForm(FlaskForm):
+class CalledBackForm(Form):
     note = StringField("連絡の内容", validators=[
         Length(max=200, message="連絡の内容は200文字以内で入力してください。")])
 
@@ -60,7 +60,7 @@ def _refusal(exc: bookings.SlotUnavailable) -> str:
     return "他の予約が先に入ったか、条件に合わなくなりました。"
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField("取消の理由", validators=[
         InputRequired("取消の理由を入力してください。"),
         Length(max=500, message="取消の理由は500文字以内で入力してください。")])

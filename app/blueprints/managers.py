@@ -16,7 +16,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from app import clock
 from app.auth.login import roles_required
@@ -25,6 +24,7 @@ from app.blueprints.common import require_active_season
 from app.bookings import guard, replanning
 from app.bookings.replan_forms import ReplanApplyForm, ReplanForm
 from app.db import session
+from app.forms import Form
 from app.privacy import deletion, handover
 from app.seasons import operations as ops
 from app.seasons.calendar_view import month_views
@@ -248,7 +248,7 @@ def _replan_page(record: SeasonRecord, form: ReplanForm, status: int = 200, **ex
                            kinds=replanning.CHANGE_KINDS, **extra), status
 
 
-def _field_error(form: FlaskForm, exc: replanning.ReplanError) -> str | None:
+def _field_error(form: Form, exc: replanning.ReplanError) -> str | None:
     """Put the service's message on its field; returns it when no field matches."""
     target = form._fields.get(exc.field)
     if target is None:

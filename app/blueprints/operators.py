@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
@@ -21,6 +20,7 @@ from app.calls.kinds import CALL_KINDS
 from app.calls.operations import NOTE_MAX
 from app.db import session
 from app.facilities.calendar import facility_booked_counts, meeting_labels, merged_counts
+from app.forms import Form
 from app.seasons.calendar_view import month_views
 from app.seasons.operations import season_config, visit_days_of
 
@@ -44,7 +44,7 @@ def index() -> Any:
     )
 
 
-class CallForm(FlaskForm):
+class CallForm(Form):
     kind = SelectField("通話の種類", choices=list(CALL_KINDS.items()),
                        validators=[InputRequired("通話の種類を選んでください。")])
     note = StringField("メモ（任意）", validators=[Length(max=NOTE_MAX, message=(

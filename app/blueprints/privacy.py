@@ -20,7 +20,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, Optional
 
@@ -31,6 +30,7 @@ from app.auth.roles import Role
 from app.blueprints.common import require_active_season
 from app.calls.operations import local_time
 from app.db import session
+from app.forms import Form
 from app.privacy import deletion, handover
 from app.privacy import operations as handling
 from app.privacy.models import ACTION_LABELS, HandoverPackage
@@ -41,25 +41,25 @@ bp = Blueprint("privacy", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class PrepareForm(FlaskForm):
+class PrepareForm(Form):
     recipient = SelectField("送信先（小樽市指定のアドレス）",
                             validators=[InputRequired("送信先を選んでください。")])
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     confirm = BooleanField("送信先が小樽市の指定したアドレスであり、内容に問題がないことを確認しました")
 
 
-class ReleaseForm(FlaskForm):
+class ReleaseForm(Form):
     method = RadioField("送付方法", choices=list(handover.RELEASE_METHODS.items()),
                         default="download", validators=[InputRequired("送付方法を選んでください。")])
 
 
-class PurgeForm(FlaskForm):
+class PurgeForm(Form):
     confirm = BooleanField("削除対象の個人情報を元に戻せない方法で削除します")
 
 
-class LogFilterForm(FlaskForm):
+class LogFilterForm(Form):
     class Meta:
         csrf = False
 

@@ -164,10 +164,12 @@ def form_problems(form: Form) -> list[FieldProblem]:
 
 def intake_form(body: dict[str, Any]) -> tuple[IntakeForm, list[FieldProblem]]:
     """The operator page's form, filled from a JSON body and validated (no CSRF field: the
-    API checks the X-CSRFToken header instead)."""
-    blank = IntakeForm(formdata=None, meta={"csrf": False})
+    API checks the X-CSRFToken header instead). WTForms' messages stay English here:
+    `_reason` words them naming the field."""
+    meta = {"csrf": False, "locales": False}
+    blank = IntakeForm(formdata=None, meta=meta)
     data, problems = to_formdata(body, blank, skip=frozenset({"offer"}))
-    form = IntakeForm(formdata=data, meta={"csrf": False})
+    form = IntakeForm(formdata=data, meta=meta)
     form.validate()
     return form, problems + form_problems(form)
 

@@ -6,7 +6,6 @@ import datetime as dt
 import re
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     FloatField,
@@ -23,6 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app import clock
 from app.bookings import texts
+from app.forms import Form
 from solver.season import Wish
 
 PHONE_RE = re.compile(r"^0\d{1,4}-?\d{1,4}-?\d{3,4}$")
@@ -55,7 +55,7 @@ def _choose(label: str) -> InputRequired:
     return InputRequired(f"{label}を選んでください。")
 
 
-class WishFields(FlaskForm):
+class WishFields(Form):
     """The caller's wish (SPEC §7 d): a hard period, soft weekdays and half-day."""
 
     wish_from = DateField("希望期間（から）", validators=[Optional()], render_kw={"type": "date"})

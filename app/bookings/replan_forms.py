@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,24 +14,15 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.bookings.replanning import CHANGE_KINDS, MAX_TEAMS, ChangeRequest
+from app.forms import Form
 
 
-class JpDateField(DateField):
-    """A date field whose format error is in Japanese."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("日付の形式が正しくありません（例: 2026-06-17）。") from None
-
-
-class ReplanForm(FlaskForm):
+class ReplanForm(Form):
     """Field-level checks only; whether the change is possible is the service's job."""
 
     kind = RadioField("変更の種類", choices=list(CHANGE_KINDS.items()),
                       validators=[InputRequired("変更の種類を選んでください。")])
-    date = JpDateField("訪問日", validators=[Optional()], render_kw={"type": "date"},
+    date = DateField("訪問日", validators=[Optional()], render_kw={"type": "date"},
                      description="訪問日の中止・午後の訪問枠の変更のとき")
     pm_slots = SelectField("午後の訪問枠", coerce=int, validators=[Optional()],
                            description="午後の訪問枠の変更のとき: その日の新しい件数")
@@ -54,6 +44,6 @@ class ReplanForm(FlaskForm):
         )
 
 
-class ReplanApplyForm(FlaskForm):
+class ReplanApplyForm(Form):
     token = HiddenField()
     confirm_drops = BooleanField("訪問できなくなる方の予約を取り消すことを確認しました")

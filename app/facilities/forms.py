@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -20,6 +19,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.bookings.forms import PHONE_RE, MultiCheckboxField, normalise_phone
 from app.facilities.texts import FACILITY_TYPES
+from app.forms import Form
 
 WEEKDAY_CHOICES = list(enumerate(("月", "火", "水", "木", "金")))
 HALF_CHOICES = [("", "指定なし"), ("am", "午前"), ("pm", "午後")]
@@ -42,7 +42,7 @@ class WishMixin:
             raise ValidationError("希望期間（まで）が希望期間（から）より前です。")
 
 
-class FacilityIntakeForm(WishMixin, FlaskForm):
+class FacilityIntakeForm(WishMixin, Form):
     """004 §8(2)オ(イ) a-d: what the operator takes down on the phone."""
 
     name = StringField("施設名", validators=[_required("施設名"), Length(max=100)])
@@ -81,7 +81,7 @@ class FacilityIntakeForm(WishMixin, FlaskForm):
             raise ValidationError("緯度と経度は両方入力してください（住所から探す場合は両方空欄）。")
 
 
-class CallbackForm(WishMixin, FlaskForm):
+class CallbackForm(WishMixin, Form):
     """What the manager agreed on the call-back."""
 
     applicants = IntegerField("申請者数（確認した人数）", validators=[
@@ -90,25 +90,25 @@ class CallbackForm(WishMixin, FlaskForm):
     note = TextAreaField("連絡の内容", validators=[Optional(), Length(max=2000)])
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField("状態", choices=[("contacted", "連絡済"), ("visited", "訪問済"),
                                          ("withdrawn", "取り下げ")],
                          validators=[InputRequired("状態を選んでください。")])
     note = TextAreaField("理由・メモ", validators=[Optional(), Length(max=1000)])
 
 
-class UnscheduleForm(FlaskForm):
+class UnscheduleForm(Form):
     note = TextAreaField("訪問日を取り消す理由", validators=[
         InputRequired("訪問日を取り消す理由を入力してください。"), Length(max=1000)])
 
 
-class HomeBookingForm(FlaskForm):
+class HomeBookingForm(Form):
     receipt_no = IntegerField("個人宅枠の受付番号", validators=[
         InputRequired("受付番号を入力してください。"),
         NumberRange(1, None, "受付番号は1以上で入力してください。")])
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(Form):
     date = DateField("打合せの日", validators=[InputRequired("打合せの日を入力してください。")],
                      render_kw={"type": "date"})
     half = SelectField("時間帯", choices=[("am", "午前"), ("pm", "午後")],
@@ -117,11 +117,11 @@ class MeetingForm(FlaskForm):
     notes = TextAreaField("メモ", validators=[Optional(), Length(max=1000)])
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField("申請者リスト（.xlsx または .csv）")
 
 
-class AgreedTimeForm(FlaskForm):
+class AgreedTimeForm(Form):
     """The time agreed with the facility for one half-day part (checked by
     `scheduling.parse_agreed_time`: HH:MM between 09:00 and 17:00; empty = the planner's)."""
 

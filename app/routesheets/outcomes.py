@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from wtforms import IntegerField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
@@ -19,6 +18,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from app.bookings.models import Booking, BookingEvent
 from app.db import utcnow
 from app.facilities.models import FacilityEvent, FacilityVisit
+from app.forms import Form
 from app.privacy.operations import log_handling
 
 OUTCOMES: tuple[tuple[str, str], ...] = (
@@ -58,7 +58,7 @@ class CountField(IntegerField):
 FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(Form):
     """One visit's outcome; each stop's form has its own prefix (`b<booking id>`).
 
     The form checks the shape of the input; `record_outcome` checks the rules. The CSRF

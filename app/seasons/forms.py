@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, Field, FloatField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from app.forms import Form
 from app.seasons.texts import FIELD_LABELS, KIND_LABELS
 from routing.params import MODELS
 from solver.season import SeasonConfig
@@ -52,7 +52,7 @@ def _field_for(key: str) -> Field:
     return StringField(label, validators=[required, Length(max=100)], description=help_text)
 
 
-class SeasonConfigForm(FlaskForm):
+class SeasonConfigForm(Form):
     title = StringField("シーズン名", validators=[InputRequired("シーズン名を入力してください。"),
                                                  Length(max=200)])
 
@@ -109,26 +109,26 @@ def pm_choices(low: int, high: int) -> list[tuple[int, str]]:
     return [(n, f"{n}件") for n in range(low, high + 1)]
 
 
-class AddDayForm(FlaskForm):
+class AddDayForm(Form):
     date = DateField("日付", validators=[InputRequired("日付を入力してください。")],
                      render_kw={"type": "date"})
     kind = SelectField("種別", choices=_kind_choices())
 
 
-class MoveDayForm(FlaskForm):
+class MoveDayForm(Form):
     to_date = DateField("移動先の日付", validators=[InputRequired("移動先の日付を入力してください。")],
                         render_kw={"type": "date"})
 
 
-class SetKindForm(FlaskForm):
+class SetKindForm(Form):
     kind = SelectField("種別", choices=_kind_choices())
 
 
-class SetPmSlotsForm(FlaskForm):
+class SetPmSlotsForm(Form):
     pm_slots = SelectField("午後の枠数", coerce=int, choices=pm_choices(_DEFAULTS.rules.home_pm_slots, _DEFAULTS.rules.home_pm_slots_max))
 
 
-class PlainForm(FlaskForm):
+class PlainForm(Form):
     """A form with only the CSRF token (buttons such as remove or regenerate)."""
 
 
