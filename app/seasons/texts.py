@@ -54,7 +54,25 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^must not be after (\w+)$"), "「{\\1}」より後にはできません。"),
     (re.compile(r"^must be between (-?[\d.]+) and (-?[\d.]+)$"), r"\1〜\2の範囲にしてください。"),
     (re.compile(r"^.* is not a date .*$"), "日付を YYYY-MM-DD の形で入力してください。"),
+    (re.compile(r"^must be a date string YYYY-MM-DD$"), "日付を YYYY-MM-DD の形で入力してください。"),
     (re.compile(r"^must be a non-empty string$"), "入力してください。"),
+    (re.compile(r"^is required$"), "入力してください。"),
+    (re.compile(r"^must be a string$"), "文字で入力してください。"),
+    (re.compile(r"^must start with http:// or https://$"),
+     "http:// または https:// で始まるURLを入力してください。"),
+    (re.compile(r"^model 'osrm' needs the URL of an OSRM server$"),
+     "osrm を使うには、OSRMサーバーのURLを入力してください。"),
+    (re.compile(r"^model 'ors' needs a server URL, travel.api_key or the ORS_API_KEY"),
+     "ors（openrouteservice）を使うには、経路サーバーのURLを入力するか、"
+     "APIキーをサーバーの環境変数 ORS_API_KEY に設定してください。"),
+    (re.compile(r"^unknown model .* \(use one of (.+)\)$"), r"\1 のいずれかを選んでください。"),
+    (re.compile(r"^must be one of (.+)$"), r"\1 のいずれかにしてください。"),
+    (re.compile(r"^must be a list of MM-DD strings$"), "MM-DD（例 12-31）の一覧にしてください。"),
+    (re.compile(r"^must be a country code such as JP$"), "国コード（例 JP）で入力してください。"),
+    (re.compile(r"^must be a list$"), "一覧の形式にしてください。"),
+    (re.compile(r"^must be an object$"), "設定の形式が正しくありません。"),
+    (re.compile(r"^unknown key$"), "この設定項目はありません。"),
+    (re.compile(r"^(\S+) is listed twice$"), r"\1 が2回登録されています。"),
 )
 
 
@@ -65,7 +83,10 @@ def field_label(key: str) -> str:
 
 
 def translate_problem(problem: str) -> str:
-    """The solver parser's English problem text, in Japanese for the manager's form."""
+    """The solver parser's English problem text, in Japanese for the manager's form.
+
+    The parser's English stays as it is: it is the command line's contract (SCENARIO.md).
+    A problem without a pattern here is shown without its English text."""
     for pattern, template in _PROBLEMS:
         match = pattern.match(problem)
         if match:
@@ -79,4 +100,4 @@ def translate_problem(problem: str) -> str:
                 ),
                 text,
             )
-    return f"値が正しくありません（{problem}）。"
+    return "値が正しくありません。"

@@ -88,3 +88,78 @@ def test_a_routing_engine_needs_its_url_and_keeps_a_stored_api_key(manager_clien
     travel = season.config["travel"]
     assert (travel["model"], travel["url"], travel["api_key"]) == ("osrm", "http://127.0.0.1:5001",
                                                                    "k-123")
+
+
+def test_routing_server_problems_are_shown_in_japanese(manager_client, db, season,
+                                                         monkeypatch):
+    monkeypatch.delenv("ORS_API_KEY", raising=False)
+    ors = manager_client.post_form("/manager/season", _form(season, **{"travel.model": "ors"}))
+    page = ors.get_data(as_text=True)
+    assert ors.status_code == 422
+    assert "ors（openrouteservice）を使うには、経路サーバーのURLを入力するか" in page
+    assert "needs a server URL" not in page and "environment variable" not in page
+    bad_url = manager_client.post_form("/manager/season", _form(
+        season, **{"travel.model": "osrm", "travel.url": "127.0.0.1:5001"}))
+    page = bad_url.get_data(as_text=True)
+    assert bad_url.status_code == 422
+    assert "http:// または https:// で始まるURLを入力してください。" in page
+    assert "must start with" not in page
+    db.refresh(season)
+    assert season.config["travel"]["model"] == "estimate"
+
+
+def _config_problems() -> list[str]:
+    """Every problem text the solver's config parser (the settings form's validator) can raise,
+    with its placeholders filled in."""
+    import ast
+    import inspect
+
+    from solver import scenario_io
+
+    reachable = {"parse_date", "_number", "_mapping", "_reject_unknown", "parse_rules",
+                 "parse_travel", "parse_depot", "_check_lat_lng", "parse_visit_day",
+                 "parse_season", "parse_config"}
+    tree = ast.parse(inspect.getsource(scenario_io))
+    problems = []
+    for function in tree.body:
+        if not isinstance(function, ast.FunctionDef) or function.name not in reachable:
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "ScenarioError":
+                message = node.args[1]
+                if isinstance(message, ast.Constant):
+                    problems.append(message.value)
+                elif isinstance(message, ast.JoinedStr):
+                    problems.append("".join(
+                        part.value if isinstance(part, ast.Constant) else "1"
+                        for part in message.values))
+                elif isinstance(message, ast.IfExp):
+                    problems += [message.body.value, message.orelse.value]  # type: ignore[attr-defined]
+            # parse_rules' cross-field checks: (ok, name, problem) tuples.
+            if isinstance(node, ast.Tuple) and len(node.elts) == 3 and all(
+                    isinstance(e, ast.Constant) for e in node.elts[1:]):
+                problems.append(node.elts[2].value)  # type: ignore[attr-defined]
+    return problems
+
+
+def test_every_config_problem_of_the_solver_parser_has_a_japanese_text():
+    from app.seasons.texts import translate_problem
+
+    problems = _config_problems()
+    assert "must start with http:// or https://" in problems
+    assert len(problems) > 25
+    for problem in problems:
+        text = translate_problem(problem)
+        assert text != "値が正しくありません。", problem
+        assert not re.search(r"\b(must|needs|unknown|is required|listed)\b", text), (problem, text)
+
+
+def test_the_command_line_keeps_the_parsers_english():
+    """SCENARIO.md's contract: `python -m solver` reports the parser's own English."""
+    import pytest
+
+    from solver.scenario_io import ScenarioError, parse_travel
+
+    with pytest.raises(ScenarioError) as error:
+        parse_travel({"model": "osrm", "url": "ftp://x"})
+    assert error.value.problem == "must start with http:// or https://"
