@@ -28,8 +28,10 @@ from app.auth.login import roles_required
 from app.auth.models import User
 from app.auth.roles import Role
 from app.blueprints.common import require_active_season
+from app.bookings.records import STATUS_LABELS
 from app.calls.operations import local_time
 from app.db import session
+from app.facilities.texts import STATUS_LABELS as FACILITY_STATUS_LABELS
 from app.forms import Form
 from app.privacy import deletion, handover
 from app.privacy import operations as handling
@@ -223,6 +225,7 @@ def _deletions_page(record: SeasonRecord, form: PurgeForm | None = None, status:
         report_row=deletion.report_row, columns=deletion.REPORT_COLUMNS,
         retention=_retention(), deleted_labels=deletion.DELETED_LABELS,
         kept_labels=deletion.KEPT_LABELS, method=deletion.METHOD,
+        status_labels=STATUS_LABELS, facility_status_labels=FACILITY_STATUS_LABELS,
     ), status
 
 

@@ -43,7 +43,7 @@ from app.bookings.forms import age_on
 from app.bookings.models import Booking, BookingEvent
 from app.bookings.records import STATUS_LABELS
 from app.calls.models import CallRecord
-from app.calls.operations import local_date
+from app.calls.operations import local_date, local_time
 from app.facilities.models import FacilityEvent, FacilityRequest
 from app.facilities.operations import APPLICANT_LIST_RECORD
 from app.facilities.planning import shareable_parts
@@ -244,7 +244,7 @@ class DeletionRecord:
 
 REPORT_COLUMNS: tuple[str, ...] = (
     "受付番号", "訪問予定日", "訪問結果", "小樽市共有日", "訪問終了日", "個人情報削除日",
-    "削除日時（UTC）", "削除した職員", "削除した項目", "削除の方法", "残した項目", "取扱記録No.",
+    "削除日時", "削除した職員", "削除した項目", "削除の方法", "残した項目", "取扱記録No.",
 )
 
 
@@ -273,7 +273,7 @@ def deletion_records(db: Session, season_id: int) -> list[DeletionRecord]:
 def report_row(record: DeletionRecord) -> list[object]:
     return [record.receipt_no, record.visit_date, record.status, record.shared_on,
             record.visit_completed_on, record.deleted_on,
-            record.deleted_at.strftime("%Y-%m-%d %H:%M") if record.deleted_at else "",
+            local_time(record.deleted_at) if record.deleted_at else "",
             record.deleted_by, "、".join(record.deleted_labels), METHOD,
             "、".join(record.kept_labels), record.log_id]
 

@@ -229,3 +229,36 @@ def test_cli_purge_needs_a_manager_and_deletes(app, db, season):
     assert f"受付番号 {booking.receipt_no}" in result.output
     db.refresh(booking)
     assert booking.name is None
+
+
+def test_deletion_page_shows_status_labels_and_japan_time(app, manager_client, db, season):
+    manager = make_user(db, "manager", "m-labels")
+    visited = make_booking(db, season, manager.id, half="am")
+    cancelled = make_booking(db, season, manager.id, half="pm")
+    day = visited.visit_date
+    record_outcome(db, visited, "visited", 1, "", manager, day)
+    visited.shared_on = day
+    cancel(db, season, cancelled, "都合が悪くなった", manager.id)
+    db.commit()
+    app.config["APP_TODAY"] = day + dt.timedelta(days=1)
+
+    page = manager_client.get("/manager/privacy/deletions").get_data(as_text=True)
+    table = page.split('id="deletion-eligible"')[1].split("</table>")[0]
+    rows = {b.id: table.split(f'data-booking="{b.id}"')[1].split("</tr>")[0]
+            for b in (visited, cancelled)}
+    assert "<td>訪問済</td>" in rows[visited.id] and "<td>取消</td>" in rows[cancelled.id]
+    assert "visited" not in table and "cancelled" not in table
+
+    manager_client.post_form("/manager/privacy/deletions/run", {"confirm": "y"})
+    entry = db.scalar(select(HandlingLogEntry).where(
+        HandlingLogEntry.action == "delete", HandlingLogEntry.record_id == str(visited.id)))
+    japan = (entry.at + dt.timedelta(hours=9)).strftime("%Y-%m-%d %H:%M")
+    utc = entry.at.strftime("%Y-%m-%d %H:%M")
+    page = manager_client.get("/manager/privacy/deletions").get_data(as_text=True)
+    records = page.split('id="deletion-records"')[1].split("</table>")[0]
+    assert "<th>削除日時</th>" in records and "UTC" not in records
+    assert japan in records and utc not in records
+    sheet = load_workbook(io.BytesIO(
+        manager_client.get("/manager/privacy/deletions.xlsx").data)).active
+    assert sheet.cell(2, 7).value == "削除日時"
+    assert japan in [sheet.cell(row, 7).value for row in range(3, sheet.max_row + 1)]
