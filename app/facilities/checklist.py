@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
+from app.calls.operations import local_time
 from app.db import utcnow
 from app.facilities.models import FacilityCheck, FacilityEvent, FacilityRequest
 
@@ -57,7 +58,7 @@ class CheckRow:
     value: str
     value_label: str
     confirmed_by: str
-    confirmed_at: str  # UTC, YYYY-MM-DD HH:MM
+    confirmed_at: str  # Japan time, YYYY-MM-DD HH:MM
 
     @property
     def done(self) -> bool:
@@ -78,7 +79,7 @@ def rows(facility: FacilityRequest) -> list[CheckRow]:
         else:
             out.append(CheckRow(item, check.value, value_label(item, check.value),
                                 check.confirmed_by_name,
-                                check.confirmed_at.strftime("%Y-%m-%d %H:%M")))
+                                local_time(check.confirmed_at)))
     return out
 
 

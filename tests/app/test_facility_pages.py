@@ -126,3 +126,30 @@ def test_checklist_and_facility_stop_on_the_route_sheet(operator_client, manager
     assert "申請書の記入場所・電源の借用: 食堂のコンセント" in sheet
     assert "手順・動線・タイムスケジュール: b:" in sheet
     assert "申請者リスト: 未提出" in sheet and "申請 <strong>12人</strong>" in sheet
+
+
+def test_facility_page_shows_times_in_japan_time(operator_client, manager_client, db, season):
+    _intake(operator_client)
+    facility = _only_facility(db)
+    page = manager_client.get(f"/manager/facilities/{facility.id}").get_data(as_text=True)
+    key = re.search(r'name="offer" value="([^"]+)"', page).group(1)
+    manager_client.post_form(f"/manager/facilities/{facility.id}/schedule", {"offer": key})
+    manager_client.post_form(f"/manager/facilities/{facility.id}/checklist",
+                             {"check_power": "食堂のコンセント"})
+    db.expire_all()
+    facility = _only_facility(db)
+    utc = dt.datetime(2026, 6, 1, 4, 2)  # 13:02 in Japan
+    for event in facility.events:
+        event.at = utc
+    for check in facility.checks:
+        check.confirmed_at = utc
+    facility.list_uploaded_at = utc
+    db.commit()
+    page = manager_client.get(f"/manager/facilities/{facility.id}").get_data(as_text=True)
+    history = page.split('id="history"')[1].split("</table>")[0]
+    assert "<th>日時</th>" in history and "2026-06-01 13:02" in history
+    checklist = page.split('id="checklist"')[1].split("</section>")[0]
+    assert "2026-06-01 13:02" in checklist
+    uploaded = page.split('id="applicant-list"')[1].split("</p>")[0]
+    assert "2026-06-01 13:02" in uploaded
+    assert "UTC" not in page and "04:02" not in page
