@@ -7,8 +7,10 @@ when the matching answer is chosen, so the operator reads the right guidance to 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Mapping
 
+from solver.calendar_rules import WEEKDAY_NAMES
 from solver.season import Rules
 
 # §6: who may book. Anyone else is refused politely.
@@ -84,6 +86,31 @@ PREPARE_SCRIPT = (
 
 def label(choices: tuple[tuple[str, str], ...], value: str | None) -> str:
     return dict(choices).get(value or "", "")
+
+
+def describe_before(before: Mapping[str, object]) -> str:
+    """A history entry's earlier visit fields (BookingEvent.before) as the slip shows them:
+    {"visit_date": "2026-06-25", "half": "am", "team": 1, "position": 1, "eta": "10:00"} ->
+    "訪問日 2026-06-25（木）・午前・1班・訪問順 1・訪問時間 10:00"."""
+    parts = []
+    for key, value in before.items():
+        if key == "visit_date":
+            day = dt.date.fromisoformat(str(value))
+            parts.append(f"訪問日 {day.isoformat()}（{WEEKDAY_NAMES[day.weekday()]}）")
+        elif key == "half":
+            parts.append(HALF_LABELS.get(str(value), str(value)))
+        elif key == "team":
+            parts.append(f"{value}班")
+        elif key == "position":
+            parts.append(f"訪問順 {value}")
+        elif key == "eta":
+            parts.append(f"訪問時間 {value}")
+        elif key == "shared_on":
+            parts.append(f"小樽市共有日 {value}")
+        else:
+            parts.append(f"{key} {value}")
+    return "・".join(parts)
+
 
 # SCENARIO.md reason codes, as the operator reads them to the caller.
 # Why a day cannot take a home visit, by the solver's reason code (SCENARIO.md). The numbers

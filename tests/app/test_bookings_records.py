@@ -71,3 +71,20 @@ def test_capacity_calendar_shows_free_slots_after_bookings(operator_client, db, 
     free_am = rules.home_am_slots - 1
     assert f"午前 {free_am}/{rules.home_am_slots}件" in cell
     assert f"午後 {rules.home_pm_slots}/{rules.home_pm_slots}件" in cell
+
+
+def test_slip_history_shows_the_earlier_visit_in_japanese(operator_client, db, season):
+    first = make_booking(db, season, _operator(db).id, INAHO, "am")
+    first_eta = first.eta
+    make_booking(db, season, _operator(db).id, HANAZONO, "am")  # takes place 1, pushes `first`
+    db.refresh(first)
+    assert first.position == 2
+    operator_client.post_form(f"/operator/bookings/{first.id}/cancel", {"reason": "入院のため"})
+    page = operator_client.get(f"/operator/bookings/{first.id}").get_data(as_text=True)
+    day = first.visit_date
+    weekday = "月火水木金土日"[day.weekday()]
+    assert f"（変更前: 訪問順 1・訪問時間 {first_eta}）" in page
+    assert (f"（変更前: 訪問日 {day.isoformat()}（{weekday}）・午前・1班・訪問順 2・訪問時間 "
+            f"{first.eta}）") in page
+    for raw in ("position=", "eta=", "visit_date=", "half=", "team="):
+        assert raw not in page
