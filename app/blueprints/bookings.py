@@ -202,6 +202,11 @@ def slip(booking_id: int) -> Any:
 @roles_required(Role.OPERATOR, Role.MANAGER)
 def cancel(booking_id: int) -> Any:
     booking = _booking_or_404(booking_id)
+    refusal = bookings.cancel_refusal(booking)
+    if refusal:
+        # The slip has no cancel form any more: say so above it.
+        flash(refusal, "error")
+        return _slip_page(booking, status=422)
     form = CancelForm()
     if not form.validate_on_submit():
         return _slip_page(booking, form, 422)

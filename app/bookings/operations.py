@@ -356,10 +356,25 @@ def _record_reorder(booking: Booking, position: int, eta: str, user_id: int, why
     booking.position, booking.eta = position, eta
 
 
+CANCEL_REFUSALS: dict[str, str] = {
+    "cancelled": "この予約は既に取り消されています。",
+    "visited": "この予約は訪問が終わっているため、取り消せません。",
+    "not_home": "この予約は訪問結果（不在）が記録済みのため、取り消せません。",
+}
+
+
+def cancel_refusal(booking: Booking) -> str | None:
+    """Why `booking` can no longer be cancelled; None while it is booked."""
+    if booking.status == "booked":
+        return None
+    return CANCEL_REFUSALS.get(booking.status, "この予約は取り消せません。")
+
+
 def cancel(db: Session, record: SeasonRecord, booking: Booking, reason: str, user_id: int) -> None:
     """Cancel a booking with its reason; the later visits of its half-day move up one place."""
-    if booking.status != "booked":
-        raise SlotUnavailable(["この予約は既に取り消されているか、訪問が終わっています。"])
+    refusal = cancel_refusal(booking)
+    if refusal:
+        raise SlotUnavailable([refusal])
     if not reason.strip():
         raise SlotUnavailable(["取消の理由を入力してください。"])
     _lock_season(db, record.id)

@@ -88,3 +88,29 @@ def test_slip_history_shows_the_earlier_visit_in_japanese(operator_client, db, s
             f"{first.eta}）") in page
     for raw in ("position=", "eta=", "visit_date=", "half=", "team="):
         assert raw not in page
+
+
+def test_cancelling_a_cancelled_or_visited_booking_says_why(operator_client, db, season):
+    from app.routesheets.outcomes import record_outcome
+
+    cancelled = make_booking(db, season, _operator(db).id, INAHO, "am")
+    url = f"/operator/bookings/{cancelled.id}/cancel"
+    operator_client.post_form(url, {"reason": "体調不良のため"})
+    again = operator_client.post_form(url, {"reason": "重複"})
+    assert again.status_code == 422
+    assert "この予約は既に取り消されています。" in again.get_data(as_text=True)
+    # Even with the reason left empty, the refusal is what the operator reads.
+    empty = operator_client.post_form(url, {"reason": ""})
+    assert empty.status_code == 422
+    assert "この予約は既に取り消されています。" in empty.get_data(as_text=True)
+
+    visited = make_booking(db, season, _operator(db).id, HANAZONO, "pm")
+    record_outcome(db, visited, "visited", 1, "", _operator(db), visited.visit_date)
+    db.commit()
+    refused = operator_client.post_form(f"/operator/bookings/{visited.id}/cancel",
+                                        {"reason": "間違い"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "この予約は訪問が終わっているため、取り消せません。" in page
+    db.refresh(visited)
+    assert visited.status == "visited"
