@@ -76,3 +76,13 @@ def test_replan_team_count_decimal_is_refused_in_japanese(manager_client, season
     assert response.status_code == 422, response.status_code
     assert "整数で入力してください" in page
     assert "Not a valid" not in page
+
+
+def test_every_page_form_derives_from_the_japanese_base(app):
+    """A form written on FlaskForm directly would show WTForms' English messages again."""
+    from flask_wtf import FlaskForm
+
+    from app.forms import Form
+
+    assert [c for c in FlaskForm.__subclasses__() if c is not Form] == []
+    assert len(Form.__subclasses__()) > 20
