@@ -86,3 +86,18 @@ class Form(FlaskForm):
 
         def get_translations(self, form: Any) -> Any:
             return JAPANESE if self.locales else None
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """As FlaskForm's, but a value that could not be read ("1.5" for a whole number,
+        text for a date) shows only that message: the range and cross-field checks that
+        WTForms still runs on the unreadable value would add wrong ones ("both latitude and
+        longitude are needed" when both were typed). A blank field keeps the field's own
+        "please enter ..." message instead of the reader's "not a number"."""
+        valid = super().validate(extra_validators)
+        for field in self:
+            if not field.process_errors:
+                continue
+            blank = not field.raw_data or not str(field.raw_data[0]).strip()
+            others = [e for e in field.errors if e not in field.process_errors]
+            field.errors = others if blank and others else list(field.process_errors)
+        return valid

@@ -50,6 +50,9 @@ def test_intake_page_shows_integer_choice_date_and_float_errors_in_japanese(oper
     assert "生年月日: 日付の形式が正しくありません" in page
     assert "緯度: 数値で入力してください。" in page
     assert not ENGLISH.search(page), ENGLISH.search(page)
+    # An unreadable value gets that one message, not the range or pairing checks as well.
+    assert page.count("申請予定件数（人数）: ") == 2  # the summary and the field, once each
+    assert "緯度: 緯度と経度は両方" not in page
 
 
 def test_season_settings_show_length_integer_choice_and_date_errors_in_japanese(
