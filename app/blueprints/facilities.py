@@ -228,7 +228,8 @@ def set_status(facility_id: int) -> Any:
     if not form.validate_on_submit():
         return _detail_page(record, facility, 422, status_form=form)
     try:
-        ops.set_status(session(), facility, form.status.data, current_user, form.note.data or "")
+        ops.set_status(session(), facility, form.status.data, current_user, clock.today(),
+                       form.note.data or "")
     except ops.FacilityError as exc:
         target = getattr(form, exc.field, form.status)
         target.errors = [*target.errors, exc.message]

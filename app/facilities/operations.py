@@ -22,6 +22,7 @@ from app.auth.models import User
 from app.bookings.models import Booking
 from app.db import utcnow
 from app.facilities.models import FacilityEvent, FacilityRequest
+from app.routesheets.outcomes import OutcomeProblem, check_visit_day_reached
 from app.seasons.models import SeasonRecord
 from app.seasons.operations import season_config
 from solver.calendar_rules import closed_reason
@@ -140,9 +141,21 @@ def record_callback(
     db.flush()
 
 
+def last_visit_date(db: Session, facility: FacilityRequest) -> dt.date | None:
+    """The day of the request's last planned visit: its booked facility half-days, or the
+    home-visit booking it was linked to (5 or fewer applicants); None if neither."""
+    days = [v.visit_date for v in facility.visits if v.status == "booked"]
+    if facility.home_booking_id is not None:
+        booking = db.get(Booking, facility.home_booking_id)
+        if booking is not None:
+            days.append(booking.visit_date)
+    return max(days, default=None)
+
+
 def set_status(db: Session, facility: FacilityRequest, status: str, user: User,
-               note: str = "") -> None:
-    """Move the request by hand (contacted, visited, withdrawn); see `TRANSITIONS`."""
+               today: dt.date, note: str = "") -> None:
+    """Move the request by hand (contacted, visited, withdrawn); see `TRANSITIONS`.
+    訪問済 only from the (last) visit day on, as for a result on the route sheet."""
     if status not in TRANSITIONS.get(facility.status, ()):
         from app.facilities.texts import STATUS_LABELS
 
@@ -152,6 +165,12 @@ def set_status(db: Session, facility: FacilityRequest, status: str, user: User,
     if status == "withdrawn" and not note.strip():
         raise FacilityError("取り下げの理由を入力してください。", "note")
     if status == "visited":
+        last = last_visit_date(db, facility)
+        if last is not None:
+            try:
+                check_visit_day_reached(last, today)
+            except OutcomeProblem as exc:
+                raise FacilityError(exc.message, "status") from None
         for visit in facility.visits:
             if visit.status == "booked":
                 visit.status = "visited"

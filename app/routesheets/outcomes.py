@@ -89,6 +89,14 @@ def form_for(booking: Booking, formdata: Any = None) -> OutcomeForm:
     )
 
 
+def check_visit_day_reached(visit_date: dt.date, today: dt.date) -> None:
+    """A visit's result exists only from its day on: raise `OutcomeProblem` on "outcome"
+    before it (the route sheet and the facility's status both ask this)."""
+    if visit_date > today:
+        raise OutcomeProblem(
+            "outcome", f"訪問日（{visit_date.isoformat()}）より前には結果を記録できません。")
+
+
 def checked_outcome(
     labels: dict[str, str], outcome: str, applications_taken: int | None, notes: str,
     limit: int, *, cancelled_before: bool, visit_date: dt.date, today: dt.date, what: str,
@@ -101,9 +109,7 @@ def checked_outcome(
     if cancelled_before:
         raise OutcomeProblem(
             "outcome", f"この{what}は訪問日より前に取り消されているため、結果を記録できません。")
-    if visit_date > today:
-        raise OutcomeProblem(
-            "outcome", f"訪問日（{visit_date.isoformat()}）より前には結果を記録できません。")
+    check_visit_day_reached(visit_date, today)
     if outcome == "visited":
         if applications_taken is None:
             raise OutcomeProblem("applications_taken", "訪問済の場合は申請受付件数を入力してください。")

@@ -15,6 +15,7 @@ from app.facilities.operations import (
     FacilityError,
     FacilityIntake,
     create_request,
+    link_home_booking,
     record_callback,
     set_status,
 )
@@ -69,14 +70,43 @@ def test_intake_lands_in_the_queue_due_two_working_days_later(db, season, manage
 def test_status_moves_only_along_the_allowed_paths(db, season, manager):
     facility = make_facility(db, season, manager, 12)
     with pytest.raises(FacilityError):
-        set_status(db, facility, "visited", manager)
+        set_status(db, facility, "visited", manager, TODAY)
     record_callback(db, facility, manager, 14, Wish(), False, "施設長と話した")
     assert (facility.status, facility.estimated_applicants) == ("contacted", 14)
     with pytest.raises(FacilityError, match="理由"):
-        set_status(db, facility, "withdrawn", manager)
-    set_status(db, facility, "withdrawn", manager, "入所者の意向がまとまらない")
+        set_status(db, facility, "withdrawn", manager, TODAY)
+    set_status(db, facility, "withdrawn", manager, TODAY, "入所者の意向がまとまらない")
     assert facility.status == "withdrawn"
     assert [e.action for e in facility.events] == ["created", "contacted", "withdrawn"]
+
+
+def test_visited_waits_for_the_last_visit_day(db, season, manager):
+    facility = make_facility(db, season, manager, 21)  # split over two half-days
+    offers = scheduling.facility_offers(db, season, facility, TODAY).offers
+    offer = next((o for o in offers if len({p.date for p in o.parts}) == 2), offers[0])
+    parts = scheduling.schedule(db, season, facility, offer.key, manager, TODAY)
+    first, last = min(p.visit_date for p in parts), max(p.visit_date for p in parts)
+    for today in sorted({TODAY, first, last - dt.timedelta(days=1)} - {last}):
+        with pytest.raises(FacilityError, match=f"訪問日（{last.isoformat()}）より前") as e:
+            set_status(db, facility, "visited", manager, today)
+        assert e.value.field == "status"
+    assert facility.status == "scheduled"
+    assert {v.status for v in facility.visits} == {"booked"}
+    set_status(db, facility, "visited", manager, last)
+    assert facility.status == "visited"
+    assert {v.status for v in facility.visits} == {"visited"}
+
+
+def test_visited_through_a_home_booking_waits_for_its_day(db, season, manager):
+    facility = make_facility(db, season, manager, RULES.facility_min_applicants)
+    record_callback(db, facility, manager, 3, Wish(), False, "3名に減った")
+    day = first_home_day(season, TODAY + dt.timedelta(days=RULES.home_lead_days))
+    booking = reserve(db, season, intake(), Slot(day, "am", 1, 1), manager.id, today=TODAY)
+    link_home_booking(db, season, facility, booking.receipt_no, manager)
+    with pytest.raises(FacilityError, match=f"訪問日（{day.isoformat()}）より前"):
+        set_status(db, facility, "visited", manager, day - dt.timedelta(days=1))
+    set_status(db, facility, "visited", manager, day)
+    assert facility.status == "visited"
 
 
 # --- scheduling rules ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ import re
 from sqlalchemy import select
 
 from app.facilities.models import FacilityRequest
+from app.reports.summary import season_report
 from tests.app.test_facilities import TODAY, facility_days
 
 INTAKE = {
@@ -126,6 +127,41 @@ def test_checklist_and_facility_stop_on_the_route_sheet(operator_client, manager
     assert "申請書の記入場所・電源の借用: 食堂のコンセント" in sheet
     assert "手順・動線・タイムスケジュール: b:" in sheet
     assert "申請者リスト: 未提出" in sheet and "申請 <strong>12人</strong>" in sheet
+
+
+def _scheduled_through_the_pages(operator_client, manager_client, db) -> FacilityRequest:
+    _intake(operator_client)
+    facility = _only_facility(db)
+    page = manager_client.get(f"/manager/facilities/{facility.id}").get_data(as_text=True)
+    key = re.search(r'name="offer" value="([^"]+)"', page).group(1)
+    assert manager_client.post_form(f"/manager/facilities/{facility.id}/schedule",
+                                    {"offer": key}).status_code == 302
+    return facility
+
+
+def test_visited_is_refused_before_the_visit_day_as_on_the_route_sheet(
+        app, operator_client, manager_client, db, season):
+    facility = _scheduled_through_the_pages(operator_client, manager_client, db)
+    visit = next(v for v in facility.visits if v.status == "booked")
+    url = f"/manager/facilities/{facility.id}/status"
+
+    app.config["APP_TODAY"] = visit.visit_date - dt.timedelta(days=1)
+    early = manager_client.post_form(url, {"status": "visited", "note": "先に記録"})
+    page = early.get_data(as_text=True)
+    assert early.status_code == 422
+    assert f"状態: 訪問日（{visit.visit_date.isoformat()}）より前には結果を記録できません。" in page
+    assert '<option value="visited" selected>' in page and "先に記録</textarea>" in page
+    db.refresh(facility)
+    db.refresh(visit)
+    assert (facility.status, visit.status) == ("scheduled", "booked")
+    report = season_report(db, season, visit.visit_date)
+    assert report.total.facility_visited == 0
+
+    app.config["APP_TODAY"] = visit.visit_date
+    done = manager_client.post_form(url, {"status": "visited"})
+    assert done.status_code == 302
+    db.refresh(facility)
+    assert facility.status == "visited"
 
 
 def test_facility_page_shows_times_in_japan_time(operator_client, manager_client, db, season):
