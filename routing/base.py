@@ -54,7 +54,8 @@ class LocateError(ValueError):
 
     `suggestions` holds up to three town names close to what was typed (possibly empty).
     `reason` is a stable code: "empty", "no_town", "other_city", "unknown_town",
-    "bad_chome" or "not_found" (the online geocoder found nothing either).
+    "bad_chome", "not_found" (the online geocoder found nothing either) or "outside_area"
+    (coordinates outside the city, `routing.gazetteer.Gazetteer.check_in_area`).
     """
 
     def __init__(

@@ -13,6 +13,8 @@ Decisions (tested in tests/routing/test_gazetteer.py):
 - A 丁目 that does not exist (稲穂9丁目) is an error listing the valid ones, not a silent
   town match: it is almost always a mis-heard number the operator should ask again.
 - An address in another municipality (札幌市…, 余市郡…) is an error that says so.
+- Coordinates are inside the city when they lie within `CITY_AREA_MARGIN_KM` of one of its
+  town or 丁目 points (`check_in_area`); anything farther is an error that says so.
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from routing.base import LocateError, Location, Point
+from routing.estimate import great_circle_km
 from routing.normalize import fold, numbers_and_dashes
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "otaru_towns.csv"
@@ -40,6 +45,14 @@ _CHOME = re.compile(r"^(\d+)(?:丁目|丁|-|ノ|$)")
 _HEAD = re.compile(r"^(.+?)(?=\d|丁目|番|号|-|$)")
 
 _RETRY = "住所を確かめるか、緯度・経度を手入力してください。"
+
+#: How far (km) a point may lie from the nearest town or 丁目 point of the gazetteer and still
+#: count as inside the city. The points cover every inhabited part of Otaru and the widest gap
+#: between neighbouring points is about 4 km (the rural 銭函4・5丁目), so 5 km keeps every home
+#: inside while refusing the next towns' centres (余市町 ~6 km, 札幌駅 ~14 km) and anything
+#: farther (a slip of a digit, another city's coordinates). Right at the city border (札幌市
+#: 手稲区星置 is ~3 km from 銭函) a point cannot be told apart; there the address decides.
+CITY_AREA_MARGIN_KM = 5.0
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,28 @@ class Gazetteer:
             keys.setdefault(alias, town.name)
         # Longest first, so 朝里川温泉 wins over 朝里 and 新光町 over 新光.
         self._keys = sorted(keys.items(), key=lambda kv: -len(kv[0]))
+        # Every town and 丁目 point, for `check_in_area`.
+        named = [(t.name, t.point) for t in self.towns.values()]
+        named += [(f"{t.name}{n}丁目", p) for t in self.towns.values() for n, p in t.chome.items()]
+        self._points = ([name for name, _ in named], np.array([p[0] for _, p in named]),
+                        np.array([p[1] for _, p in named]))
+
+    def check_in_area(self, lat: float, lng: float, what: str = "緯度・経度") -> None:
+        """Raise `LocateError` (reason "outside_area") unless (lat, lng) lies within
+        `CITY_AREA_MARGIN_KM` of a town or 丁目 point; `what` names the point in the message."""
+        names, lats, lngs = self._points
+        km = great_circle_km(np.full_like(lats, lat), np.full_like(lngs, lng), lats, lngs)
+        if not np.isfinite(km).all():
+            raise LocateError(f"{what}は数値で入力してください。", reason="outside_area")
+        nearest = int(np.argmin(km))
+        if km[nearest] <= CITY_AREA_MARGIN_KM:
+            return
+        raise LocateError(
+            f"{what}（{lat}, {lng}）は小樽市の区域外です（最も近い小樽市の町「{names[nearest]}」"
+            f"から約{km[nearest]:,.0f}km）。小樽市内の位置を入力するか、緯度・経度を空欄にして"
+            "住所から探してください。",
+            reason="outside_area",
+        )
 
     @classmethod
     def from_csv(cls, path: Path = FIXTURE) -> Gazetteer:

@@ -11,9 +11,14 @@ from __future__ import annotations
 from routing.base import LocateError, Location
 from routing.gazetteer import default_gazetteer
 
-__all__ = ["LocateError", "Location", "locate_address"]
+__all__ = ["LocateError", "Location", "check_in_area", "locate_address"]
 
 
 def locate_address(text: str) -> Location:
     """Place an Otaru address with the offline gazetteer (precision "chome" or "town")."""
     return default_gazetteer().locate(text)
+
+
+def check_in_area(lat: float, lng: float, what: str = "緯度・経度") -> None:
+    """Raise `LocateError` (reason "outside_area") for a point outside Otaru."""
+    default_gazetteer().check_in_area(lat, lng, what)

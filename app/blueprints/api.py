@@ -20,7 +20,12 @@ from app.bookings import api_io, callbacks
 from app.bookings import operations as bookings
 from app.bookings.api_io import FieldProblem, error_response, invalid
 from app.bookings.api_spec import openapi_document
-from app.bookings.intake import IntakeProblem, intake_from_form, parse_offer_key
+from app.bookings.intake import (
+    IntakeProblem,
+    intake_from_form,
+    locate_point,
+    parse_offer_key,
+)
 from app.bookings.models import Booking
 from app.bookings.offers import search_offers
 from app.db import session
@@ -74,10 +79,10 @@ def slots() -> Any:
     if problems:
         return invalid(problems)
     try:
-        location = api_io.locate(form.address.data or "", form.lat.data, form.lng.data,
-                                 season_config(record).travel)
-    except api_io.LocateProblem as exc:
-        return invalid([FieldProblem("address", str(exc))])
+        location = locate_point(form.address.data or "", form.lat.data, form.lng.data,
+                                season_config(record).travel)
+    except IntakeProblem as exc:
+        return invalid([FieldProblem(exc.field, exc.message)])
     result = search_offers(session(), record, api_io.query_intake(form, location))
     return jsonify({"location": api_io.location_json(location), **api_io.offers_json(result)})
 

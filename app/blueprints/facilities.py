@@ -86,7 +86,8 @@ def intake() -> Any:
     try:
         location = place(form)  # type: ignore[arg-type]
     except IntakeProblem as exc:
-        form.address.errors = [*form.address.errors, exc.message]
+        target = getattr(form, exc.field)
+        target.errors = [*target.errors, exc.message]
         return _intake_page(form, 422)
     data = ops.FacilityIntake(
         name=form.name.data.strip(), facility_type=form.facility_type.data,

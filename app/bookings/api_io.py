@@ -31,7 +31,6 @@ from app.bookings.intake import LocationView
 from app.bookings.models import Booking
 from app.bookings.offers import OfferResult
 from app.bookings.operations import Intake
-from routing.params import TravelParams
 from solver.season import Wish
 
 API_PREFIX = "/api/"
@@ -230,25 +229,6 @@ def slot_query(args: MultiDict[str, str]) -> tuple[SlotQueryForm, list[FieldProb
     form = SlotQueryForm(formdata=args)
     form.validate()
     return form, problems + form_problems(form)
-
-
-class LocateProblem(ValueError):
-    pass
-
-
-def locate(address: str, lat: float | None, lng: float | None,
-           travel: TravelParams | None = None) -> LocationView:
-    """Coordinates win over the address (as on the page); else the season's address lookup."""
-    if lat is not None and lng is not None:
-        return LocationView(lat, lng, "manual", address)
-    from app.bookings.intake import locate_address
-    from routing.base import LocateError
-
-    try:
-        found = locate_address(address, travel)
-    except LocateError as exc:
-        raise LocateProblem(str(exc)) from None
-    return LocationView(found.lat, found.lng, found.precision, found.matched)
 
 
 def query_intake(form: SlotQueryForm, location: LocationView) -> Intake:

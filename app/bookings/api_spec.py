@@ -80,7 +80,7 @@ def _booking_request_schema() -> dict[str, Any]:
         "properties": properties,
         "description": (
             "受付画面 (IntakeForm) と同じ項目・同じ検証。lat と lng を両方送ると住所検索より"
-            "優先されます。本人以外からの電話では caller_name が必須、更新 (renewal) では "
+            "優先されます（小樽市の区域外なら 422、field = lat）。本人以外からの電話では caller_name が必須、更新 (renewal) では "
             "has_shikaku_kakuninsho、紛失 (lost) では card_suspended が必須です。"
         ),
     }
@@ -160,7 +160,9 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "operationId": "searchSlots",
                     "summary": "予約できる枠（おすすめ順）と、希望期間内の除外日の理由",
-                    "description": "address か、lat と lng の両方が必要です（緯度・経度が優先）。",
+                    "description": (
+                        "address か、lat と lng の両方が必要です（緯度・経度が優先）。"
+                        "小樽市の区域外の緯度・経度は 422 (errors[].field = lat)。"),
                     "parameters": [
                         _query("address", {"type": "string", "maxLength": 200},
                                "住所（小樽市内、オフライン住所辞書で検索）"),

@@ -57,15 +57,33 @@ def locate_address(address: str, travel: TravelParams | None = None) -> Location
     return service_for(travel).locate(address)
 
 
-def place(form: IntakeForm, travel: TravelParams | None = None) -> LocationView:
-    """Coordinates typed by hand win over the address; else the address is looked up."""
-    if form.lat.data is not None and form.lng.data is not None:
-        return LocationView(form.lat.data, form.lng.data, "manual", form.address.data or "")
+def locate_point(address: str, lat: float | None, lng: float | None,
+                 travel: TravelParams | None = None) -> LocationView:
+    """Coordinates typed by hand win over the address; else the address is looked up. Either
+    way the point must lie inside the city, else `IntakeProblem` on "lat" (typed coordinates)
+    or "address" (an online geocoder's answer). The pages and the JSON API all place here."""
+    from routing.locate import check_in_area
+
+    if lat is not None and lng is not None:
+        location = LocationView(lat, lng, "manual", address)
+    else:
+        try:
+            found = locate_address(address, travel)
+        except LocateError as exc:
+            raise IntakeProblem("address", str(exc)) from None
+        location = LocationView(found.lat, found.lng, found.precision, found.matched)
+    manual = location.precision == "manual"
     try:
-        found = locate_address(form.address.data or "", travel)
+        check_in_area(location.lat, location.lng,
+                      "緯度・経度" if manual else f"住所「{location.matched}」の位置")
     except LocateError as exc:
-        raise IntakeProblem("address", str(exc)) from None
-    return LocationView(found.lat, found.lng, found.precision, found.matched)
+        raise IntakeProblem("lat" if manual else "address", str(exc)) from None
+    return location
+
+
+def place(form: IntakeForm, travel: TravelParams | None = None) -> LocationView:
+    """Where the form's caller lives (see `locate_point`)."""
+    return locate_point(form.address.data or "", form.lat.data, form.lng.data, travel)
 
 
 def _town(location: LocationView) -> str | None:

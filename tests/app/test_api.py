@@ -179,6 +179,7 @@ def test_slots_by_address_show_the_match(operator_client, season):
     ({"lng": None}, "lat", "緯度と経度は両方"),
     ({"lat": "north"}, "lat", "緯度は数値"),
     ({"lat": 123}, "lat", "緯度が範囲外"),
+    ({"lat": 35.0, "lng": 139.0}, "lat", "緯度・経度（35.0, 139.0）は小樽市の区域外です"),
     ({"weekdays": "1,5"}, "weekdays", "希望曜日「5」"),
     ({"weekdays": "mon"}, "weekdays", "0（月）〜4（金）"),
     ({"half": "evening"}, "half", "希望時間帯"),
@@ -262,6 +263,7 @@ def test_booking_summary_has_no_personal_data(operator_client, db, season):
     ({"address": ""}, "address", "住所を入力してください"),
     ({"lat": None, "lng": None, "address": "札幌市中央区北1条"}, "address", ""),
     ({"lng": None}, "lat", "緯度と経度は両方"),
+    ({"lat": 35.0, "lng": 139.0}, "lat", "小樽市の区域外です"),
     ({"applicants": 0}, "applicants", "1〜20"),
     ({"applicants": "many"}, "applicants", "整数"),
     ({"application_type": "renewal"}, "has_shikaku_kakuninsho", "資格確認書"),
@@ -432,3 +434,6 @@ def test_responses_match_their_documented_schemas(operator_client, season):
     bad = operator_client.get("/api/v1/slots", query_string={"lat": INAHO[0]})
     assert bad.status_code == 422
     check("/api/v1/slots", "get", "422", bad.get_json())
+    outside = operator_client.get("/api/v1/slots", query_string={"lat": 35.0, "lng": 139.0})
+    assert outside.status_code == 422
+    check("/api/v1/slots", "get", "422", outside.get_json())

@@ -50,6 +50,20 @@ def test_intake_errors_name_the_field_and_keep_the_input(operator_client, db, se
     assert db.scalars(select(FacilityRequest)).all() == []
 
 
+def test_intake_coordinates_outside_the_city_are_refused_on_the_field(operator_client, db,
+                                                                    season):
+    response = _intake(operator_client, lat="35.0", lng="139.0")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "緯度: 緯度・経度（35.0, 139.0）は小樽市の区域外です" in page
+    assert 'value="35.0"' in page and 'value="139.0"' in page and 'value="緑の丘ホーム"' in page
+    assert db.scalars(select(FacilityRequest)).all() == []
+    inside = _intake(operator_client, lat="43.197001", lng="140.996374")
+    assert inside.status_code == 302
+    assert (_only_facility(db).lat, _only_facility(db).location_precision) == (43.197001,
+                                                                               "manual")
+
+
 def test_manager_calls_back_schedules_and_sees_the_parts(operator_client, manager_client, db,
                                                         season):
     _intake(operator_client)

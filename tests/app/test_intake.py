@@ -66,6 +66,9 @@ def test_the_page_asks_every_question_of_spec_7(operator_client, season):
     ({"birth_date": "1990-01-01"}, "eligibility", "歳のため"),
     ({"address": ""}, "address", "住所を入力してください"),
     ({"lng": None}, "lat", "緯度と経度は両方"),
+    ({"lat": 35.0, "lng": 139.0}, "lat", "緯度・経度（35.0, 139.0）は小樽市の区域外です"),
+    ({"lat": 43.0687, "lng": 141.3508}, "lat", "小樽市の区域外です（最も近い小樽市の町「銭函"),
+    ({"lat": "nan", "lng": 141.0}, "lat", "緯度が範囲外です"),
     ({"applicants": 0}, "applicants", "1〜20"),
     ({"application_type": "renewal"}, "has_shikaku_kakuninsho", "資格確認書"),
     ({"application_type": "lost"}, "card_suspended", "一時停止"),
@@ -86,6 +89,9 @@ def test_bad_input_is_refused_naming_the_field_and_keeping_the_answers(
     kept = answers(**changes)
     if kept.get("name"):
         assert f'value="{kept["name"]}"' in page
+    if changes.get("lat") == 35.0:
+        assert 'value="35.0"' in page and 'value="139.0"' in page
+        assert 'name="offer"' not in page  # no offers for a place outside the city
     assert booking_count(db) == 0
 
 

@@ -6,9 +6,10 @@ import csv
 
 import pytest
 
-from routing.gazetteer import FIXTURE, default_gazetteer
-from routing.locate import LocateError, Location, locate_address
+from routing.gazetteer import CITY_AREA_MARGIN_KM, FIXTURE, default_gazetteer
+from routing.locate import LocateError, Location, check_in_area, locate_address
 from routing.normalize import fold, kanji_to_int, numbers_and_dashes
+from solver.season import Depot
 
 
 def fixture_rows() -> dict[tuple[str, str], tuple[float, float]]:
@@ -166,3 +167,40 @@ def test_fold_and_numbers():
     assert fold(fold("すみのえ")) == fold("スミノエ")
     assert numbers_and_dashes("二丁目五番一号") == "2丁目5番1号"
     assert numbers_and_dashes("2ー5‐1") == "2-5-1"
+
+
+# --- the city's area (coordinates typed by hand) -------------------------------------------
+
+WELFARE = FIXTURE.parent / "otaru_welfare_facilities.csv"
+
+
+def test_every_town_point_and_welfare_facility_is_inside_the_area():
+    for lat, lng in ROWS.values():
+        check_in_area(lat, lng)
+    with WELFARE.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            check_in_area(float(row["lat"]), float(row["lng"]))
+
+
+def test_the_depot_and_a_point_just_inside_the_margin_are_inside():
+    depot = Depot()
+    check_in_area(depot.lat, depot.lng)
+    lat, lng = ROWS[("銭函", "5")]
+    # ~1 km of latitude is 1/111 degree: a point margin-1 km south of 銭函5丁目 still counts.
+    check_in_area(lat - (CITY_AREA_MARGIN_KM - 1) / 111.2, lng)
+
+
+@pytest.mark.parametrize(("lat", "lng", "text"), [
+    (35.0, 139.0, "緯度・経度（35.0, 139.0）は小樽市の区域外です（最も近い小樽市の町「"),
+    (35.0, 139.0, "小樽市内の位置を入力するか、緯度・経度を空欄にして住所から探してください。"),
+    (43.0687, 141.3508, "（最も近い小樽市の町「銭函4丁目」から約14km）"),  # 札幌駅
+    (43.1953, 140.7836, "小樽市の区域外です"),  # 余市町の中心部
+    (-43.19, 141.0, "小樽市の区域外です"),  # the sign of the latitude lost
+    (43.19, 14.10, "小樽市の区域外です"),  # a digit lost
+    (float("nan"), 141.0, "緯度・経度は数値で入力してください"),
+])
+def test_points_outside_the_area_are_refused_with_the_nearest_town(lat, lng, text):
+    with pytest.raises(LocateError) as refused:
+        check_in_area(lat, lng)
+    assert refused.value.reason == "outside_area"
+    assert text in str(refused.value)
