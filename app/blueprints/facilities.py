@@ -325,7 +325,8 @@ def add_meeting(facility_id: int) -> Any:
                                        (form.notes.data or "").strip(), current_user,
                                        clock.today())
     except meetings.MeetingRefused as exc:
-        form.date.errors = [*form.date.errors, *exc.reasons]
+        target = getattr(form, exc.field)
+        target.errors = [*target.errors, *exc.reasons]
         return _detail_page(record, facility, 422, meeting_form=form)
     return _done(facility, f"事前打合せを登録しました: {meeting.date.isoformat()} "
                            f"{HALF_LABELS[meeting.half]}")

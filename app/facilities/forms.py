@@ -18,6 +18,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.bookings.forms import PHONE_RE, MultiCheckboxField, normalise_phone
+from app.facilities.meetings import NOON
+from app.facilities.operations import WORKING_FROM, WORKING_TO
 from app.facilities.texts import FACILITY_TYPES
 from app.forms import Form
 
@@ -113,7 +115,9 @@ class MeetingForm(Form):
                      render_kw={"type": "date"})
     half = SelectField("時間帯", choices=[("am", "午前"), ("pm", "午後")],
                        validators=[InputRequired("時間帯を選んでください。")])
-    time = StringField("時刻（任意、例 10:30）", validators=[Optional(), Length(max=20)])
+    time = StringField("時刻（任意、例 10:30）", validators=[Optional(), Length(max=20)],
+                       description=f"{WORKING_FROM}〜{WORKING_TO}。午前は{NOON}より前、"
+                                   f"午後は{NOON}以降。")
     notes = TextAreaField("メモ", validators=[Optional(), Length(max=1000)])
 
 
@@ -126,4 +130,5 @@ class AgreedTimeForm(Form):
     `scheduling.parse_agreed_time`: HH:MM between 09:00 and 17:00; empty = the planner's)."""
 
     agreed_time = StringField("施設と調整した訪問時刻", validators=[Optional(), Length(max=10)],
-                              description="例: 10:30（09:00〜17:00）。空欄にすると計画の時刻に戻ります。")
+                              description=f"例: 10:30（{WORKING_FROM}〜{WORKING_TO}）。"
+                                          "空欄にすると計画の時刻に戻ります。")

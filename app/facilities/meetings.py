@@ -8,6 +8,8 @@ Rules (SPEC §2, decided where the seed is silent):
   are refused, and so are home-visit days (the team is out visiting homes).
 - It must be before the facility's first visit (after it, there is nothing to prepare).
 - Two meetings never share a half-day (one team).
+- The time is optional: "HH:MM" within the working hours (09:00-17:00, as a time agreed with
+  a facility), before noon for 午前 and from noon for 午後; stored as "HH:MM".
 - A meeting on a facility day blocks that whole day for facility bookings: the team's
   day is spent on the meeting and a visit that day would have to fit around it. The slot
   policy therefore never offers a blocked day, and the capacity calendar shows the day as
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.facilities.models import FacilityEvent, FacilityMeeting, FacilityRequest, FacilityVisit
+from app.facilities.operations import FacilityError, parse_clock_time
 from app.facilities.planning import PLANNED_VISIT_STATUSES
 from app.facilities.texts import HALF_LABELS
 from app.seasons.models import SeasonRecord
@@ -31,12 +34,31 @@ from app.seasons.operations import season_config
 from solver.calendar_rules import closed_reason, jp_date
 
 MEETING_THRESHOLD = 10
+MEETING_TIME_LABEL = "打合せの時刻"
+NOON = "12:00"  # 午前 is before it, 午後 from it on
 
 
 class MeetingRefused(ValueError):
-    def __init__(self, reasons: list[str]) -> None:
+    """Why a meeting cannot be saved; `field` is the form field the reasons belong to."""
+
+    def __init__(self, reasons: list[str], field: str = "date") -> None:
         super().__init__("; ".join(reasons))
         self.reasons = reasons
+        self.field = field
+
+
+def meeting_time(text: str | None, half: str) -> str | None:
+    """The typed time as "HH:MM" (None when empty), or `MeetingRefused` on "time"."""
+    try:
+        value = parse_clock_time(text or "", MEETING_TIME_LABEL, "time")
+    except FacilityError as exc:
+        raise MeetingRefused([exc.message], "time") from None
+    if value is not None and (value < NOON) != (half == "am"):
+        label = HALF_LABELS.get(half, "")
+        rule = f"{NOON}より前" if half == "am" else f"{NOON}以降"
+        raise MeetingRefused([f"{MEETING_TIME_LABEL}は{label}なので{rule}で入力してください"
+                              f"（入力値: {value}）。"], "time")
+    return value
 
 
 def meeting_needed(facility: FacilityRequest) -> bool:
@@ -113,8 +135,9 @@ def add_meeting(
     reasons = meeting_conflicts(db, record, facility, on, half, today)
     if reasons:
         raise MeetingRefused(reasons)
+    time = meeting_time(time, half)
     meeting = FacilityMeeting(facility_id=facility.id, season_id=record.id, date=on, half=half,
-                              time=time or None, notes=notes or None, created_by=user.id)
+                              time=time, notes=notes or None, created_by=user.id)
     facility.meetings.append(meeting)
     facility.events.append(FacilityEvent(
         user_id=user.id, action="meeting_added", note=f"{on.isoformat()} {HALF_LABELS[half]}"))

@@ -42,6 +42,12 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: The hours a facility can be visited or met (a time agreed with a facility, a pre-meeting).
+WORKING_FROM = "09:00"
+WORKING_TO = "17:00"
+_FULLWIDTH_TIME = str.maketrans("０１２３４５６７８９：", "0123456789:")
+
+
 class FacilityError(ValueError):
     """A refused change, with the form field it concerns ("" for the whole form)."""
 
@@ -49,6 +55,24 @@ class FacilityError(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+def parse_clock_time(text: str, label: str, field: str) -> str | None:
+    """"9:30" / "０９：３０" -> "09:30"; "" -> None. Anything else, or a time outside
+    `WORKING_FROM`-`WORKING_TO`, raises `FacilityError` on `field`, naming `label`."""
+    value = (text or "").strip().translate(_FULLWIDTH_TIME)
+    if not value:
+        return None
+    hours, sep, minutes = value.partition(":")
+    if (not sep or not hours.isdigit() or not minutes.isdigit() or len(hours) > 2
+            or len(minutes) != 2 or int(hours) > 23 or int(minutes) > 59):
+        raise FacilityError(f"{label}は 10:30 のように「時:分」で入力してください"
+                            f"（入力値: {text.strip()}）。", field)
+    value = f"{int(hours):02d}:{minutes}"
+    if not WORKING_FROM <= value <= WORKING_TO:
+        raise FacilityError(f"{label}は {WORKING_FROM}〜{WORKING_TO} の間で"
+                            f"入力してください（入力値: {value}）。", field)
+    return value
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,12 @@ from app.bookings.planning import booking_visit, season_problem, with_travel
 from app.bookings.texts import REASON_LABELS, reason_label
 from app.facilities.meetings import blocked_facility_days
 from app.facilities.models import FacilityEvent, FacilityRequest, FacilityVisit
-from app.facilities.operations import FacilityError
+from app.facilities.operations import (
+    WORKING_FROM,
+    WORKING_TO,
+    FacilityError,
+    parse_clock_time,
+)
 from app.facilities.planning import (
     all_facility_visits,
     facility_request_id,
@@ -211,27 +216,14 @@ def first_visit_date(facility: FacilityRequest) -> dt.date | None:
 # --- the time agreed with the facility ------------------------------------------------------
 
 AGREED_TIME_LABEL = "施設と調整した訪問時刻"
-AGREED_EARLIEST = "09:00"
-AGREED_LATEST = "17:00"
-_FULLWIDTH = str.maketrans("０１２３４５６７８９：", "0123456789:")
+AGREED_EARLIEST = WORKING_FROM
+AGREED_LATEST = WORKING_TO
 
 
 def parse_agreed_time(text: str) -> str | None:
     """"9:30" / "０９：３０" -> "09:30"; "" -> None (back to the planner's time). Anything
     else, or a time outside 09:00-17:00, raises `FacilityError` on the field."""
-    value = (text or "").strip().translate(_FULLWIDTH)
-    if not value:
-        return None
-    hours, sep, minutes = value.partition(":")
-    if (not sep or not hours.isdigit() or not minutes.isdigit() or len(hours) > 2
-            or len(minutes) != 2 or int(hours) > 23 or int(minutes) > 59):
-        raise FacilityError(f"{AGREED_TIME_LABEL}は 10:30 のように「時:分」で入力してください"
-                            f"（入力値: {text.strip()}）。", "agreed_time")
-    value = f"{int(hours):02d}:{minutes}"
-    if not AGREED_EARLIEST <= value <= AGREED_LATEST:
-        raise FacilityError(f"{AGREED_TIME_LABEL}は {AGREED_EARLIEST}〜{AGREED_LATEST} の間で"
-                            f"入力してください（入力値: {value}）。", "agreed_time")
-    return value
+    return parse_clock_time(text, AGREED_TIME_LABEL, "agreed_time")
 
 
 def set_agreed_time(db: Session, visit: FacilityVisit, text: str, user: User) -> str | None:

@@ -238,6 +238,34 @@ def test_meeting_on_a_non_visit_weekday(db, season, manager):
         add_meeting(db, season, other, day, "am", None, None, manager, TODAY)
 
 
+@pytest.mark.parametrize(("half", "typed", "expected"), [
+    ("am", "abc", "打合せの時刻は 10:30 のように「時:分」で入力してください（入力値: abc）。"),
+    ("am", "午前", "「時:分」で入力してください（入力値: 午前）。"),
+    ("am", "25:00", "「時:分」で入力してください（入力値: 25:00）。"),
+    ("am", "7:30", "打合せの時刻は 09:00〜17:00 の間で入力してください（入力値: 07:30）。"),
+    ("am", "13:00", "打合せの時刻は午前なので12:00より前で入力してください（入力値: 13:00）。"),
+    ("pm", "10:30", "打合せの時刻は午後なので12:00以降で入力してください（入力値: 10:30）。"),
+])
+def test_meeting_time_must_be_a_time_of_its_half_day(db, season, manager, half, typed,
+                                                     expected):
+    facility = make_facility(db, season, manager, 12)
+    day = _non_visit_weekday(season, dt.date(2026, 6, 8))
+    with pytest.raises(MeetingRefused) as refused:
+        add_meeting(db, season, facility, day, half, typed, None, manager, TODAY)
+    assert refused.value.field == "time"
+    assert any(expected in reason for reason in refused.value.reasons), refused.value.reasons
+    assert facility.meetings == []
+
+
+def test_meeting_time_is_stored_as_hh_mm(db, season, manager):
+    facility = make_facility(db, season, manager, 12)
+    day = _non_visit_weekday(season, dt.date(2026, 6, 8))
+    assert add_meeting(db, season, facility, day, "pm", "１４：３０", None, manager,
+                       TODAY).time == "14:30"
+    assert add_meeting(db, season, facility, day, "am", " 9:00 ", None, manager,
+                       TODAY).time == "09:00"
+
+
 @pytest.mark.parametrize("case", ["home_day", "weekend", "holiday", "past"])
 def test_meeting_refused_with_a_clear_reason(db, season, manager, case):
     facility = make_facility(db, season, manager, 12)

@@ -122,6 +122,24 @@ def test_meeting_refused_on_a_home_day_then_shown_on_the_capacity_calendar(
     assert "空き 午前 0/1施設・午後 0/1施設" in cell
 
 
+def test_meeting_time_that_is_not_a_time_is_refused_on_its_field(
+        operator_client, manager_client, db, season):
+    _intake(operator_client)
+    facility = _only_facility(db)
+    free_day = [d for d in facility_days(season) if d > TODAY + dt.timedelta(days=40)][0]
+    url = f"/manager/facilities/{facility.id}/meetings"
+    refused = manager_client.post_form(url, {"date": free_day.isoformat(), "half": "am",
+                                             "time": "abc", "notes": "玄関で待ち合わせ"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert ("時刻（任意、例 10:30）: 打合せの時刻は 10:30 のように「時:分」で入力してください"
+            "（入力値: abc）。") in page
+    assert 'value="abc"' in page and "玄関で待ち合わせ</textarea>" in page
+    db.refresh(facility)
+    assert facility.meetings == []
+    assert "abc" not in operator_client.get("/operator/").get_data(as_text=True)
+
+
 def test_checklist_and_facility_stop_on_the_route_sheet(operator_client, manager_client,
                                                       team_client, db, season):
     _intake(operator_client)
