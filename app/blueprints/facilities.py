@@ -70,8 +70,18 @@ def _town(precision: str, matched: str) -> str | None:
 # --- operators: intake --------------------------------------------------------------------
 
 
-def _intake_page(form: FacilityIntakeForm, status: int = 200) -> Any:
-    return render_template("facilities/intake.html", form=form, script=CALLBACK_SCRIPT), status
+def _intake_page(form: FacilityIntakeForm, status: int = 200, home_intake_url: str = "") -> Any:
+    rules = season_config(require_active_season()).rules
+    return render_template("facilities/intake.html", form=form, script=CALLBACK_SCRIPT,
+                           rules=rules, home_intake_url=home_intake_url), status
+
+
+def _home_intake_url_from(form: FacilityIntakeForm) -> str:
+    """The home-visit intake, filled with what the operator already took down."""
+    return url_for("bookings.intake", address=form.address.data or "",
+                   phone=form.phone.data or "", applicants=form.estimated_applicants.data,
+                   other_notes=f"福祉施設 {(form.name.data or '').strip()}の申請"
+                               f"{form.estimated_applicants.data}名を個人宅枠で訪問")
 
 
 @bp.route("/operator/facilities/new", methods=["GET", "POST"])
@@ -100,7 +110,13 @@ def intake() -> Any:
         notes=(form.notes.data or "").strip() or None,
         premeeting_requested=bool(form.premeeting_requested.data),
     )
-    facility = ops.create_request(session(), record, data, current_user, clock.today())
+    try:
+        facility = ops.create_request(session(), record, data, current_user, clock.today())
+    except ops.FacilityError as exc:
+        target = getattr(form, exc.field)
+        target.errors = [*target.errors, exc.message]
+        home = exc.field == "estimated_applicants"
+        return _intake_page(form, 422, _home_intake_url_from(form) if home else "")
     flash(f"福祉施設の依頼を受け付けました（依頼番号 F{facility.id}、"
           f"折り返し期限 {facility.callback_due.isoformat()}）。{CALLBACK_SCRIPT}", "success")
     return redirect(url_for("facilities.intake"))

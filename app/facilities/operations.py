@@ -113,7 +113,15 @@ def _event(facility: FacilityRequest, user: User, action: str, note: str | None 
 def create_request(
     db: Session, record: SeasonRecord, intake: FacilityIntake, user: User, today: dt.date
 ) -> FacilityRequest:
+    """A new request in the call-back queue. Fewer applicants than the season's facility
+    minimum are refused on "estimated_applicants": they book a home visit instead (SPEC §3)."""
     config = season_config(record)
+    minimum = config.rules.facility_min_applicants
+    if intake.estimated_applicants < minimum:
+        raise FacilityError(
+            f"申請者数の目安が{intake.estimated_applicants}名（{minimum - 1}名以下）のため、"
+            "福祉施設の依頼ではなく個人宅訪問の予約枠で受け付けます。「予約受付」の画面で"
+            f"予約してください（福祉施設訪問は{minimum}名以上）。", "estimated_applicants")
     facility = FacilityRequest(
         season_id=record.id, status="new", received_on=today, taken_by=user.id,
         callback_due=add_business_days(config, today, CALLBACK_BUSINESS_DAYS),

@@ -80,6 +80,22 @@ def test_status_moves_only_along_the_allowed_paths(db, season, manager):
     assert [e.action for e in facility.events] == ["created", "contacted", "withdrawn"]
 
 
+def test_intake_below_the_seasons_facility_minimum_is_sent_to_the_home_form(db, season,
+                                                                           manager):
+    below = RULES.facility_min_applicants - 1
+    with pytest.raises(FacilityError, match=f"{below}名（{below}名以下）.*個人宅訪問の予約枠") as e:
+        make_facility(db, season, manager, below)
+    assert e.value.field == "estimated_applicants"
+    assert make_facility(db, season, manager, RULES.facility_min_applicants).status == "new"
+    # The season's own rule value counts, not the default.
+    season.config = {**season.config,
+                     "rules": {**season.config.get("rules", {}), "facility_min_applicants": 8}}
+    db.flush()
+    with pytest.raises(FacilityError, match="7名（7名以下）.*8名以上"):
+        make_facility(db, season, manager, 7)
+    assert make_facility(db, season, manager, 8).estimated_applicants == 8
+
+
 def test_visited_waits_for_the_last_visit_day(db, season, manager):
     facility = make_facility(db, season, manager, 21)  # split over two half-days
     offers = scheduling.facility_offers(db, season, facility, TODAY).offers
@@ -113,7 +129,9 @@ def test_visited_through_a_home_booking_waits_for_its_day(db, season, manager):
 
 
 def test_five_applicants_go_the_home_path_six_get_facility_days(db, season, manager):
-    five = make_facility(db, season, manager, RULES.facility_min_applicants - 1)
+    # Intake refuses 5 (below); a request can still shrink to 5 on the call-back.
+    five = make_facility(db, season, manager, RULES.facility_min_applicants)
+    record_callback(db, five, manager, RULES.facility_min_applicants - 1, Wish(), False, "")
     offers = scheduling.facility_offers(db, season, five, TODAY)
     assert offers.home_path and offers.offers == []
     with pytest.raises(FacilityError, match="個人宅訪問の予約枠"):

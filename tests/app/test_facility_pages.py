@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.facilities.models import FacilityRequest
 from app.reports.summary import season_report
+from app.seasons.operations import season_config
 from tests.app.test_facilities import TODAY, facility_days
 
 INTAKE = {
@@ -87,10 +88,27 @@ def test_manager_calls_back_schedules_and_sees_the_parts(operator_client, manage
     assert again.status_code == 409 and "既に訪問日が決まっている" in again.get_data(as_text=True)
 
 
+def test_intake_below_the_facility_minimum_points_to_the_home_form(operator_client, db, season):
+    below = season_config(season).rules.facility_min_applicants - 1
+    response = _intake(operator_client, estimated_applicants=str(below))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert (f"申請者数の目安（人）: 申請者数の目安が{below}名（{below}名以下）のため、福祉施設の依頼"
+            "ではなく個人宅訪問の予約枠で受け付けます。「予約受付」の画面で予約してください") in page
+    assert 'value="緑の丘ホーム"' in page and f'value="{below}"' in page
+    link = re.search(r'id="home-intake" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    home = operator_client.get(link).get_data(as_text=True)
+    assert 'value="小樽市稲穂2丁目"' in home and f'value="{below}"' in home
+    assert "緑の丘ホーム" in home
+    assert db.scalars(select(FacilityRequest)).all() == []
+
+
 def test_five_applicants_are_sent_to_the_home_intake_prefilled(operator_client, manager_client,
                                                               db, season):
-    _intake(operator_client, estimated_applicants="5")
+    _intake(operator_client)
     facility = _only_facility(db)
+    # The call-back finds fewer applicants than the facility minimum: the home path.
+    manager_client.post_form(f"/manager/facilities/{facility.id}/callback", {"applicants": "5"})
     page = manager_client.get(f"/manager/facilities/{facility.id}").get_data(as_text=True)
     assert "個人宅訪問の予約枠" in page and 'name="offer"' not in page
     link = re.search(r'id="home-intake" href="([^"]+)"', page).group(1).replace("&amp;", "&")
