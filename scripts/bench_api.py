@@ -467,9 +467,8 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "client whose half-day another client booked into meanwhile gets 409 even when the "
         "half-day still has room (until 2026-11-25 that booking went in and silently pushed "
         "the earlier caller to a later time). With eight clients all taking the first offer "
-        "this roughly doubles the 409s, and each costs the client a new search; PostgreSQL "
-        "fell from 10.5 to 7.8 bookings/s, partly for that and partly because the machine was "
-        "busier (load 1.6-4.2 against 0.8-1.5). Real operators rarely race for one half-day.",
+        "this roughly doubles the 409s, and each costs the client a new search. Real "
+        "operators rarely race for one half-day.",
         "",
     ])
 
