@@ -8,19 +8,10 @@ import re
 from wtforms.i18n import messages_path
 
 from app.forms import JAPANESE
-from app.seasons.forms import form_data_from_config, form_name
+from tests.app.test_season_settings import season_form
 
 ENGLISH = re.compile(r"Not a valid|not a valid choice|Field (cannot|must)|This field|Invalid |"
                      r"Number must|must be")
-
-
-def _season_form(season, **changes):
-    data = {"title": season.title}
-    for name, value in form_data_from_config(season.config).items():
-        data[name] = value.isoformat() if hasattr(value, "isoformat") else value
-    for key, value in changes.items():
-        data[form_name(key)] = value
-    return data
 
 
 def test_every_message_of_the_wtforms_catalogue_has_japanese_text():
@@ -57,7 +48,7 @@ def test_intake_page_shows_integer_choice_date_and_float_errors_in_japanese(oper
 
 def test_season_settings_show_length_integer_choice_and_date_errors_in_japanese(
         manager_client, db, season):
-    data = _season_form(season, **{"rules.teams": "1.5", "travel.model": "walk",
+    data = season_form(season, **{"rules.teams": "1.5", "travel.model": "walk",
                                    "season.booking_opens": "2026-02-30"})
     data["title"] = "あ" * 201
     response = manager_client.post_form("/manager/season", data)

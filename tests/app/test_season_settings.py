@@ -8,7 +8,8 @@ from app.seasons.forms import form_data_from_config, form_name
 from app.seasons.models import SeasonChange
 
 
-def _form(season, **changes):
+def season_form(season, **changes):
+    """The settings form as the page would post it, with `changes` (dotted keys) applied."""
     data = {"title": season.title}
     for name, value in form_data_from_config(season.config).items():
         data[name] = value.isoformat() if hasattr(value, "isoformat") else value
@@ -27,7 +28,7 @@ def test_settings_page_shows_every_rule_value_with_its_spec_section(manager_clie
 
 
 def test_valid_change_is_saved_and_recorded(manager_client, db, season):
-    response = manager_client.post_form("/manager/season", _form(season, **{"rules.teams": 2}))
+    response = manager_client.post_form("/manager/season", season_form(season, **{"rules.teams": 2}))
     assert response.status_code == 302
     db.refresh(season)
     assert season.config["rules"]["teams"] == 2
@@ -36,7 +37,7 @@ def test_valid_change_is_saved_and_recorded(manager_client, db, season):
 
 
 def test_cross_field_rule_is_refused_naming_the_field(manager_client, db, season):
-    data = _form(season, **{"rules.home_pm_slots": 4, "rules.home_pm_slots_max": 3})
+    data = season_form(season, **{"rules.home_pm_slots": 4, "rules.home_pm_slots_max": 3})
     response = manager_client.post_form("/manager/season", data)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -48,7 +49,7 @@ def test_cross_field_rule_is_refused_naming_the_field(manager_client, db, season
 
 
 def test_non_numeric_and_missing_values_get_field_messages(manager_client, db, season):
-    data = _form(season, **{"rules.travel_cap_min": "三十", "rules.teams": ""})
+    data = season_form(season, **{"rules.travel_cap_min": "三十", "rules.teams": ""})
     response = manager_client.post_form("/manager/season", data)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -59,7 +60,7 @@ def test_non_numeric_and_missing_values_get_field_messages(manager_client, db, s
 
 
 def test_dates_in_the_wrong_order_are_refused(manager_client, db, season):
-    data = _form(season, **{"season.visits_to": "2026-06-01"})
+    data = season_form(season, **{"season.visits_to": "2026-06-01"})
     response = manager_client.post_form("/manager/season", data)
     assert response.status_code == 422
     assert "訪問開始日" in response.get_data(as_text=True)
@@ -68,7 +69,7 @@ def test_dates_in_the_wrong_order_are_refused(manager_client, db, season):
 
 
 def test_changing_dates_warns_when_the_calendar_no_longer_fits(manager_client, db, season):
-    data = _form(season, **{"season.visits_to": "2026-11-30"})
+    data = season_form(season, **{"season.visits_to": "2026-11-30"})
     response = manager_client.post_form("/manager/season", data, follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "設定を保存しました" in page
@@ -76,12 +77,12 @@ def test_changing_dates_warns_when_the_calendar_no_longer_fits(manager_client, d
 
 
 def test_a_routing_engine_needs_its_url_and_keeps_a_stored_api_key(manager_client, db, season):
-    refused = manager_client.post_form("/manager/season", _form(season, **{"travel.model": "osrm"}))
+    refused = manager_client.post_form("/manager/season", season_form(season, **{"travel.model": "osrm"}))
     assert refused.status_code == 422
     assert "経路サーバーのURL" in refused.get_data(as_text=True)
     season.config = {**season.config, "travel": {**season.config["travel"], "api_key": "k-123"}}
     db.commit()
-    saved = manager_client.post_form("/manager/season", _form(
+    saved = manager_client.post_form("/manager/season", season_form(
         season, **{"travel.model": "osrm", "travel.url": "http://127.0.0.1:5001"}))
     assert saved.status_code == 302, saved.get_data(as_text=True)
     db.refresh(season)
@@ -93,12 +94,12 @@ def test_a_routing_engine_needs_its_url_and_keeps_a_stored_api_key(manager_clien
 def test_routing_server_problems_are_shown_in_japanese(manager_client, db, season,
                                                          monkeypatch):
     monkeypatch.delenv("ORS_API_KEY", raising=False)
-    ors = manager_client.post_form("/manager/season", _form(season, **{"travel.model": "ors"}))
+    ors = manager_client.post_form("/manager/season", season_form(season, **{"travel.model": "ors"}))
     page = ors.get_data(as_text=True)
     assert ors.status_code == 422
     assert "ors（openrouteservice）を使うには、経路サーバーのURLを入力するか" in page
     assert "needs a server URL" not in page and "environment variable" not in page
-    bad_url = manager_client.post_form("/manager/season", _form(
+    bad_url = manager_client.post_form("/manager/season", season_form(
         season, **{"travel.model": "osrm", "travel.url": "127.0.0.1:5001"}))
     page = bad_url.get_data(as_text=True)
     assert bad_url.status_code == 422
