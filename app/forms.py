@@ -95,8 +95,8 @@ class Form(FlaskForm):
         "please enter ..." message instead of the reader's "not a number"."""
         valid = super().validate(extra_validators)
         for field in self:
-            if not field.process_errors:
-                continue
+            if not field.process_errors or not field.errors:
+                continue  # `Optional()` cleared the reader's error of a blank field
             blank = not field.raw_data or not str(field.raw_data[0]).strip()
             others = [e for e in field.errors if e not in field.process_errors]
             field.errors = others if blank and others else list(field.process_errors)

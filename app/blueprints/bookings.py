@@ -17,8 +17,9 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from wtforms import StringField, TextAreaField
+from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
+from wtforms.widgets import HiddenInput
 
 from app.auth.login import roles_required
 from app.auth.roles import Role
@@ -42,6 +43,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class CalledBackForm(Form):
     note = StringField("連絡の内容", validators=[
         Length(max=200, message="連絡の内容は200文字以内で入力してください。")])
+    # The latest change the list showed: a later one makes the call outdated.
+    event = IntegerField(widget=HiddenInput(), validators=[
+        InputRequired("一覧を開き直してから押してください。")])
 
 
 def _flash_renumbered() -> None:
@@ -112,9 +116,9 @@ def intake() -> Any:
     offer_key = request.form.get("offer")
     if offer_key:
         slot = parse_offer_key(offer_key)
-        if slot is None:
-            abort(400)
         try:
+            if slot is None:  # e.g. a page loaded before the key format changed
+                raise bookings.SlotUnavailable([bookings.STALE_OFFER])
             booking = bookings.reserve(session(), record, data, slot, current_user.id)
         except bookings.SlotUnavailable as exc:
             result = search_offers(session(), record, data)
@@ -162,8 +166,9 @@ def called_back(booking_id: int) -> Any:
     if not form.validate_on_submit():
         return _callback_page((booking.id, form), 422)
     try:
-        callbacks.mark_called(session(), booking, current_user, form.note.data or "")
-    except ValueError as exc:
+        callbacks.mark_called(session(), booking, current_user, form.note.data or "",
+                              form.event.data or 0)
+    except callbacks.NothingToCall as exc:
         flash(str(exc), "warning")
         return _callback_page(status=422)
     flash(f"受付番号 {booking.receipt_no} のお客様へ連絡済みとして記録しました。", "success")
@@ -247,9 +252,9 @@ def change(booking_id: int) -> Any:
     offer_key = request.form.get("offer")
     if offer_key:
         slot = parse_offer_key(offer_key)
-        if slot is None:
-            abort(400)
         try:
+            if slot is None:
+                raise bookings.SlotUnavailable([bookings.STALE_OFFER])
             bookings.reschedule(session(), record, booking, slot, form.wish(),
                                 form.reason.data or "", current_user.id)
         except bookings.SlotUnavailable as exc:

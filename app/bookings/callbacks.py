@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.auth.models import User
 from app.bookings.models import Booking, BookingEvent
@@ -37,41 +37,83 @@ def _by_replan(event: BookingEvent) -> bool:
         tuple(DROPPED_REASON.values()))
 
 
+def pending_changes(booking: Booking) -> tuple[BookingEvent, ...]:
+    """The changes made since the caller last heard of their booking, oldest first; empty when
+    there is nothing to tell them (none, or renumberings that brought the time back to what
+    they were told)."""
+    pending: list[BookingEvent] = []
+    for event in booking.history:
+        if event.action in _WITHOUT_CALLER or (
+                event.action in ("changed", "cancelled") and _by_replan(event)):
+            pending.append(event)
+        elif event.action in _WITH_CALLER:
+            pending = []
+    if pending and all(e.action in _WITHOUT_CALLER for e in pending) \
+            and booking.status == "booked" and told_eta(pending) == booking.eta:
+        return ()
+    return tuple(pending)
+
+
+def told_eta(pending: tuple[BookingEvent, ...] | list[BookingEvent]) -> str | None:
+    """The visit time the caller last heard, when the first pending change recorded it."""
+    before = (pending[0].before or {}) if pending else {}
+    eta = before.get("eta")
+    return str(eta) if eta else None
+
+
 def due_event(booking: Booking) -> BookingEvent | None:
-    """The change the caller has not been told of yet, or None."""
-    for event in reversed(booking.history):
-        if event.action in _WITHOUT_CALLER:
-            return event
-        if event.action in ("changed", "cancelled") and _by_replan(event):
-            return event
-        if event.action in _WITH_CALLER:
-            return None
-    return None
+    """The latest change the caller has not been told of, or None (see `pending_changes`)."""
+    pending = pending_changes(booking)
+    return pending[-1] if pending else None
 
 
 @dataclass(frozen=True)
 class CallbackRow:
     booking: Booking
-    event: BookingEvent
+    pending: tuple[BookingEvent, ...]
 
     @property
     def since(self) -> dt.datetime:
-        return self.event.at
+        """When the first untold change happened: how long the caller has been waiting."""
+        return self.pending[0].at
+
+    @property
+    def latest(self) -> BookingEvent:
+        return self.pending[-1]
+
+    @property
+    def told_eta(self) -> str | None:
+        return told_eta(self.pending)
+
+    @property
+    def reasons(self) -> list[str]:
+        return list(dict.fromkeys(e.reason or "" for e in self.pending if e.reason))
 
 
 def due(db: Session, season_id: int) -> list[CallbackRow]:
-    """Every booking of the season awaiting a call-back, the oldest change first."""
+    """Every booking of the season awaiting a call-back, the longest waiting first."""
     bookings = db.scalars(select(Booking).where(
         Booking.season_id == season_id, Booking.personal_data_deleted_on.is_(None),
-        Booking.status.in_(("booked", "cancelled"))))
-    rows = [CallbackRow(b, e) for b in bookings if (e := due_event(b)) is not None]
+        Booking.outcome_recorded_at.is_(None),
+        Booking.status.in_(("booked", "cancelled"))).options(selectinload(Booking.history)))
+    rows = [CallbackRow(b, p) for b in bookings if (p := pending_changes(b))]
     return sorted(rows, key=lambda r: (r.since, r.booking.receipt_no))
 
 
-def mark_called(db: Session, booking: Booking, user: User, note: str) -> None:
-    """Record that the caller was told of the change; refused when nothing is due."""
-    if due_event(booking) is None:
-        raise ValueError("この予約には再連絡が必要な変更はありません。")
+class NothingToCall(ValueError):
+    """The call-back cannot be recorded: nothing is due, or the booking changed again since
+    the list was shown (the operator may have told the caller an outdated time)."""
+
+
+def mark_called(db: Session, booking: Booking, user: User, note: str, seen_event_id: int) -> None:
+    """Record that the caller was told of the changes up to event `seen_event_id` (the latest
+    the operator's list showed); refused when nothing is due or a later change came since."""
+    latest = due_event(booking)
+    if latest is None:
+        raise NothingToCall("この予約には再連絡が必要な変更はありません。")
+    if latest.id != seen_event_id:
+        raise NothingToCall("一覧を表示した後に、この予約の訪問予定がまた変わりました。"
+                            "最新の訪問予定を確認してから連絡してください。")
     booking.history.append(BookingEvent(user_id=user.id, action=CALLED_BACK,
                                         reason=note.strip() or "変更を連絡した"))
     db.flush()

@@ -345,6 +345,11 @@ def _record_reorder(booking: Booking, position: int, eta: str, user_id: int, why
     (`app.bookings.callbacks` lists it until someone records the call)."""
     if (position, eta) == (booking.position, booking.eta):
         return
+    if booking.outcome_recorded_at is not None:
+        # The visit is over (visited, not at home, cancelled on the day): it only keeps the
+        # route's positions contiguous; there is nobody to tell and no slip to correct.
+        booking.position, booking.eta = position, eta
+        return
     booking.history.append(BookingEvent(
         user_id=user_id, action="reordered", reason=why,
         before={"position": booking.position, "eta": booking.eta},

@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 from app.bookings import callbacks
 from app.bookings.intake import offer_key, parse_offer_key
 from app.bookings.models import Booking, BookingEvent
-from app.bookings.operations import STALE_OFFER, Slot, reschedule, reserve
+from app.bookings.operations import STALE_OFFER, Slot, cancel, reschedule, reserve
 from app.bookings.replanning import DROPPED_REASON, REPLAN_REASON_PREFIX
-from solver.season import Wish
+from solver.season import SeasonConfig, Wish
 from tests.app.test_api import BOOKINGS, post_json
 from tests.app.test_bookings_reserve import HANAZONO, INAHO, TODAY, first_home_day, intake
 from tests.app.test_intake import URL, answers
@@ -120,8 +120,10 @@ def test_a_cancellation_tells_the_operator_whom_to_phone_and_lists_them(
     assert f'data-booking="{second.id}"' in listing and "後客" in listing
     assert f'data-booking="{first.id}"' not in listing  # its caller asked for the cancellation
 
+    shown = callbacks.due_event(second).id
     marked = operator_client.post_form(f"/operator/bookings/{second.id}/called-back",
-                                       {"note": "午前10時に変更と伝えた"}, follow_redirects=True)
+                                       {"note": "午前10時に変更と伝えた", "event": shown},
+                                       follow_redirects=True)
     assert "連絡済みとして記録しました" in marked.get_data(as_text=True)
     assert f'data-booking="{second.id}"' not in operator_client.get(CALLBACKS).get_data(
         as_text=True)
@@ -129,7 +131,8 @@ def test_a_cancellation_tells_the_operator_whom_to_phone_and_lists_them(
     assert second.history[-1].action == "called_back"
     assert second.history[-1].reason == "午前10時に変更と伝えた"
 
-    twice = operator_client.post_form(f"/operator/bookings/{second.id}/called-back", {})
+    twice = operator_client.post_form(f"/operator/bookings/{second.id}/called-back",
+                                      {"event": shown})
     assert twice.status_code == 422
     assert "再連絡が必要な変更はありません" in twice.get_data(as_text=True)
 
@@ -144,7 +147,7 @@ def test_a_too_long_note_is_refused_and_kept(operator_client, db, season):
     db.commit()
     note = "長" * 201
     response = operator_client.post_form(f"/operator/bookings/{first.id}/called-back",
-                                         {"note": note})
+                                         {"note": note, "event": callbacks.due_event(first).id})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "200文字以内" in page and note in page
@@ -178,3 +181,51 @@ def test_a_re_plan_move_or_drop_needs_a_call_back_but_an_operator_change_does_no
     assert callbacks.due_event(moved) is moved.history[-1]
     assert callbacks.due_event(dropped) is dropped.history[-1]
     assert callbacks.due_event(asked) is None
+
+
+def test_a_change_after_the_list_was_shown_refuses_the_call_back(operator_client, db, season):
+    user = make_user(db, "operator", "other")
+    day = first_home_day(season, TODAY + dt.timedelta(days=14))
+    first = reserve(db, season, intake(INAHO, name="先客"), Slot(day, "pm", 1, 1), user.id,
+                    today=TODAY)
+    pushing = reserve(db, season, intake(HANAZONO, name="割込1"), Slot(day, "pm", 1, 1),
+                      user.id, today=TODAY)
+    shown = callbacks.due_event(first).id  # the operator reads the list: 2nd visit
+    cancel(db, season, pushing, "取消", user.id)  # meanwhile it moves up, then down again
+    reserve(db, season, intake(HANAZONO, name="割込2"), Slot(day, "pm", 1, 1), user.id,
+            today=TODAY)
+    db.commit()
+    response = operator_client.post_form(f"/operator/bookings/{first.id}/called-back",
+                                         {"event": shown})
+    assert response.status_code == 422
+    assert "一覧を表示した後に" in response.get_data(as_text=True)
+    db.refresh(first)
+    assert callbacks.due_event(first) is not None and first.history[-1].action == "reordered"
+    listing = operator_client.get(CALLBACKS).get_data(as_text=True)
+    row = listing.split(f'data-booking="{first.id}"')[1].split("</tr>")[0]
+    assert f"お客様に伝えてある時間: {SeasonConfig().times.home_eta('pm', 1)}" in row
+
+
+def test_a_time_that_came_back_to_what_the_caller_was_told_needs_no_call(db, season):
+    user = make_user(db, "operator")
+    day = first_home_day(season, TODAY + dt.timedelta(days=14))
+    first = reserve(db, season, intake(INAHO), Slot(day, "am", 1, 1), user.id, today=TODAY)
+    pushing = reserve(db, season, intake(HANAZONO), Slot(day, "am", 1, 1), user.id, today=TODAY)
+    assert callbacks.pending_changes(first)
+    cancel(db, season, pushing, "間違えて予約した", user.id)  # back to the first visit
+    assert first.position == 1 and callbacks.pending_changes(first) == ()
+    assert first.id not in {row.booking.id for row in callbacks.due(db, season.id)}
+
+
+def test_a_visit_with_its_outcome_recorded_is_renumbered_without_a_call_back(db, season):
+    user = make_user(db, "operator")
+    day = first_home_day(season, TODAY + dt.timedelta(days=14))
+    first = reserve(db, season, intake(INAHO), Slot(day, "am", 1, 1), user.id, today=TODAY)
+    second = reserve(db, season, intake(HANAZONO), Slot(day, "am", 1, 2), user.id, today=TODAY)
+    second.status, second.outcome_recorded_at = "cancelled", dt.datetime(2026, 7, 1, 1, 0)
+    db.flush()
+    callbacks.renumbered_now(db)
+    cancel(db, season, first, "入院のため", user.id)
+    assert second.position == 1 and "reordered" not in [e.action for e in second.history]
+    assert callbacks.renumbered_now(db) == []
+    assert callbacks.due(db, season.id) == []

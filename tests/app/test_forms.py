@@ -80,3 +80,14 @@ def test_every_page_form_derives_from_the_japanese_base(app):
 
     assert [c for c in FlaskForm.__subclasses__() if c is not Form] == []
     assert len(Form.__subclasses__()) > 20
+
+
+def test_blank_optional_fields_sent_by_a_browser_raise_no_error(operator_client, season):
+    """A browser posts every input, the empty ones as ""; Optional() fields stay quiet."""
+    from tests.app.test_intake import answers
+
+    response = operator_client.post_form("/operator/bookings/new", answers(
+        lat="", lng="", wish_from="", wish_to="", address="小樽市稲穂2丁目"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "入力内容を確認してください" not in page and 'name="offer"' in page

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from app.bookings.callbacks import due_event
 from app.bookings.operations import Slot, reserve
 from app.privacy import handover
 from app.privacy.models import HandlingLogEntry, HandoverPackage
@@ -140,7 +141,8 @@ def test_every_personal_data_page_and_export_writes_a_handling_log_row(app, db, 
     walk("bookings.callback_list", "operator1",
          lambda: operator.get("/operator/bookings/callbacks"), "callback_list")
     walk("bookings.called_back", "operator1", lambda: operator.post_form(
-        f"/operator/bookings/{pushed.id}/called-back", {"note": "電話で伝えた"}), "booking")
+        f"/operator/bookings/{pushed.id}/called-back",
+        {"note": "電話で伝えた", "event": due_event(pushed).id}), "booking")
     db.refresh(booking)
     day = booking.visit_date
     sheet = f"/team/days/{day.isoformat()}/1"
