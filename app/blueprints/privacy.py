@@ -21,7 +21,7 @@ from flask import (
 )
 from flask_login import current_user
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from app import clock
 from app.auth.login import roles_required
@@ -55,6 +55,13 @@ class ApproveForm(Form):
 class ReleaseForm(Form):
     method = RadioField("送付方法", choices=list(handover.RELEASE_METHODS.items()),
                         default="download", validators=[InputRequired("送付方法を選んでください。")])
+
+
+class WithdrawForm(Form):
+    reason = StringField("取り下げの理由", validators=[
+        InputRequired("取り下げの理由を入力してください。"),
+        Length(max=handover.WITHDRAW_REASON_MAX,
+               message=f"取り下げの理由は{handover.WITHDRAW_REASON_MAX}文字以内で入力してください。")])
 
 
 class PurgeForm(Form):
@@ -91,7 +98,8 @@ def _dashboard(record: SeasonRecord, status: int = 200, failed: tuple[str, Any, 
     today = clock.today()
     weeks = handover.week_statuses(session(), record, today)
     packages = [p for w in weeks for p in w.packages]
-    ids = {i for p in packages for i in (p.prepared_by, p.approved_by, p.released_by) if i}
+    ids = {i for p in packages
+           for i in (p.prepared_by, p.approved_by, p.released_by, p.withdrawn_by) if i}
     smtp = handover.smtp_settings(current_app.config)
     config = current_app.config
     retention = config["PERSONAL_DATA_RETENTION_DAYS"]
@@ -101,6 +109,7 @@ def _dashboard(record: SeasonRecord, status: int = 200, failed: tuple[str, Any, 
         "privacy/handover.html", record=record, weeks=weeks, today=today,
         names=_user_names(ids), allowed=_allowed(), smtp=smtp, failed=failed,
         prepare_form=_prepare_form, approve_form=ApproveForm, release_form=ReleaseForm,
+        withdraw_form=WithdrawForm,
         package_labels=handover.PACKAGE_STATUS_LABELS, methods=handover.RELEASE_METHODS,
         local_time=local_time, overdue=overdue,
     ), status
@@ -174,6 +183,24 @@ def approve_package(package_id: int) -> Any:
     except handover.HandoverError as exc:
         return _refused(record, key, form, exc)
     flash(f"共有パッケージ No.{package.id} を承認しました。", "success")
+    return redirect(url_for("privacy.handover_dashboard"))
+
+
+@bp.route("/handover/packages/<int:package_id>/withdraw", methods=["POST"])
+@roles_required(Role.MANAGER)
+def withdraw_package(package_id: int) -> Any:
+    record = require_active_season()
+    package = _package_or_404(record, package_id)
+    form = WithdrawForm()
+    key = f"withdraw-{package.id}"
+    if not form.validate_on_submit():
+        return _dashboard(record, 422, (key, form, None))
+    try:
+        handover.withdraw(session(), package, current_user, form.reason.data or "")
+    except handover.HandoverError as exc:
+        return _refused(record, key, form, exc)
+    flash(f"共有パッケージ No.{package.id} を取り下げました。この週の未共有分は作り直せます。",
+          "success")
     return redirect(url_for("privacy.handover_dashboard"))
 
 

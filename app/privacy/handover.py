@@ -63,6 +63,7 @@ WEEK_STATUS_LABELS: dict[str, str] = {
     "ready": "承認待ち",
     "approved": "送付待ち",
     "sent": "送付済",
+    "withdrawn": "取り下げ",
 }
 PACKAGE_STATUS_LABELS: dict[str, str] = {
     "ready": "承認待ち",
@@ -283,6 +284,27 @@ def approve(db: Session, package: HandoverPackage, user: Any, recipient_confirme
     db.flush()
 
 
+WITHDRAW_REASON_MAX = 200
+
+
+def withdraw(db: Session, package: HandoverPackage, user: Any, reason: str) -> None:
+    """Withdraw a package not yet sent (its contents went stale: a booking in it was
+    cancelled or lost its personal data, or the wrong week was packed); the week's unsent
+    slips can then be packed again. Nothing was sent, so nothing else changes."""
+    if package.status not in ("ready", "approved"):
+        raise HandoverError("reason", "送付済・取り下げ済のパッケージは取り下げられません。")
+    reason = reason.strip()
+    if not reason:
+        raise HandoverError("reason", "取り下げの理由を入力してください。")
+    if len(reason) > WITHDRAW_REASON_MAX:
+        raise HandoverError("reason", f"取り下げの理由は{WITHDRAW_REASON_MAX}文字以内で入力してください。")
+    package.status = "withdrawn"
+    package.withdrawn_by = user.id
+    package.withdrawn_at = utcnow()
+    package.withdraw_reason = reason
+    db.flush()
+
+
 def new_password() -> str:
     """A fresh random password with upper- and lower-case letters and digits."""
     while True:
@@ -370,7 +392,8 @@ def release(
     if package.status != "approved":
         raise HandoverError(
             "method", "承認されていないパッケージは送付できません。別の管理者の承認が必要です。"
-            if package.status == "ready" else "このパッケージは既に送付済です。")
+            if package.status == "ready" else "このパッケージは取り下げ済みです。"
+            if package.status == "withdrawn" else "このパッケージは既に送付済です。")
     check_recipient(package.recipient, allowed)
     if method == "smtp" and smtp is None:
         raise HandoverError("method", "メール送信（SMTP）が設定されていません。ダウンロードを選んでください。")
@@ -380,7 +403,15 @@ def release(
         FacilityRequest.id.in_(package.facility_ids or [])).order_by(FacilityRequest.id)))
     if any(b.personal_data_deleted_on is not None for b in bookings) or any(
             f.personal_data_deleted_on is not None for f in facilities):
-        raise HandoverError("method", "パッケージ内の予約の個人情報が既に削除されています。作り直してください。")
+        raise HandoverError("method", "パッケージ内の予約の個人情報が既に削除されています。"
+                                      "このパッケージを取り下げて、作り直してください。")
+    needless = [b.receipt_no for b in bookings if b.status == "cancelled"
+                and b.outcome_recorded_at is None and not b.city_has_slip]
+    if needless:
+        raise HandoverError(
+            "method", f"パッケージの作成後に取り消された予約があります（受付番号 "
+                      f"{', '.join(map(str, needless))}）。小樽市が受け取っていない予約なので、"
+                      "その個人情報を送る必要はありません。このパッケージを取り下げて、作り直してください。")
     stem = f"uketsukehyo_{package.week_start.isoformat()}_no{package.id}"
     title = f"{record.title} 訪問週 {package.week_start.isoformat()}〜"
     files: dict[str, bytes] = {}

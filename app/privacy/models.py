@@ -60,7 +60,7 @@ def _refuse_change(_mapper: object, _connection: object, target: HandlingLogEntr
     raise PermissionError(f"the handling log is append-only (row {target.id})")
 
 
-HANDOVER_STATUSES: tuple[str, ...] = ("ready", "approved", "sent")
+HANDOVER_STATUSES: tuple[str, ...] = ("ready", "approved", "sent", "withdrawn")
 
 
 class HandoverPackage(Base):
@@ -68,7 +68,9 @@ class HandoverPackage(Base):
 
     Prepared by one manager (`ready`), approved by another (`approved`), then released once
     (`sent`: mailed, or downloaded with the password shown once). The encrypted file and its
-    password are never stored: they are built fresh at release from `booking_ids`.
+    password are never stored: they are built fresh at release from `booking_ids`. A package
+    not yet sent can be withdrawn (`withdrawn`, with who, when and why) when its contents went
+    stale, so the week can be packed again.
     """
 
     __tablename__ = "handover_packages"
@@ -97,3 +99,6 @@ class HandoverPackage(Base):
     released_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     release_method: Mapped[str | None] = mapped_column(String(16), nullable=True)
     file_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    withdrawn_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    withdraw_reason: Mapped[str | None] = mapped_column(Text, nullable=True)

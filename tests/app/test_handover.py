@@ -253,6 +253,57 @@ def test_a_recipient_dropped_from_the_list_after_approval_is_refused_at_release(
     assert booked.shared_on is None
 
 
+def withdraw(client: Client, package_id: int, reason: str):
+    return client.post_form(f"/manager/privacy/handover/packages/{package_id}/withdraw",
+                            {"reason": reason})
+
+
+def test_a_booking_cancelled_after_packing_stops_the_release_until_the_package_is_rebuilt(
+        manager_client, second_manager, db, season, booked, city):
+    from app.bookings.operations import cancel
+
+    other = make_booking(db, season, booked.booked_by, half="pm")
+    assert week_of(other) == week_of(booked)
+    assert prepare(manager_client, booked).status_code == 302
+    package = package_of(db, booked)
+    assert set(package.booking_ids) == {booked.id, other.id}
+    assert approve(second_manager, package.id).status_code == 302
+    cancel(db, season, other, "入院のため", booked.booked_by)
+    db.commit()
+
+    refused = release(second_manager, package.id)
+    assert refused.status_code == 422
+    assert f"取り消された予約があります（受付番号 {other.receipt_no}）" in errors_of(
+        refused.get_data(as_text=True))
+    db.refresh(booked)
+    assert booked.shared_on is None
+
+    blank = withdraw(manager_client, package.id, "  ")
+    assert blank.status_code == 422 and "取り下げの理由" in errors_of(blank.get_data(as_text=True))
+    assert withdraw(manager_client, package.id, "予約11番の取消").status_code == 302
+    db.refresh(package)
+    assert package.status == "withdrawn" and package.withdraw_reason == "予約11番の取消"
+    page = manager_client.get(DASHBOARD).get_data(as_text=True)
+    assert "取り下げ" in page and "予約11番の取消" in page
+
+    assert prepare(manager_client, booked).status_code == 302
+    rebuilt = package_of(db, booked)
+    assert rebuilt.id != package.id and rebuilt.booking_ids == [booked.id]
+    assert release(second_manager, package.id).status_code == 422  # the old one stays dead
+
+
+def test_a_sent_package_cannot_be_withdrawn(manager_client, second_manager, db, booked, city):
+    assert prepare(manager_client, booked).status_code == 302
+    package = package_of(db, booked)
+    assert approve(second_manager, package.id).status_code == 302
+    assert release(second_manager, package.id).status_code == 200
+    response = withdraw(manager_client, package.id, "間違い")
+    assert response.status_code == 422
+    assert "取り下げられません" in errors_of(response.get_data(as_text=True))
+    db.refresh(package)
+    assert package.status == "sent"
+
+
 # --- SMTP -------------------------------------------------------------------------------------
 
 class Inbox:

@@ -57,6 +57,7 @@ POLICY: dict[str, frozenset[str] | str] = {
     "privacy.prepare_package": frozenset({"manager"}),
     "privacy.approve_package": frozenset({"manager"}),
     "privacy.release_package": frozenset({"manager"}),
+    "privacy.withdraw_package": frozenset({"manager"}),
     "privacy.deletions": frozenset({"manager"}),
     "privacy.run_deletions": frozenset({"manager"}),
     "privacy.deletions_xlsx": frozenset({"manager"}),
