@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -43,11 +44,15 @@ def same_person(db: Session, season_id: int, name: str, birth_date: object) -> l
     """Receipt numbers of the season's live bookings for a person of this name and birth date:
     a caller who rings twice (or two relatives calling for the same person) would otherwise
     get two visits."""
-    folded = "".join(name.split())
     found = db.scalars(select(Booking).where(
         Booking.season_id == season_id, Booking.status == "booked",
         Booking.birth_date == birth_date))
-    return sorted(b.receipt_no for b in found if "".join((b.name or "").split()) == folded)
+    return sorted(b.receipt_no for b in found if fold_name(b.name or "") == fold_name(name))
+
+
+def fold_name(name: str) -> str:
+    """A name without spaces and with full- and half-width forms unified (ｵﾀﾙ = オタル)."""
+    return "".join(unicodedata.normalize("NFKC", name).split())
 
 
 def shared_label(booking: Booking) -> object:

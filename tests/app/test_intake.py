@@ -187,8 +187,15 @@ def test_a_second_call_for_the_same_person_is_warned_of_the_first_booking(
     key = re.search(r'name="offer" value="([^"]+)"', page).group(1)
     assert operator_client.post_form(URL, answers(offer=key)).status_code == 302
     first = db.scalar(select(Booking))
-    again = operator_client.post_form(URL, answers(name="小樽　花子")).get_data(as_text=True)
+    again = operator_client.post_form(URL, answers(name="小樽　花子")).get_data(as_text=True)  # full-width space
     assert 'id="same-person"' in again and f"受付番号 {first.receipt_no}" in again
     sister = operator_client.post_form(URL, answers(birth_date="1944-01-02")).get_data(
         as_text=True)
     assert 'id="same-person"' not in sister
+
+
+def test_names_compare_without_spaces_and_across_character_widths():
+    from app.bookings.records import fold_name
+
+    assert fold_name("ｵﾀﾙ ﾊﾅｺ") == fold_name("オタル　ハナコ") == "オタルハナコ"
+    assert fold_name("小樽 花子") != fold_name("小樽 花")
