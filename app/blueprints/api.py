@@ -16,7 +16,7 @@ from flask_wtf.csrf import generate_csrf
 
 from app.auth.login import login_manager, roles_required
 from app.auth.roles import Role
-from app.bookings import api_io, callbacks
+from app.bookings import api_io, callbacks, records
 from app.bookings import operations as bookings
 from app.bookings.api_io import FieldProblem, error_response, invalid
 from app.bookings.api_spec import openapi_document
@@ -121,8 +121,11 @@ def create_booking() -> Any:
         return error_response(409, api_io.SLOT_TAKEN_MESSAGE, error="slot_taken",
                               offers=api_io.offers_json(fresh)["offers"])
     slip_url = url_for("bookings.slip", booking_id=booking.id)
-    response = jsonify(api_io.booking_created_json(booking, slip_url,
-                                                   callbacks.renumbered_now(session())))
+    same_person = [n for n in records.same_person(session(), record.id, booking.name or "",
+                                                  booking.birth_date)
+                   if n != booking.receipt_no]
+    response = jsonify(api_io.booking_created_json(
+        booking, slip_url, callbacks.renumbered_now(session()), same_person))
     response.headers["Location"] = url_for("api.booking", booking_id=booking.id)
     return response, 201
 

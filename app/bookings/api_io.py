@@ -268,15 +268,17 @@ def offers_json(result: OfferResult) -> dict[str, Any]:
     }
 
 
-def booking_created_json(booking: Booking, slip_url: str,
-                         renumbered: Sequence[Booking] = ()) -> dict[str, Any]:
-    """The new booking, and the bookings it pushed to a later time (their callers must be
-    phoned: they are on the call-back list)."""
+def booking_created_json(booking: Booking, slip_url: str, renumbered: Sequence[Booking] = (),
+                         same_person: Sequence[int] = ()) -> dict[str, Any]:
+    """The new booking, the bookings it pushed to a later time (their callers must be
+    phoned: they are on the call-back list), and the receipt numbers of other live bookings
+    for the same name and birth date (a possible double booking to check)."""
     return {"id": booking.id, "receipt_no": booking.receipt_no,
             "date": booking.visit_date.isoformat(), "half": booking.half, "team": booking.team,
             "position": booking.position, "eta": booking.eta, "slip_url": slip_url,
             "renumbered": [{"receipt_no": b.receipt_no, "eta": b.eta}
-                           for b in sorted(renumbered, key=lambda b: b.receipt_no)]}
+                           for b in sorted(renumbered, key=lambda b: b.receipt_no)],
+            "same_person": list(same_person)}
 
 
 def _iso(value: dt.date | None) -> str | None:

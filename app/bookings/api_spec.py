@@ -315,6 +315,11 @@ def openapi_document() -> dict[str, Any]:
                                       "properties": {"receipt_no": {"type": "integer"},
                                                      "eta": {"type": "string"}}},
                         },
+                        "same_person": {
+                            "type": "array", "items": {"type": "integer"},
+                            "description": "同じ氏名・生年月日の他の予約の受付番号（二重予約で"
+                                           "ないか確認してください）。予約作成の応答だけに含まれます。",
+                        },
                     },
                 },
                 "BookingSummary": {

@@ -437,3 +437,17 @@ def test_responses_match_their_documented_schemas(operator_client, season):
     outside = operator_client.get("/api/v1/slots", query_string={"lat": 35.0, "lng": 139.0})
     assert outside.status_code == 422
     check("/api/v1/slots", "get", "422", outside.get_json())
+
+
+def test_a_second_api_booking_for_the_same_person_names_the_first(operator_client, db, season):
+    key = first_offer(operator_client, wish_from="2026-06-22", wish_to="2026-07-31")
+    first = post_json(operator_client, BOOKINGS, answers(offer=key)).get_json()
+    assert first["same_person"] == []
+    key = first_offer(operator_client, wish_from="2026-06-22", wish_to="2026-07-31")
+    second = post_json(operator_client, BOOKINGS, answers(offer=key, name="小樽　花子"))
+    assert second.status_code == 201
+    assert second.get_json()["same_person"] == [first["receipt_no"]]
+    other = post_json(operator_client, BOOKINGS, answers(
+        offer=first_offer(operator_client, wish_from="2026-06-22", wish_to="2026-07-31"),
+        birth_date="1950-01-01"))
+    assert other.get_json()["same_person"] == []
