@@ -75,7 +75,7 @@ class Slot:
     visit order, when the slot was offered. Booking refuses the slot when the half-day has
     changed since (another operator booked into it, or the same form was sent twice), so a
     stale offer never silently pushes a confirmed caller to a later time. None skips the
-    check (the demo loader and the benchmarks book offers they have just computed).
+    check (the demo loader and service-level tests book places they have just chosen).
     """
 
     date: dt.date
