@@ -39,6 +39,9 @@ def create_app(env: str | None = None, overrides: dict[str, Any] | None = None) 
     from app.calls.operations import local_time
 
     app.add_template_filter(local_time, "jst")
+    from app.seasons.texts import calendar_status_label
+
+    app.add_template_filter(calendar_status_label, "calendar_status")
     return app
 
 

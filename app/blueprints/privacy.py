@@ -110,6 +110,7 @@ def _dashboard(record: SeasonRecord, status: int = 200, failed: tuple[str, Any, 
         names=_user_names(ids), allowed=_allowed(), smtp=smtp, failed=failed,
         prepare_form=_prepare_form, approve_form=ApproveForm, release_form=ReleaseForm,
         withdraw_form=WithdrawForm,
+        stale=handover.open_package_problems(session(), packages),
         package_labels=handover.PACKAGE_STATUS_LABELS, methods=handover.RELEASE_METHODS,
         local_time=local_time, overdue=overdue,
     ), status

@@ -21,6 +21,7 @@ from app.auth.models import User
 from app.bookings.models import Booking, BookingEvent
 from app.bookings.operations import RENUMBERED
 from app.bookings.replanning import DROPPED_REASON, REPLAN_REASON_PREFIX
+from app.calls.operations import local_time
 from app.privacy.operations import log_handling
 
 CALLED_BACK = "called_back"
@@ -110,6 +111,12 @@ def mark_called(db: Session, booking: Booking, user: User, note: str, seen_event
     the operator's list showed); refused when nothing is due or a later change came since."""
     latest = due_event(booking)
     if latest is None:
+        done = next((e for e in reversed(booking.history) if e.action == CALLED_BACK), None)
+        if done is not None:
+            who = db.get(User, done.user_id)
+            raise NothingToCall(
+                f"受付番号 {booking.receipt_no} は、{who.display_name if who else '別の職員'}さんが"
+                f"{local_time(done.at)}に連絡済みとして記録しています。入力したメモは保存していません。")
         raise NothingToCall("この予約には再連絡が必要な変更はありません。")
     if latest.id != seen_event_id:
         raise NothingToCall("一覧を表示した後に、この予約の訪問予定がまた変わりました。"

@@ -92,8 +92,8 @@ class Slot:
 # Session.info key: the bookings renumbered during the current request (see callbacks).
 RENUMBERED = "renumbered_bookings"
 
-STALE_OFFER = ("この時間帯には、候補を表示した後に別の予約が入りました（または同じ予約が二重に"
-               "送信されました）。新しい候補から選び直してください。")
+STALE_OFFER = ("候補を表示した後に、この時間帯の予約が変わりました。新しい候補から選び直して"
+               "ください。")
 
 
 def route_ids(bookings: Sequence[Booking]) -> dict[tuple[dt.date, str, int], tuple[int, ...]]:

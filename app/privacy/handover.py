@@ -69,6 +69,7 @@ PACKAGE_STATUS_LABELS: dict[str, str] = {
     "ready": "承認待ち",
     "approved": "承認済（送付待ち）",
     "sent": "送付済",
+    "withdrawn": "取り下げ済",
 }
 RELEASE_METHODS: dict[str, str] = {
     "download": "ダウンロード（パスワードは画面に一度だけ表示）",
@@ -287,6 +288,43 @@ def approve(db: Session, package: HandoverPackage, user: Any, recipient_confirme
 WITHDRAW_REASON_MAX = 200
 
 
+def stale_contents(bookings: Sequence[Booking], facilities: Sequence[FacilityRequest]
+                   ) -> list[str]:
+    """Why a package's contents can no longer be sent as prepared (empty: they can): a
+    booking or list in it lost its personal data, or a booking was cancelled before the city
+    ever had its slip (those personal data need not go out). The way out is to withdraw the
+    package and prepare the week again."""
+    problems = []
+    if any(b.personal_data_deleted_on is not None for b in bookings) or any(
+            f.personal_data_deleted_on is not None for f in facilities):
+        problems.append("パッケージ内の予約の個人情報が既に削除されています。"
+                        "このパッケージを取り下げて、作り直してください。")
+    needless = [b.receipt_no for b in bookings if b.status == "cancelled"
+                and b.outcome_recorded_at is None and not b.city_has_slip]
+    if needless:
+        problems.append(
+            f"パッケージの作成後に取り消された予約があります（受付番号 "
+            f"{', '.join(map(str, needless))}）。小樽市が受け取っていない予約なので、"
+            "その個人情報を送る必要はありません。このパッケージを取り下げて、作り直してください。")
+    return problems
+
+
+def package_contents(db: Session, package: HandoverPackage
+                     ) -> tuple[list[Booking], list[FacilityRequest]]:
+    bookings = list(db.scalars(select(Booking).where(Booking.id.in_(package.booking_ids))
+                               .order_by(Booking.receipt_no)))
+    facilities = list(db.scalars(select(FacilityRequest).where(
+        FacilityRequest.id.in_(package.facility_ids or [])).order_by(FacilityRequest.id)))
+    return bookings, facilities
+
+
+def open_package_problems(db: Session, packages: Sequence[HandoverPackage]
+                          ) -> dict[int, list[str]]:
+    """`stale_contents` of every package not yet sent, by package id (for the dashboard)."""
+    return {p.id: stale_contents(*package_contents(db, p))
+            for p in packages if p.status in ("ready", "approved")}
+
+
 def withdraw(db: Session, package: HandoverPackage, user: Any, reason: str) -> None:
     """Withdraw a package not yet sent (its contents went stale: a booking in it was
     cancelled or lost its personal data, or the wrong week was packed); the week's unsent
@@ -397,21 +435,10 @@ def release(
     check_recipient(package.recipient, allowed)
     if method == "smtp" and smtp is None:
         raise HandoverError("method", "メール送信（SMTP）が設定されていません。ダウンロードを選んでください。")
-    bookings = list(db.scalars(select(Booking).where(Booking.id.in_(package.booking_ids))
-                               .order_by(Booking.receipt_no)))
-    facilities = list(db.scalars(select(FacilityRequest).where(
-        FacilityRequest.id.in_(package.facility_ids or [])).order_by(FacilityRequest.id)))
-    if any(b.personal_data_deleted_on is not None for b in bookings) or any(
-            f.personal_data_deleted_on is not None for f in facilities):
-        raise HandoverError("method", "パッケージ内の予約の個人情報が既に削除されています。"
-                                      "このパッケージを取り下げて、作り直してください。")
-    needless = [b.receipt_no for b in bookings if b.status == "cancelled"
-                and b.outcome_recorded_at is None and not b.city_has_slip]
-    if needless:
-        raise HandoverError(
-            "method", f"パッケージの作成後に取り消された予約があります（受付番号 "
-                      f"{', '.join(map(str, needless))}）。小樽市が受け取っていない予約なので、"
-                      "その個人情報を送る必要はありません。このパッケージを取り下げて、作り直してください。")
+    bookings, facilities = package_contents(db, package)
+    problems = stale_contents(bookings, facilities)
+    if problems:
+        raise HandoverError("method", problems[0])
     stem = f"uketsukehyo_{package.week_start.isoformat()}_no{package.id}"
     title = f"{record.title} 訪問週 {package.week_start.isoformat()}〜"
     files: dict[str, bytes] = {}

@@ -78,6 +78,7 @@ RECORD_TYPE_LABELS: dict[str, str] = {
     "facility_applicants": "福祉施設の申請者リスト",
     "facility_visit": "福祉施設の訪問（訪問結果）",
     "call_notes": "通話記録のメモ",
+    "callback_list": "再連絡一覧",
 }
 
 LOG_COLUMNS: tuple[str, ...] = ("No.", "日時（日本時間）", "職員", "操作", "対象", "対象ID", "内容")

@@ -6,6 +6,17 @@ import re
 
 KIND_LABELS: dict[str, str] = {"home": "個人宅訪問日", "facility": "福祉施設訪問日"}
 WEEKDAY_LABELS: tuple[str, ...] = ("月", "火", "水", "木", "金", "土", "日")
+# The calendar generator's solver status (CP-SAT's name) as managers read it.
+CALENDAR_STATUS_LABELS: dict[str, str] = {
+    "OPTIMAL": "生成済み（最もよい配置）",
+    "FEASIBLE": "生成済み（規則は満たす。最もよい配置かは時間内に未確認）",
+}
+
+
+def calendar_status_label(status: str | None) -> str:
+    if not status:
+        return "未生成"
+    return CALENDAR_STATUS_LABELS.get(status, f"生成済み（{status}）")
 
 # Dotted config key -> (label, help text). Sections follow the scenario file (SCENARIO.md).
 FIELD_LABELS: dict[str, tuple[str, str]] = {

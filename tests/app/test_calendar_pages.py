@@ -149,3 +149,9 @@ def test_edits_on_days_without_bookings_still_work(manager_client, db, season):
     home = [d for d in season.visit_days if d.kind == "home"][-1]
     response = manager_client.post_form(f"/manager/calendar/{home.date}/pm", {"pm_slots": 3})
     assert response.status_code == 302
+
+
+def test_the_calendar_generator_status_is_shown_in_japanese(manager_client, season):
+    for url in ("/manager/", "/manager/calendar"):
+        page = manager_client.get(url).get_data(as_text=True)
+        assert "生成済み" in page and "OPTIMAL" not in page and "FEASIBLE" not in page

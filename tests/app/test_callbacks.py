@@ -134,7 +134,8 @@ def test_a_cancellation_tells_the_operator_whom_to_phone_and_lists_them(
     twice = operator_client.post_form(f"/operator/bookings/{second.id}/called-back",
                                       {"event": shown})
     assert twice.status_code == 422
-    assert "再連絡が必要な変更はありません" in twice.get_data(as_text=True)
+    assert "連絡済みとして記録しています" in twice.get_data(as_text=True)
+    assert "メモは保存していません" in twice.get_data(as_text=True)
 
 
 def test_a_too_long_note_is_refused_and_kept(operator_client, db, season):
@@ -203,7 +204,8 @@ def test_a_change_after_the_list_was_shown_refuses_the_call_back(operator_client
     assert callbacks.due_event(first) is not None and first.history[-1].action == "reordered"
     listing = operator_client.get(CALLBACKS).get_data(as_text=True)
     row = listing.split(f'data-booking="{first.id}"')[1].split("</tr>")[0]
-    assert f"お客様に伝えてある時間: {SeasonConfig().times.home_eta('pm', 1)}" in row
+    told = SeasonConfig().times.home_eta('pm', 1).replace('-', '〜')
+    assert f"お客様に伝えてある時間: {told}頃" in row
 
 
 def test_a_time_that_came_back_to_what_the_caller_was_told_needs_no_call(db, season):
@@ -229,3 +231,10 @@ def test_a_visit_with_its_outcome_recorded_is_renumbered_without_a_call_back(db,
     assert second.position == 1 and "reordered" not in [e.action for e in second.history]
     assert callbacks.renumbered_now(db) == []
     assert callbacks.due(db, season.id) == []
+
+
+def test_viewing_the_list_is_logged_under_a_japanese_name(operator_client, manager_client, db,
+                                                          season):
+    assert operator_client.get(CALLBACKS).status_code == 200
+    log = manager_client.get("/manager/privacy/log").get_data(as_text=True)
+    assert "再連絡一覧" in log and "callback_list" not in log

@@ -271,6 +271,9 @@ def test_a_booking_cancelled_after_packing_stops_the_release_until_the_package_i
     cancel(db, season, other, "入院のため", booked.booked_by)
     db.commit()
 
+    dashboard = manager_client.get(DASHBOARD).get_data(as_text=True)
+    warning = dashboard.split(f'data-stale="{package.id}"')[1].split("</p>")[0]
+    assert f"受付番号 {other.receipt_no}" in warning and "取り下げて" in warning
     refused = release(second_manager, package.id)
     assert refused.status_code == 422
     assert f"取り消された予約があります（受付番号 {other.receipt_no}）" in errors_of(
@@ -284,7 +287,8 @@ def test_a_booking_cancelled_after_packing_stops_the_release_until_the_package_i
     db.refresh(package)
     assert package.status == "withdrawn" and package.withdraw_reason == "予約11番の取消"
     page = manager_client.get(DASHBOARD).get_data(as_text=True)
-    assert "取り下げ" in page and "予約11番の取消" in page
+    entry = page.split(f'data-package="{package.id}"')[1].split('data-package=')[0]
+    assert "取り下げ済" in entry and "予約11番の取消" in entry
 
     assert prepare(manager_client, booked).status_code == 302
     rebuilt = package_of(db, booked)
