@@ -42,6 +42,10 @@ def create_app(env: str | None = None, overrides: dict[str, Any] | None = None) 
     from app.seasons.texts import calendar_status_label
 
     app.add_template_filter(calendar_status_label, "calendar_status")
+    from app.bookings.callbacks import waiting_count
+    from app.db import session
+
+    app.add_template_global(lambda: waiting_count(session()), "waiting_callbacks")
     return app
 
 

@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from app.auth.models import User
@@ -23,6 +24,7 @@ from app.bookings.operations import RENUMBERED
 from app.bookings.replanning import DROPPED_REASON, REPLAN_REASON_PREFIX
 from app.calls.operations import local_time
 from app.privacy.operations import log_handling
+from app.seasons.operations import active_season
 
 CALLED_BACK = "called_back"
 # Events written while the caller was not on the line.
@@ -99,6 +101,17 @@ def due(db: Session, season_id: int) -> list[CallbackRow]:
         Booking.status.in_(("booked", "cancelled"))).options(selectinload(Booking.history)))
     rows = [CallbackRow(b, p) for b in bookings if (p := pending_changes(b))]
     return sorted(rows, key=lambda r: (r.since, r.booking.receipt_no))
+
+
+def waiting_count(db: Session) -> int:
+    """How many callers of the active season wait for a call-back (the navigation's badge).
+    A page must render even when the database just failed (the error page uses the same
+    layout), so a database error counts as none."""
+    try:
+        record = active_season(db)
+        return len(due(db, record.id)) if record is not None else 0
+    except SQLAlchemyError:
+        return 0
 
 
 class NothingToCall(ValueError):

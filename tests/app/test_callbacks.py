@@ -118,6 +118,8 @@ def test_a_cancellation_tells_the_operator_whom_to_phone_and_lists_them(
     assert f"受付番号 {second.receipt_no} の訪問時間が変わりました" in done.get_data(as_text=True)
     listing = operator_client.get(CALLBACKS).get_data(as_text=True)
     assert f'data-booking="{second.id}"' in listing and "後客" in listing
+    reception = operator_client.get("/operator/bookings/").get_data(as_text=True)
+    assert re.search(r'id="callbacks-waiting"[^>]*>1<', reception)  # the navigation's badge
     assert f'data-booking="{first.id}"' not in listing  # its caller asked for the cancellation
 
     shown = callbacks.due_event(second).id
@@ -125,8 +127,8 @@ def test_a_cancellation_tells_the_operator_whom_to_phone_and_lists_them(
                                        {"note": "午前10時に変更と伝えた", "event": shown},
                                        follow_redirects=True)
     assert "連絡済みとして記録しました" in marked.get_data(as_text=True)
-    assert f'data-booking="{second.id}"' not in operator_client.get(CALLBACKS).get_data(
-        as_text=True)
+    after = operator_client.get(CALLBACKS).get_data(as_text=True)
+    assert f'data-booking="{second.id}"' not in after and 'id="callbacks-waiting"' not in after
     db.refresh(second)
     assert second.history[-1].action == "called_back"
     assert second.history[-1].reason == "午前10時に変更と伝えた"
