@@ -24,6 +24,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, utcnow
 
+# Why a booking event happened: what the call-back list needs to know is whether the caller
+# heard of it. The caller asked for it on the phone (their booking, change or cancellation); a
+# manager's re-plan moved or cancelled it; another booking's change renumbered its half-day;
+# or staff recorded something about it (outcomes, hand-over, outdated slips, call-backs,
+# deletion) — the default, so places that need no distinction write nothing.
+CAUSE_CALLER = "caller"
+CAUSE_REPLAN = "replan"
+CAUSE_RENUMBER = "renumber"
+CAUSE_STAFF = "staff"
+CAUSES = (CAUSE_CALLER, CAUSE_REPLAN, CAUSE_RENUMBER, CAUSE_STAFF)
+
 
 class Booking(Base):
     """One home-visit booking: the reception slip (受付票) of SPEC §9."""
@@ -106,7 +117,8 @@ class Booking(Base):
         if self.shared_on is None:
             return
         self.history.append(BookingEvent(
-            user_id=user_id, action="share_outdated", before={"shared_on": self.shared_on.isoformat()},
+            user_id=user_id, action="share_outdated", cause=CAUSE_STAFF,
+            before={"shared_on": self.shared_on.isoformat()},
             reason=f"{what}ため、小樽市に共有済み（{self.shared_on.isoformat()}）の受付票の"
                    "訂正版を次の共有パッケージで送ります。"))
         self.shared_on = None
@@ -130,15 +142,21 @@ class Booking(Base):
 
 
 class BookingEvent(Base):
-    """Every change of a booking, with its reason (created / changed / cancelled)."""
+    """Every change of a booking, with its reason (created / changed / cancelled) and its
+    cause (see CAUSES): the cause is the mark code relies on, the reason is for people and
+    may be reworded or purged."""
 
     __tablename__ = "booking_events"
+    __table_args__ = (
+        CheckConstraint("cause IN (" + ", ".join(f"'{c}'" for c in CAUSES) + ")", name="cause"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(16))
+    cause: Mapped[str] = mapped_column(String(16), default=CAUSE_STAFF, server_default=CAUSE_STAFF)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     before: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # visit fields only
 

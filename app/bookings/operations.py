@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, object_session
 
 from app import clock
 from app.auth.models import User
-from app.bookings.models import Booking, BookingEvent
+from app.bookings.models import CAUSE_CALLER, CAUSE_RENUMBER, Booking, BookingEvent
 from app.bookings.planning import (
     NEW_REQUEST_ID,
     booking_visit,
@@ -222,7 +222,7 @@ def _reserve(
         wish_from=intake.wish.date_from, wish_to=intake.wish.date_to,
         wish_weekdays=list(intake.wish.weekdays) or None, wish_half=intake.wish.half,
     )
-    booking.history.append(BookingEvent(user_id=user_id, action="created"))
+    booking.history.append(BookingEvent(user_id=user_id, action="created", cause=CAUSE_CALLER))
     db.add(booking)
     db.flush()
     log_handling(db, db.get(User, user_id), "change", "booking", booking.id,
@@ -303,8 +303,8 @@ def _reschedule(
     booking.position, booking.eta = mine.position, mine.eta
     booking.wish_from, booking.wish_to = wish.date_from, wish.date_to
     booking.wish_weekdays, booking.wish_half = list(wish.weekdays) or None, wish.half
-    booking.history.append(BookingEvent(user_id=user_id, action="changed", reason=reason,
-                                        before=before))
+    booking.history.append(BookingEvent(user_id=user_id, action="changed", cause=CAUSE_CALLER,
+                                        reason=reason, before=before))
     if (booking.visit_date.isoformat(), booking.half, booking.team, booking.position,
             booking.eta) != (before["visit_date"], before["half"], before["team"],
                              before["position"], before["eta"]):
@@ -351,7 +351,7 @@ def _record_reorder(booking: Booking, position: int, eta: str, user_id: int, why
         booking.position, booking.eta = position, eta
         return
     booking.history.append(BookingEvent(
-        user_id=user_id, action="reordered", reason=why,
+        user_id=user_id, action="reordered", cause=CAUSE_RENUMBER, reason=why,
         before={"position": booking.position, "eta": booking.eta},
     ))
     db = object_session(booking)
@@ -386,7 +386,7 @@ def cancel(db: Session, record: SeasonRecord, booking: Booking, reason: str, use
     before = {"visit_date": booking.visit_date.isoformat(), "half": booking.half,
               "team": booking.team, "position": booking.position, "eta": booking.eta}
     booking.status = "cancelled"
-    booking.history.append(BookingEvent(user_id=user_id, action="cancelled",
+    booking.history.append(BookingEvent(user_id=user_id, action="cancelled", cause=CAUSE_CALLER,
                                         reason=reason.strip(), before=before))
     booking.share_outdated(user_id, "予約が取り消された")
     config = season_config(record)

@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.bookings import guard
-from app.bookings.models import Booking, BookingEvent
+from app.bookings.models import CAUSE_REPLAN, Booking, BookingEvent
 from app.bookings.operations import _lock_season, active_bookings
 from app.bookings.planning import booking_visit, request_id, season_problem, with_travel
 from app.facilities.models import FacilityRequest
@@ -517,7 +517,7 @@ def _apply(db: Session, record: SeasonRecord, proposal: Proposal, user: User
         if move.new is None:
             booking.status = "cancelled"
             booking.history.append(BookingEvent(
-                user_id=user.id, action="cancelled", before=was,
+                user_id=user.id, action="cancelled", cause=CAUSE_REPLAN, before=was,
                 reason=f"{DROPPED_REASON[proposal.change.kind]}（{what}: {proposal.reason}）"))
             booking.share_outdated(user.id, "予約が取り消された")
         else:
@@ -525,7 +525,7 @@ def _apply(db: Session, record: SeasonRecord, proposal: Proposal, user: User
             booking.visit_date, booking.half, booking.team = new.date, new.half, new.team
             booking.position, booking.eta = new.position, new.eta
             booking.history.append(BookingEvent(
-                user_id=user.id, action="changed", before=was,
+                user_id=user.id, action="changed", cause=CAUSE_REPLAN, before=was,
                 reason=f"{REPLAN_REASON_PREFIX}（{what}）: {proposal.reason}"))
             if (new.date.isoformat(), new.half, new.team, new.position, new.eta) != (
                     was["visit_date"], was["half"], was["team"], was["position"], was["eta"]):

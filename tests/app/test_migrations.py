@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import MetaData, inspect, text
 
 from app import migrate
 from app.db import Base, make_engine
@@ -36,5 +38,74 @@ def test_downgrade_to_base_and_upgrade_again(backend, fresh_database_url):
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
         migrate.upgrade(engine)
         assert "users" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+# The events of one booking as 0009 stored them, and the cause 0010 gives each.
+EVENTS_0009 = (
+    ("created", None, "caller"),
+    ("reordered", "同じ時間帯に予約が入り、訪問順が変わりました。訪問時間の再連絡が必要です。",
+     "renumber"),
+    ("called_back", "午前10時に変更と伝えた", "staff"),
+    ("changed", "家族の都合（予約の再計画とは無関係）", "caller"),
+    ("changed", "予約の再計画（訪問日の中止）: 大雪のため", "replan"),
+    ("share_outdated", "訪問予定が変わったため、小樽市に共有済み（2026-07-01）の受付票の訂正版を"
+     "次の共有パッケージで送ります。", "staff"),
+    ("cancelled", "訪問チーム数の変更により再配置できませんでした（訪問チーム数の変更: 職員不足）",
+     "replan"),
+    ("cancelled", "入院のため", "caller"),
+    ("changed", None, "caller"),  # a reason purged with the personal data
+    ("outcome", "当日取消", "staff"),
+    ("deleted", "個人情報を削除しました。", "staff"),
+)
+
+
+def _insert_a_booking_with_events_at_0009(engine) -> None:
+    """Rows as the application wrote them before 0010 (the tables reflected as they were)."""
+    tables = MetaData()
+    tables.reflect(engine)
+    now = dt.datetime(2026, 6, 1, 9, 0)
+    with engine.begin() as conn:
+        user_id = conn.execute(tables.tables["users"].insert().values(
+            username="op1", display_name="職員", role="operator", password_hash="x",
+            is_enabled=True, failed_logins=0, created_at=now)).inserted_primary_key[0]
+        season_id = conn.execute(tables.tables["seasons"].insert().values(
+            name="otaru-2026", title="小樽 2026", config={}, is_active=True, created_at=now,
+            updated_at=now)).inserted_primary_key[0]
+        booking_id = conn.execute(tables.tables["bookings"].insert().values(
+            season_id=season_id, receipt_no=1, status="cancelled", booked_at=now,
+            received_on=now.date(), booked_by=user_id, visit_date=dt.date(2026, 7, 1), half="am",
+            team=1, position=1, eta="09:30-10:00", applicants=1, lat=43.19, lng=141.0,
+            location_precision="address", caller_relationship="self", eligibility="bedridden",
+            application_type="new")).inserted_primary_key[0]
+        conn.execute(tables.tables["booking_events"].insert(), [
+            {"booking_id": booking_id, "at": now, "user_id": user_id, "action": action,
+             "reason": reason} for action, reason, _cause in EVENTS_0009])
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_0010_gives_existing_booking_events_their_cause_and_downgrades(
+        backend, fresh_database_url):
+    """Rows written before 0010 get their cause from the reason texts of that time (a re-plan
+    only by the start of its text); a downgrade drops the mark and keeps every event."""
+    engine = make_engine(fresh_database_url(backend))
+    try:
+        migrate.upgrade(engine, "0009")
+        _insert_a_booking_with_events_at_0009(engine)
+        migrate.upgrade(engine, "0010")
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT action, cause FROM booking_events ORDER BY id"))
+            assert [tuple(r) for r in rows] == [(a, cause) for a, _r, cause in EVENTS_0009]
+
+        migrate.downgrade(engine, "0009")
+        assert "cause" not in {c["name"] for c in inspect(engine).get_columns("booking_events")}
+        with engine.connect() as conn:
+            reasons = conn.scalars(text("SELECT reason FROM booking_events ORDER BY id"))
+            assert list(reasons) == [reason for _a, reason, _c in EVENTS_0009]
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT count(*) FROM booking_events "
+                                    "WHERE cause = 'replan'")) == 2
     finally:
         engine.dispose()
