@@ -19,25 +19,32 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from app.auth.models import User
-from app.bookings.models import Booking, BookingEvent
+from app.bookings.models import (
+    CAUSE_RENUMBER,
+    CAUSE_REPLAN,
+    CAUSE_STAFF,
+    Booking,
+    BookingEvent,
+)
 from app.bookings.operations import RENUMBERED
-from app.bookings.replanning import DROPPED_REASON, REPLAN_REASON_PREFIX
 from app.calls.operations import local_time
 from app.privacy.operations import log_handling
 from app.seasons.operations import active_season
 
 CALLED_BACK = "called_back"
-# Events written while the caller was not on the line.
-_WITHOUT_CALLER = ("reordered",)
+# Causes of changes made while the caller was not on the line.
+_WITHOUT_CALLER = (CAUSE_RENUMBER, CAUSE_REPLAN)
+# The events that change the visit itself (a slip or hand-over note never needs a call).
+_VISIT_CHANGES = ("changed", "cancelled", "reordered")
 # Events that put the caller in the picture (they were on the line, or the visit happened).
 _WITH_CALLER = ("created", "changed", "cancelled", "outcome", "outcome_fixed", "deleted",
                 CALLED_BACK)
 
 
-def _by_replan(event: BookingEvent) -> bool:
-    reason = event.reason or ""
-    return reason.startswith(REPLAN_REASON_PREFIX) or reason.startswith(
-        tuple(DROPPED_REASON.values()))
+def _without_caller(event: BookingEvent) -> bool:
+    """A change of the visit its caller did not hear of. Judged by the event's cause, not its
+    reason text: the text is worded for people and may change (or be purged)."""
+    return event.cause in _WITHOUT_CALLER and event.action in _VISIT_CHANGES
 
 
 def pending_changes(booking: Booking) -> tuple[BookingEvent, ...]:
@@ -46,12 +53,11 @@ def pending_changes(booking: Booking) -> tuple[BookingEvent, ...]:
     they were told)."""
     pending: list[BookingEvent] = []
     for event in booking.history:
-        if event.action in _WITHOUT_CALLER or (
-                event.action in ("changed", "cancelled") and _by_replan(event)):
+        if _without_caller(event):
             pending.append(event)
         elif event.action in _WITH_CALLER:
             pending = []
-    if pending and all(e.action in _WITHOUT_CALLER for e in pending) \
+    if pending and all(e.cause == CAUSE_RENUMBER for e in pending) \
             and booking.status == "booked" and told_eta(pending) == booking.eta:
         return ()
     return tuple(pending)
@@ -134,7 +140,7 @@ def mark_called(db: Session, booking: Booking, user: User, note: str, seen_event
     if latest.id != seen_event_id:
         raise NothingToCall("一覧を表示した後に、この予約の訪問予定がまた変わりました。"
                             "最新の訪問予定を確認してから連絡してください。")
-    booking.history.append(BookingEvent(user_id=user.id, action=CALLED_BACK,
+    booking.history.append(BookingEvent(user_id=user.id, action=CALLED_BACK, cause=CAUSE_STAFF,
                                         reason=note.strip() or "変更を連絡した"))
     db.flush()
     log_handling(db, user, "change", "booking", booking.id,

@@ -15,15 +15,23 @@ import re
 
 from sqlalchemy import func, select
 
-from app.bookings import callbacks
+from app.bookings import callbacks, replanning
 from app.bookings.intake import offer_key, parse_offer_key
-from app.bookings.models import Booking, BookingEvent
+from app.bookings.models import (
+    CAUSE_CALLER,
+    CAUSE_RENUMBER,
+    CAUSE_REPLAN,
+    CAUSE_STAFF,
+    Booking,
+    BookingEvent,
+)
 from app.bookings.operations import STALE_OFFER, Slot, cancel, reschedule, reserve
 from app.bookings.replanning import DROPPED_REASON, REPLAN_REASON_PREFIX
 from solver.season import SeasonConfig, Wish
 from tests.app.test_api import BOOKINGS, post_json
 from tests.app.test_bookings_reserve import HANAZONO, INAHO, TODAY, first_home_day, intake
 from tests.app.test_intake import URL, answers
+from tests.app.test_replanning import TIME_LIMIT, book, home_days
 from tests.conftest import make_user
 
 CALLBACKS = "/operator/bookings/callbacks"
@@ -171,19 +179,66 @@ def test_the_callers_own_change_closes_an_earlier_call_back(db, season):
     assert first.id not in {row.booking.id for row in callbacks.due(db, season.id)}
 
 
+def test_each_booking_event_records_its_cause(db, season):
+    """The caller's own booking, change and cancellation, and the renumbering they cause to
+    another booking, each carry their cause (the call-back list reads it, not the text)."""
+    user = make_user(db, "operator")
+    day = first_home_day(season, TODAY + dt.timedelta(days=14))
+    first = reserve(db, season, intake(INAHO), Slot(day, "am", 1, 1), user.id, today=TODAY)
+    first.shared_on = TODAY
+    second = reserve(db, season, intake(HANAZONO), Slot(day, "am", 1, 1), user.id, today=TODAY)
+    later = first_home_day(season, day + dt.timedelta(days=1))
+    reschedule(db, season, second, Slot(later, "pm", 1, 1), Wish(), "本人の都合", user.id,
+               today=TODAY)
+    cancel(db, season, second, "入院のため", user.id)
+    db.flush()
+    assert [(e.action, e.cause) for e in first.history] == [
+        ("created", CAUSE_CALLER), ("reordered", CAUSE_RENUMBER),
+        ("share_outdated", CAUSE_STAFF), ("reordered", CAUSE_RENUMBER)]
+    assert [(e.action, e.cause) for e in second.history] == [
+        ("created", CAUSE_CALLER), ("changed", CAUSE_CALLER), ("cancelled", CAUSE_CALLER)]
+
+
 def test_a_re_plan_move_or_drop_needs_a_call_back_but_an_operator_change_does_not():
-    def booking_with(action: str, reason: str) -> Booking:
+    def booking_with(action: str, reason: str, cause: str) -> Booking:
         booking = Booking()
-        booking.history = [BookingEvent(action="created"),
-                           BookingEvent(action=action, reason=reason)]
+        booking.history = [BookingEvent(action="created", cause=CAUSE_CALLER),
+                           BookingEvent(action=action, reason=reason, cause=cause)]
         return booking
 
-    moved = booking_with("changed", f"{REPLAN_REASON_PREFIX}（訪問日の中止）: 大雪")
-    dropped = booking_with("cancelled", f"{DROPPED_REASON['cancel_day']}（訪問日の中止: 大雪）")
-    asked = booking_with("changed", "家族の都合")
+    moved = booking_with("changed", f"{REPLAN_REASON_PREFIX}（訪問日の中止）: 大雪", CAUSE_REPLAN)
+    dropped = booking_with("cancelled", f"{DROPPED_REASON['cancel_day']}（訪問日の中止: 大雪）",
+                           CAUSE_REPLAN)
+    asked = booking_with("changed", "家族の都合", CAUSE_CALLER)
     assert callbacks.due_event(moved) is moved.history[-1]
     assert callbacks.due_event(dropped) is dropped.history[-1]
     assert callbacks.due_event(asked) is None
+
+
+def test_a_re_plan_is_called_back_however_its_reason_is_worded(db, season, monkeypatch):
+    """The call-back list knows a re-plan by the events' cause, not their reason text: with the
+    re-plan's texts reworded, its move and its cancellation are still listed."""
+    monkeypatch.setattr(replanning, "REPLAN_REASON_PREFIX", "再計画で移動")
+    monkeypatch.setattr(replanning, "DROPPED_REASON", {
+        kind: "再計画で取消" for kind in replanning.DROPPED_REASON})
+    user = make_user(db, "operator")
+    manager = make_user(db, "manager", "m-reworded")
+    d1, _d2 = home_days(season, 2)
+    moving = book(db, season, user, d1, "am", 1, INAHO, "移動 一郎")
+    dropping = book(db, season, user, d1, "am", 2, HANAZONO, "限定 二郎", wish=Wish(date_to=d1))
+    preview = replanning.preview(db, season, replanning.ChangeRequest("cancel_day", date=d1),
+                                 "大雪のため", manager, TODAY, time_limit_s=TIME_LIMIT)
+    replanning.apply(db, season, preview.proposal, True, manager, TODAY)
+    db.commit()
+
+    assert (moving.status, dropping.status) == ("booked", "cancelled")
+    for booking in (moving, dropping):
+        event = booking.history[-1]
+        assert event.cause == CAUSE_REPLAN and event.reason.startswith("再計画で")
+        assert not event.reason.startswith(
+            (REPLAN_REASON_PREFIX, *DROPPED_REASON.values()))
+        assert callbacks.due_event(booking) is event
+    assert {row.booking.id for row in callbacks.due(db, season.id)} == {moving.id, dropping.id}
 
 
 def test_a_change_after_the_list_was_shown_refuses_the_call_back(operator_client, db, season):
