@@ -9,7 +9,7 @@ which is harmless: its visit is over, so it is never on the call-back list.
 
 Revision ID: 0010
 Revises: 0009
-Create Date: 2026-11-28 10:00:00
+Create Date: 2026-11-25 15:30:00
 """
 
 from alembic import op
