@@ -179,7 +179,11 @@ def _detail_page(record: SeasonRecord, facility: FacilityRequest, status: int = 
         today=today, labels=STATUS_LABELS, event_labels=EVENT_LABELS, half_labels=HALF_LABELS,
         type_label=dict(FACILITY_TYPES).get(facility.facility_type, facility.facility_type),
         callback_form=callback,
-        status_form=forms.get("status_form") or StatusForm(),
+        status_form=forms.get("status_form") or StatusForm(
+            data={"applications_taken": ops.recorded_applications(session(), facility)}),
+        unrecorded_parts=ops.unrecorded_parts(facility),
+        linked_booking=ops.home_booking(session(), facility),
+        applications_limit=ops.applications_limit(session(), facility),
         unschedule_form=forms.get("unschedule_form") or UnscheduleForm(),
         home_form=forms.get("home_form") or HomeBookingForm(),
         meeting_form=forms.get("meeting_form") or MeetingForm(),
@@ -246,12 +250,17 @@ def set_status(facility_id: int) -> Any:
         return _detail_page(record, facility, 422, status_form=form)
     try:
         ops.set_status(session(), facility, form.status.data, current_user, clock.today(),
-                       form.note.data or "")
+                       form.note.data or "", applications_taken=form.applications_taken.data,
+                       completed_on=form.completed_on.data)
     except ops.FacilityError as exc:
         target = getattr(form, exc.field, form.status)
         target.errors = [*target.errors, exc.message]
         return _detail_page(record, facility, 422, status_form=form)
-    return _done(facility, f"状態を「{STATUS_LABELS[facility.status]}」にしました。")
+    result = ""
+    if facility.status == "visited":
+        result = (f"（申請受付 {form.applications_taken.data}件、"
+                  f"訪問完了日 {form.completed_on.data.isoformat()}）")
+    return _done(facility, f"状態を「{STATUS_LABELS[facility.status]}」にしました{result}。")
 
 
 @bp.route("/manager/facilities/<int:facility_id>/schedule", methods=["POST"])

@@ -15,13 +15,15 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
+from app import clock
 from app.bookings.forms import PHONE_RE, MultiCheckboxField, normalise_phone
 from app.facilities.meetings import NOON
 from app.facilities.operations import WORKING_FROM, WORKING_TO
 from app.facilities.texts import FACILITY_TYPES
 from app.forms import Form
+from app.routesheets.outcomes import CountField
 
 WEEKDAY_CHOICES = list(enumerate(("月", "火", "水", "木", "金")))
 HALF_CHOICES = [("", "指定なし"), ("am", "午前"), ("pm", "午後")]
@@ -92,10 +94,25 @@ class CallbackForm(WishMixin, Form):
     note = TextAreaField("連絡の内容", validators=[Optional(), Length(max=2000)])
 
 
+def _only_when_visited(form: Any, field: Any) -> None:
+    """The result fields count only for 訪問済: for another status, whatever they hold
+    (even text that is not a number or a date) is set aside, as `Optional` does."""
+    if form.status.data != "visited":
+        field.errors[:] = []
+        raise StopValidation()
+
+
 class StatusForm(Form):
+    """A status set by hand. For 訪問済 also the result the route sheet would record; the
+    form checks the shape, `operations.set_status` the rules (the route sheet's own)."""
+
     status = SelectField("状態", choices=[("contacted", "連絡済"), ("visited", "訪問済"),
                                          ("withdrawn", "取り下げ")],
                          validators=[InputRequired("状態を選んでください。")])
+    applications_taken = CountField("申請受付件数", validators=[_only_when_visited, Optional()],
+                                    render_kw={"min": 0, "inputmode": "numeric"})
+    completed_on = DateField("訪問完了日", validators=[_only_when_visited, Optional()],
+                             default=clock.today, render_kw={"type": "date"})
     note = TextAreaField("理由・メモ", validators=[Optional(), Length(max=1000)])
 
 

@@ -21,8 +21,17 @@ from sqlalchemy.orm import Session
 from app.auth.models import User
 from app.bookings.models import Booking
 from app.db import utcnow
-from app.facilities.models import FacilityEvent, FacilityRequest
-from app.routesheets.outcomes import OutcomeProblem, check_visit_day_reached
+from app.facilities.models import FacilityEvent, FacilityRequest, FacilityVisit
+from app.privacy.operations import log_handling
+from app.routesheets.outcomes import (
+    FACILITY_OUTCOME_LABELS,
+    FACILITY_VISIT_RECORD,
+    MAX_APPLICATIONS,
+    OutcomeProblem,
+    check_visit_day_reached,
+    checked_outcome,
+    record_outcome,
+)
 from app.seasons.models import SeasonRecord
 from app.seasons.operations import season_config
 from solver.calendar_rules import closed_reason
@@ -185,9 +194,14 @@ def last_visit_date(db: Session, facility: FacilityRequest) -> dt.date | None:
 
 
 def set_status(db: Session, facility: FacilityRequest, status: str, user: User,
-               today: dt.date, note: str = "") -> None:
+               today: dt.date, note: str = "", *, applications_taken: int | None = None,
+               completed_on: dt.date | None = None) -> None:
     """Move the request by hand (contacted, visited, withdrawn); see `TRANSITIONS`.
-    訪問済 only from the (last) visit day on, as for a result on the route sheet."""
+
+    訪問済 is a visit's result, as on the route sheet: only from the (last) visit day on, and
+    with the applications taken and the day the visit was completed (`mark_visited`), so the
+    reports count a facility marked by hand like one recorded on the route sheet.
+    `applications_taken` and `completed_on` are ignored for the other statuses."""
     if status not in TRANSITIONS.get(facility.status, ()):
         from app.facilities.texts import STATUS_LABELS
 
@@ -196,16 +210,9 @@ def set_status(db: Session, facility: FacilityRequest, status: str, user: User,
             f"「{STATUS_LABELS.get(status, status)}」には変更できません。", "status")
     if status == "withdrawn" and not note.strip():
         raise FacilityError("取り下げの理由を入力してください。", "note")
+    summary = ""
     if status == "visited":
-        last = last_visit_date(db, facility)
-        if last is not None:
-            try:
-                check_visit_day_reached(last, today)
-            except OutcomeProblem as exc:
-                raise FacilityError(exc.message, "status") from None
-        for visit in facility.visits:
-            if visit.status == "booked":
-                visit.status = "visited"
+        summary = mark_visited(db, facility, user, today, applications_taken, completed_on)
     if status == "withdrawn":
         for visit in facility.visits:
             if visit.status == "booked":
@@ -213,8 +220,155 @@ def set_status(db: Session, facility: FacilityRequest, status: str, user: User,
         for meeting in facility.meetings:
             meeting.status = "cancelled"
     facility.status = status
-    _event(facility, user, status, note.strip())
+    _event(facility, user, status, "／".join(t for t in (summary, note.strip()) if t))
     db.flush()
+
+
+# --- 訪問済 by hand -----------------------------------------------------------------------
+
+
+def unrecorded_parts(facility: FacilityRequest) -> list[FacilityVisit]:
+    """The half-day parts still booked: those without a result on the route sheet. Parts
+    with a recorded result (visited with their count, or cancelled on the day) keep it."""
+    return [v for v in facility.visits if v.status == "booked"]
+
+
+def home_booking(db: Session, facility: FacilityRequest) -> Booking | None:
+    """The home-visit booking a facility of 5 or fewer was booked into (SPEC §3), if any."""
+    if facility.home_booking_id is None:
+        return None
+    return db.get(Booking, facility.home_booking_id)
+
+
+def recorded_applications(db: Session, facility: FacilityRequest) -> int | None:
+    """The count already on the route sheet for a facility visited through a home booking
+    (the route sheet records it on the booking but leaves the facility's status alone), to
+    fill the form with; None otherwise."""
+    booking = None if unrecorded_parts(facility) else home_booking(db, facility)
+    if booking is None or booking.status != "visited":
+        return None
+    return booking.applications_taken
+
+
+def applications_limit(db: Session, facility: FacilityRequest) -> int:
+    """The most applications the hand form accepts: the route sheet's own limit, summed
+    over what it records. A facility half-day takes up to max(its applicants,
+    `MAX_APPLICATIONS`) (`record_facility_outcome`); a home booking up to
+    `MAX_APPLICATIONS` (`record_outcome`)."""
+    parts = unrecorded_parts(facility)
+    if not parts and home_booking(db, facility) is not None:
+        return MAX_APPLICATIONS
+    return sum(max(v.applicants, MAX_APPLICATIONS) for v in parts)
+
+
+def split_applications(total: int, parts: list[FacilityVisit]) -> list[int]:
+    """Share `total` (at most `applications_limit`) out over `parts` in visit order: each
+    part first up to its booked applicants, then any walk-ins up to the part's route-sheet
+    limit. Every share is one the route sheet would accept for that part, so correcting a
+    part there later starts from a valid value."""
+    shares: list[int] = []
+    left = total
+    for part in parts:
+        shares.append(min(left, part.applicants))
+        left -= shares[-1]
+    for i, part in enumerate(parts):
+        extra = min(left, max(part.applicants, MAX_APPLICATIONS) - shares[i])
+        shares[i] += extra
+        left -= extra
+    if left:
+        raise ValueError(f"{total} applications exceed the parts' limit")
+    return shares
+
+
+def check_completed_on(completed_on: dt.date | None, last: dt.date | None,
+                       today: dt.date) -> dt.date:
+    """The day the visit was completed: given, not before the last visit day, not after
+    today. Raises `FacilityError` on "completed_on"."""
+    if completed_on is None:
+        raise FacilityError("訪問済の場合は訪問完了日を入力してください。", "completed_on")
+    if last is not None and completed_on < last:
+        raise FacilityError(f"最後の訪問日（{last.isoformat()}）より前の日付は入力できません"
+                            f"（入力値: {completed_on.isoformat()}）。", "completed_on")
+    if completed_on > today:
+        raise FacilityError(f"今日（{today.isoformat()}）より後の日付は入力できません"
+                            f"（入力値: {completed_on.isoformat()}）。", "completed_on")
+    return completed_on
+
+
+def _refused(exc: OutcomeProblem) -> FacilityError:
+    """A route-sheet rule's refusal, on this form's field (its "outcome" is our "status")."""
+    return FacilityError(exc.message, "status" if exc.field == "outcome" else exc.field)
+
+
+def mark_visited(db: Session, facility: FacilityRequest, user: User, today: dt.date,
+                 applications_taken: int | None, completed_on: dt.date | None) -> str:
+    """Record the result the route sheet would have recorded, for a facility marked 訪問済
+    by hand; returns the summary for the facility's history. Everything is checked before
+    anything is written.
+
+    Where the count is stored, and why: the reports (`app.reports.summary`) sum
+    `applications_taken` over visited `FacilityVisit` rows, one per half-day, in the month of
+    each part's visit, and over visited `Booking` rows; the route sheet records one count
+    per half-day part, or on the home booking of a facility of 5 or fewer. So:
+
+    - facility half-days: the manager gives one total for the parts still booked (a manager
+      marking by hand has the facility's total, not a count per half-day); it is shared out
+      by `split_applications`, so each part is a visited half-day with a count the route
+      sheet accepts for it, the report's half-days and applications stay right, and a part
+      can still be corrected on the route sheet. Parts already recorded there keep theirs.
+    - a home booking (no facility half-days): the route sheet's own `record_outcome` records
+      it on the booking, with the booking's history and the handling log, and the report
+      counts it with the home visits, as it would a result from the route sheet. Marking by
+      hand re-records (corrects) a result already on the route sheet instead of adding one.
+
+    The completion date is the day the manager says the visit was done; it goes to the
+    parts or booking recorded here (`visit_completed_on`, the reception list's 訪問終了日),
+    where the route sheet writes the visit day."""
+    from app.facilities.texts import HALF_LABELS
+
+    last = last_visit_date(db, facility)
+    if last is not None:
+        try:
+            check_visit_day_reached(last, today)
+        except OutcomeProblem as exc:
+            raise _refused(exc) from None
+    parts = unrecorded_parts(facility)
+    booking = None if parts else home_booking(db, facility)
+    if not parts and booking is None:
+        raise FacilityError("結果を記録できる訪問予定が残っていません（ルート表で当日取消と"
+                            "記録済みです）。訪問した場合はルート表の訪問結果を訂正してください。",
+                            "status")
+    day = check_completed_on(completed_on, last, today)
+    if booking is not None:
+        try:
+            record_outcome(db, booking, "visited", applications_taken, "", user, today)
+        except OutcomeProblem as exc:
+            raise _refused(exc) from None
+        booking.visit_completed_on = day
+        return (f"申請受付 {booking.applications_taken}件（個人宅枠 受付番号 "
+                f"{booking.receipt_no}）、訪問完了日 {day.isoformat()}")
+    try:
+        taken, _ = checked_outcome(
+            FACILITY_OUTCOME_LABELS, "visited", applications_taken, "",
+            applications_limit(db, facility), cancelled_before=False,
+            visit_date=max(v.visit_date for v in parts), today=today, what="訪問")
+    except OutcomeProblem as exc:
+        raise _refused(exc) from None
+    now = utcnow()
+    shares = split_applications(taken, parts)
+    for part, share in zip(parts, shares, strict=True):
+        part.status = "visited"
+        part.applications_taken = share
+        part.outcome_recorded_at = now
+        part.outcome_recorded_by = user.id
+        part.visit_completed_on = day
+        log_handling(db, user, "change", FACILITY_VISIT_RECORD, part.id,
+                     f"{facility.name}（F{facility.id}）訪問結果（施設の画面で訪問済）: "
+                     f"{part.visit_date.isoformat()} {HALF_LABELS[part.half]} {share}件")
+    each = "・".join(f"{p.visit_date.isoformat()} {HALF_LABELS[p.half]} {n}件"
+                     for p, n in zip(parts, shares, strict=True))
+    split = f"（{each}）" if len(parts) > 1 else ""
+    return f"申請受付 {taken}件{split}、訪問完了日 {day.isoformat()}"
 
 
 def link_home_booking(db: Session, record: SeasonRecord, facility: FacilityRequest,
@@ -238,7 +392,6 @@ def store_applicant_list(db: Session, facility: FacilityRequest, rows: list[Any]
     """Replace the facility's applicant list with a validated file's rows (all or nothing:
     the caller validated the whole file first) and write the handling log (SPEC §12)."""
     from app.facilities.models import FacilityApplicant
-    from app.privacy.operations import log_handling
 
     if facility.personal_data_deleted_on is not None:
         raise FacilityError("訪問が終わり個人情報を削除済みのため、申請者リストは登録できません。", "file")

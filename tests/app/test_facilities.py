@@ -108,7 +108,7 @@ def test_visited_waits_for_the_last_visit_day(db, season, manager):
         assert e.value.field == "status"
     assert facility.status == "scheduled"
     assert {v.status for v in facility.visits} == {"booked"}
-    set_status(db, facility, "visited", manager, last)
+    set_status(db, facility, "visited", manager, last, applications_taken=21, completed_on=last)
     assert facility.status == "visited"
     assert {v.status for v in facility.visits} == {"visited"}
 
@@ -121,7 +121,7 @@ def test_visited_through_a_home_booking_waits_for_its_day(db, season, manager):
     link_home_booking(db, season, facility, booking.receipt_no, manager)
     with pytest.raises(FacilityError, match=f"訪問日（{day.isoformat()}）より前"):
         set_status(db, facility, "visited", manager, day - dt.timedelta(days=1))
-    set_status(db, facility, "visited", manager, day)
+    set_status(db, facility, "visited", manager, day, applications_taken=3, completed_on=day)
     assert facility.status == "visited"
 
 

@@ -208,7 +208,7 @@ def test_visited_is_refused_before_the_visit_day_as_on_the_route_sheet(
     assert report.total.facility_visited == 0
 
     app.config["APP_TODAY"] = visit.visit_date
-    done = manager_client.post_form(url, {"status": "visited"})
+    done = manager_client.post_form(url, {"status": "visited", "applications_taken": "12"})
     assert done.status_code == 302
     db.refresh(facility)
     assert facility.status == "visited"
