@@ -30,6 +30,7 @@ from app.routesheets.outcomes import (
     OutcomeProblem,
     check_visit_day_reached,
     checked_outcome,
+    facility_visit_limit,
     record_outcome,
 )
 from app.seasons.models import SeasonRecord
@@ -252,13 +253,13 @@ def recorded_applications(db: Session, facility: FacilityRequest) -> int | None:
 
 def applications_limit(db: Session, facility: FacilityRequest) -> int:
     """The most applications the hand form accepts: the route sheet's own limit, summed
-    over what it records. A facility half-day takes up to max(its applicants,
-    `MAX_APPLICATIONS`) (`record_facility_outcome`); a home booking up to
+    over what it records. A facility half-day takes up to `facility_visit_limit`
+    (`record_facility_outcome`); a home booking up to
     `MAX_APPLICATIONS` (`record_outcome`)."""
     parts = unrecorded_parts(facility)
     if not parts and home_booking(db, facility) is not None:
         return MAX_APPLICATIONS
-    return sum(max(v.applicants, MAX_APPLICATIONS) for v in parts)
+    return sum(facility_visit_limit(v) for v in parts)
 
 
 def split_applications(total: int, parts: list[FacilityVisit]) -> list[int]:
@@ -272,7 +273,7 @@ def split_applications(total: int, parts: list[FacilityVisit]) -> list[int]:
         shares.append(min(left, part.applicants))
         left -= shares[-1]
     for i, part in enumerate(parts):
-        extra = min(left, max(part.applicants, MAX_APPLICATIONS) - shares[i])
+        extra = min(left, facility_visit_limit(part) - shares[i])
         shares[i] += extra
         left -= extra
     if left:

@@ -181,6 +181,12 @@ def facility_form_for(visit: FacilityVisit, formdata: Any = None) -> FacilityOut
         notes=visit.outcome_notes or "")
 
 
+def facility_visit_limit(visit: FacilityVisit) -> int:
+    """The most applications one facility half-day can record: its booked applicants, or
+    `MAX_APPLICATIONS` when fewer were booked (walk-ins on the day are normal)."""
+    return max(visit.applicants, MAX_APPLICATIONS)
+
+
 def record_facility_outcome(
     db: Session, visit: FacilityVisit, outcome: str, applications_taken: int | None, notes: str,
     user: Any, today: dt.date,
@@ -190,7 +196,7 @@ def record_facility_outcome(
     lets its applicant list be deleted)."""
     applications_taken, notes = checked_outcome(
         FACILITY_OUTCOME_LABELS, outcome, applications_taken, notes,
-        max(visit.applicants, MAX_APPLICATIONS),
+        facility_visit_limit(visit),
         cancelled_before=visit.status == "cancelled" and visit.outcome_recorded_at is None,
         visit_date=visit.visit_date, today=today, what="訪問")
 
