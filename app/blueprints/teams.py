@@ -146,7 +146,7 @@ def record_outcome(date: str, team: int, booking_id: int) -> Any:
     if booking is None or booking_id not in sheet.booking_ids:
         abort(404)
     form = outcomes.form_for(booking, request.form)
-    if _saved(form, lambda: outcomes.record_outcome(
+    if _saved(form, lambda: outcomes.record_route_sheet_outcome(
             session(), booking, form.outcome.data or "", form.applications_taken.data,
             form.notes.data or "", current_user, clock.today())):
         flash(f"受付番号 {booking.receipt_no} の訪問結果を記録しました"

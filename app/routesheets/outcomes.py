@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import IntegerField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.bookings.models import Booking, BookingEvent
 from app.db import utcnow
-from app.facilities.models import FacilityEvent, FacilityVisit
+from app.facilities.models import FacilityEvent, FacilityRequest, FacilityVisit
 from app.forms import Form
 from app.privacy.operations import log_handling
 
@@ -150,6 +151,30 @@ def record_outcome(
         user_id=user.id, action=action, reason=summary + (f"／{notes}" if notes else ""),
         before=before))
     log_handling(db, user, "change", "booking", booking.id, f"訪問結果: {summary}")
+    db.flush()
+
+
+def record_route_sheet_outcome(
+    db: Session, booking: Booking, outcome: str, applications_taken: int | None, notes: str,
+    user: Any, today: dt.date,
+) -> None:
+    """`record_outcome` from the route sheet, which also closes (or reopens, on a correction)
+    a facility of 5 or fewer booked into this home slot (SPEC §3): its result is this
+    visit's, so the facility should not wait in 予約済 for someone to mark it by hand."""
+    record_outcome(db, booking, outcome, applications_taken, notes, user, today)
+    facility = db.scalar(select(FacilityRequest).where(FacilityRequest.home_booking_id == booking.id))
+    if facility is None:
+        return
+    if outcome == "visited" and facility.status == "scheduled":
+        facility.status = "visited"
+        facility.events.append(FacilityEvent(
+            user_id=user.id, action="visited",
+            note=f"ルート表で訪問結果を記録（個人宅枠 受付番号 {booking.receipt_no}）"))
+    elif outcome != "visited" and facility.status == "visited":
+        facility.status = "scheduled"  # a correction: the visit did not happen after all
+        facility.events.append(FacilityEvent(
+            user_id=user.id, action="outcome_fixed",
+            note=f"ルート表の訪問結果を訂正（{OUTCOME_LABELS[outcome]}）"))
     db.flush()
 
 

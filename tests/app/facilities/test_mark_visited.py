@@ -25,7 +25,11 @@ from app.facilities.operations import (
 )
 from app.privacy.models import HandlingLogEntry
 from app.reports.summary import season_report
-from app.routesheets.outcomes import record_facility_outcome, record_outcome
+from app.routesheets.outcomes import (
+    record_facility_outcome,
+    record_outcome,
+    record_route_sheet_outcome,
+)
 from solver.season import SeasonConfig, Wish
 from tests.app.test_bookings_reserve import first_home_day, intake
 from tests.app.test_facilities import TODAY, make_facility
@@ -246,6 +250,30 @@ def test_a_home_booking_recorded_on_the_route_sheet_is_corrected_not_added(db, s
     assert (booking.applications_taken, [e.action for e in booking.history][-1]) == (
         3, "outcome_fixed")
     assert season_report(db, season, day).total.applications == before + 1
+
+
+def test_the_route_sheet_closes_a_facility_booked_into_a_home_slot(db, season, manager):
+    facility, booking = home_booked(db, season, manager)
+    day = booking.visit_date
+    record_route_sheet_outcome(db, booking, "visited", 3, "", manager, day)
+    assert (facility.status, facility.events[-1].action) == ("visited", "visited")
+    assert f"受付番号 {booking.receipt_no}" in facility.events[-1].note
+
+
+def test_a_route_sheet_correction_reopens_the_facility(db, season, manager):
+    facility, booking = home_booked(db, season, manager)
+    day = booking.visit_date
+    record_route_sheet_outcome(db, booking, "visited", 3, "", manager, day)
+    record_route_sheet_outcome(db, booking, "not_home", None, "", manager, day)
+    assert (facility.status, facility.events[-1].action) == ("scheduled", "outcome_fixed")
+
+
+def test_a_route_sheet_result_leaves_other_bookings_facilities_alone(db, season, manager):
+    facility, _booking = home_booked(db, season, manager)
+    other = reserve(db, season, intake(), Slot(_booking.visit_date, "pm", 1, 1), manager.id,
+                    today=TODAY)
+    record_route_sheet_outcome(db, other, "visited", 1, "", manager, other.visit_date)
+    assert facility.status == "scheduled"
 
 
 def test_a_home_booking_cancelled_beforehand_is_refused(db, season, manager):
