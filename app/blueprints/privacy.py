@@ -76,7 +76,9 @@ class LogFilterForm(Form):
     date_to = DateField("終了日", validators=[Optional()])
     action = SelectField("操作", choices=[("", "すべて"), *ACTION_LABELS.items()],
                          validators=[Optional()])
-    username = StringField("職員（ログインID）", validators=[Optional()])
+    # Named `username` so that links from before names were searchable keep working.
+    username = StringField("職員（氏名またはログインID）", validators=[Optional()],
+                           description="ログインIDは完全一致、氏名は一部でも探せます。")
 
 
 def _allowed() -> tuple[str, ...]:
@@ -296,7 +298,7 @@ def _log_filter() -> tuple[LogFilterForm, handling.LogFilter | None]:
         return form, None
     return form, handling.LogFilter(
         date_from=form.date_from.data, date_to=form.date_to.data, action=form.action.data or "",
-        username=form.username.data or "")
+        staff=form.username.data or "")
 
 
 @bp.route("/log")
@@ -305,7 +307,7 @@ def handling_log() -> Any:
     form, where = _log_filter()
     entries = handling.search_log(session(), where) if where else []
     return render_template(
-        "privacy/log.html", form=form, entries=entries, rows=[handling.log_row(e) for e in entries],
+        "privacy/log.html", form=form, entries=entries, rows=handling.log_rows(session(), entries),
         columns=handling.LOG_COLUMNS, limit=handling.LogFilter().limit,
     ), 200 if where else 422
 
@@ -317,6 +319,6 @@ def handling_log_xlsx() -> Any:
     form, where = _log_filter()
     if where is None:
         return handling_log()
-    data = handling.log_xlsx(record.title, handling.search_log(session(), where))
+    data = handling.log_xlsx(session(), record.title, handling.search_log(session(), where))
     return send_file(io.BytesIO(data), as_attachment=True, mimetype=XLSX,
                      download_name=f"handling_log_{record.name}.xlsx")

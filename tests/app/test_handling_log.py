@@ -248,11 +248,74 @@ def test_managers_browse_filter_and_export_the_log(app, manager_client, db, seas
     xlsx = manager_client.get("/manager/privacy/log.xlsx?action=view")
     assert xlsx.status_code == 200
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
-    assert [c.value for c in sheet[2]] == ["No.", "日時（日本時間）", "職員", "操作", "対象", "対象ID", "内容"]
-    actions = {row[3] for row in sheet.iter_rows(min_row=3, values_only=True)}
+    assert [c.value for c in sheet[2]] == [
+        "No.", "日時（日本時間）", "職員", "ログインID", "操作", "対象", "対象ID", "内容"]
+    actions = {row[4] for row in sheet.iter_rows(min_row=3, values_only=True)}
     assert actions == {"閲覧"}
-    assert any(row[2] == "manager1" and row[4] == "受付票（予約）"
+    assert any(row[2:4] == ("manager 職員", "manager1") and row[5] == "受付票（予約）"
                for row in sheet.iter_rows(min_row=3, values_only=True))
+
+
+def log_table(page: str) -> list[list[str]]:
+    """The handling-log page's table as rows of cell texts (no rows: [])."""
+    import html as html_lib
+
+    body = page.split('id="handling-log"')[1].split("</tbody>")[0].split("<tbody>")[1]
+    rows = [[html_lib.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r, flags=re.S)]
+            for r in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)]
+    return [r for r in rows if len(r) > 1]
+
+
+def test_the_log_names_the_staff_with_the_login_they_used(app, manager_client, db, season):
+    """第15 asks for access by named staff: each row shows the person's current name and the
+    login ID recorded at the time, also after a rename; the filter finds either."""
+    from app.auth.models import User
+    from app.privacy.operations import log_handling
+
+    tanaka = make_user(db, "operator", "tanaka")
+    tanaka.display_name = "田中 一郎"
+    sato = make_user(db, "operator", "sato")
+    sato.display_name = "佐藤 花子"
+    log_handling(db, tanaka, "view", "booking", 101, "受付票 田中が閲覧")
+    log_handling(db, sato, "view", "booking", 102, "受付票 佐藤が閲覧")
+    db.commit()
+    # Later 田中 is renamed and gets a new login ID; the old row keeps the login it used.
+    tanaka.display_name = "山田 一郎"
+    tanaka.username = "yamada"
+    log_handling(db, tanaka, "view", "booking", 103, "受付票 山田が閲覧")
+    db.commit()
+
+    def staff_of(query: str) -> list[tuple[str, str, str]]:
+        response = manager_client.get("/manager/privacy/log", query_string=query)
+        assert response.status_code == 200
+        return [(r[2], r[3], r[7]) for r in log_table(response.get_data(as_text=True))
+                if r[6] in ("101", "102", "103")]
+
+    everyone = staff_of({})
+    assert everyone == [("山田 一郎", "yamada", "受付票 山田が閲覧"),
+                        ("佐藤 花子", "sato", "受付票 佐藤が閲覧"),
+                        ("山田 一郎", "tanaka", "受付票 田中が閲覧")]
+    # The login ID, as recorded or as it is now: exact, so "sat" finds nobody.
+    assert [r[2] for r in staff_of({"username": "tanaka"})] == ["受付票 田中が閲覧"]
+    assert [r[2] for r in staff_of({"username": " yamada "})] == [
+        "受付票 山田が閲覧", "受付票 田中が閲覧"]
+    assert staff_of({"username": "sat"}) == []
+    # The current name, in part, with or without the space; wildcards are plain characters.
+    assert [r[1] for r in staff_of({"username": "佐藤"})] == ["sato"]
+    assert [r[1] for r in staff_of({"username": "山田一郎"})] == ["yamada", "tanaka"]
+    assert [r[1] for r in staff_of({"username": "山田\u3000一"})] == ["yamada", "tanaka"]
+    assert staff_of({"username": "田中"}) == []  # the old name is gone with the rename
+    assert staff_of({"username": "%"}) == [] and staff_of({"username": "_"}) == []
+    page = manager_client.get("/manager/privacy/log").get_data(as_text=True)
+    assert "職員（氏名またはログインID）" in page and "<th>ログインID</th>" in page
+
+    # The Excel export has the same columns and the same filter.
+    xlsx = manager_client.get("/manager/privacy/log.xlsx", query_string={"username": "山田"})
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    assert [c.value for c in sheet[2]][2:4] == ["職員", "ログインID"]
+    assert [(r[2], r[3], r[6]) for r in sheet.iter_rows(min_row=3, values_only=True)] == [
+        ("山田 一郎", "yamada", "103"), ("山田 一郎", "tanaka", "101")]
+    assert db.get(User, tanaka.id).username == "yamada"
 
 
 # --- reports -----------------------------------------------------------------------------------
