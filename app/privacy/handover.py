@@ -29,8 +29,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
 import secrets
 import smtplib
+import ssl
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +53,8 @@ from app.privacy.models import HandoverPackage
 from app.privacy.operations import log_handling
 from app.privacy.slips import slips_pdf, slips_xlsx
 from app.seasons.models import SeasonRecord
+
+log = logging.getLogger(__name__)
 
 PACKAGE_RECORD_TYPE = "handover_package"
 # No look-alike characters (0/O, 1/l/I): the password is read off a screen or an e-mail.
@@ -372,6 +376,7 @@ class SmtpSettings:
     username: str = ""
     password: str = ""
     starttls: bool = True
+    timeout: float = 30.0  # seconds per connection attempt and per server reply
 
 
 def smtp_settings(config: Mapping[str, Any]) -> SmtpSettings | None:
@@ -385,9 +390,71 @@ def smtp_settings(config: Mapping[str, Any]) -> SmtpSettings | None:
     )
 
 
+# Why a send failed, in the managers' words. smtplib's own text (English, with reply codes)
+# goes to the server log only.
+MAIL_FAILURES: dict[str, str] = {
+    "connect": "メールサーバーに接続できないか、メールサーバーから応答がありませんでした"
+               "（接続の拒否・時間切れ・途中での切断）。",
+    "tls": "メールサーバーとの暗号化通信（STARTTLS）を始められませんでした。",
+    "auth": "メールサーバーが送信用アカウントのログイン（認証）を受け付けませんでした。",
+    "recipient": "メールサーバーが送信先「{recipient}」を受け付けませんでした。",
+    "other": "メールサーバーがメールの送信を受け付けませんでした。",
+}
+MAIL_ADVICE: dict[str, str] = {
+    "recipient": "送信先のアドレスに誤りがないか、小樽市に確認してください。",
+    "other": "しばらくしてから送り直すか、システム管理者に連絡してください。"
+             "急ぐ場合は「ダウンロード」で送付できます。",
+}
+DEFAULT_MAIL_ADVICE = ("システム管理者に連絡し、メール送信（SMTP）の設定とネットワークを確認してもらって"
+                       "ください。急ぐ場合は「ダウンロード」で送付できます。")
+
+
+class MailError(Exception):
+    """Sending by mail failed. `kind` is a key of MAIL_FAILURES; `stage` the step that failed
+    (connect, tls, login, package, password); the smtplib or socket error is `__cause__`."""
+
+    def __init__(self, kind: str, stage: str) -> None:
+        super().__init__(f"{kind} failure at {stage}")
+        self.kind = kind
+        self.stage = stage
+
+
+def mail_failure_kind(stage: str, exc: BaseException) -> str:
+    """Sort a failure by what the manager can do about it (see MAIL_FAILURES)."""
+    if stage == "tls" or isinstance(exc, ssl.SSLError):
+        return "tls"
+    if isinstance(exc, smtplib.SMTPAuthenticationError) or (
+            stage == "login" and isinstance(exc, smtplib.SMTPNotSupportedError)):
+        return "auth"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "recipient"
+    if isinstance(exc, smtplib.SMTPConnectError | smtplib.SMTPServerDisconnected):
+        return "connect"  # no greeting, or cut off (smtplib reports a timed-out reply so)
+    if isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException):
+        return "connect"  # refused, unreachable, timed out (smtplib's errors are OSErrors too)
+    return "other"
+
+
+def mail_failure_message(error: MailError, recipient: str) -> str:
+    """The Japanese message for the page: what failed, that nothing was marked sent, what to
+    do; and, when only the password mail failed, that the archive already went out."""
+    text = MAIL_FAILURES[error.kind].format(recipient=recipient)
+    sent_first = ""
+    if error.stage == "password":
+        sent_first = ("パッケージ（暗号化ZIP）のメールは送信しましたが、開封パスワードのメールは送れていません。"
+                      "送り直すと新しいパスワードでパッケージを作り直すため、先に届いたZIPは開けません。"
+                      "小樽市にはそのZIPを破棄するよう伝えてください。")
+    return (f"メール送信に失敗しました。{text}{sent_first}このパッケージは送付済にしていません。"
+            f"{MAIL_ADVICE.get(error.kind, DEFAULT_MAIL_ADVICE)}")
+
+
 def send_by_mail(settings: SmtpSettings, recipient: str, subject: str, filename: str,
                  archive: bytes, password: str) -> None:
-    """Two separate messages (seed 004 §9(1)イ): the archive, then its password."""
+    """Two separate messages (seed 004 §9(1)イ): the archive, then its password.
+
+    Raises MailError, naming the step that failed, so the page can say what went wrong in
+    Japanese and whether the archive already went out.
+    """
     package = EmailMessage()
     package["From"], package["To"], package["Subject"] = settings.sender, recipient, subject
     package.set_content(
@@ -398,13 +465,24 @@ def send_by_mail(settings: SmtpSettings, recipient: str, subject: str, filename:
     secret["From"], secret["To"] = settings.sender, recipient
     secret["Subject"] = f"{subject}（開封パスワード）"
     secret.set_content(f"先にお送りした {filename} の開封パスワード:\n\n{password}\n")
-    with smtplib.SMTP(settings.host, settings.port, timeout=30) as smtp:
-        if settings.starttls:
-            smtp.starttls()
-        if settings.username:
-            smtp.login(settings.username, settings.password)
-        smtp.send_message(package)
-        smtp.send_message(secret)
+    stage = "connect"
+    try:
+        with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
+            if settings.starttls:
+                stage = "tls"
+                smtp.starttls()
+            if settings.username:
+                stage = "login"
+                smtp.login(settings.username, settings.password)
+            stage = "package"
+            smtp.send_message(package)
+            stage = "password"
+            smtp.send_message(secret)
+            stage = "quit"
+    except (smtplib.SMTPException, OSError) as exc:
+        if stage == "quit":
+            return  # both messages were accepted; only the goodbye failed
+        raise MailError(mail_failure_kind(stage, exc), stage) from exc
 
 
 @dataclass(frozen=True)
@@ -456,9 +534,11 @@ def release(
         subject = f"【小樽市 出張申請】受付票の共有（訪問週 {package.week_start.isoformat()}〜）"
         try:
             send_by_mail(smtp, package.recipient, subject, filename, archive, password)
-        except (smtplib.SMTPException, OSError) as exc:
-            raise HandoverError(
-                "method", f"メール送信に失敗しました（{exc}）。送付済にはしていません。") from exc
+        except MailError as exc:
+            log.error("Hand-over package No.%s: mail to %s via %s:%s failed at %s (%s): %r",
+                      package.id, package.recipient, smtp.host, smtp.port, exc.stage, exc.kind,
+                      exc.__cause__, exc_info=exc.__cause__)
+            raise HandoverError("method", mail_failure_message(exc, package.recipient)) from exc
     package.status = "sent"
     package.released_by = user.id
     package.released_at = utcnow()

@@ -5,11 +5,13 @@ and sending by SMTP to a real SMTP server on loopback (two separate messages).""
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import email
 import html
 import io
 import re
+import smtplib
 import socket
 import zipfile
 from email.message import Message
@@ -370,17 +372,197 @@ def test_sending_by_smtp_sends_the_package_and_the_password_separately(
 
 
 def test_a_failed_smtp_send_leaves_the_package_unsent(
-        app, manager_client, second_manager, db, booked, city):
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), SMTP_FROM="x@example.jp",
+        app, manager_client, second_manager, db, booked, city, caplog):
+    port = free_port()  # nobody listens: the connection is refused
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_FROM="x@example.jp",
                       SMTP_STARTTLS=False)
     assert prepare(manager_client, booked).status_code == 302
     package = package_of(db, booked)
     assert approve(second_manager, package.id).status_code == 302
     response = release(manager_client, package.id, "smtp")
     assert response.status_code == 422
-    assert "メール送信に失敗しました" in errors_of(response.get_data(as_text=True))
+    shown = errors_of(response.get_data(as_text=True))
+    assert "メール送信に失敗しました。メールサーバーに接続できないか" in shown
+    assert "送付済にしていません" in shown
+    assert english_words(shown) == set(), shown
+    # The technical detail is in the server log, not on the page.
+    logged = [r for r in caplog.records if r.name == "app.privacy.handover"]
+    assert len(logged) == 1 and f"127.0.0.1:{port}" in logged[0].getMessage()
+    assert "ConnectionRefusedError" in logged[0].getMessage()
     db.refresh(package)
-    assert package.status == "approved"
+    assert package.status == "approved" and package.released_at is None
+
+
+# --- SMTP failures, against real SMTP servers on loopback ---------------------------------------
+
+ALLOWED_WORDS = {"STARTTLS", "SMTP", "ZIP"}  # the managers' own terms
+
+
+def english_words(text: str) -> set[str]:
+    """Latin words in a Japanese message (tags aside), other than the recipient and
+    ALLOWED_WORDS: where an untranslated smtplib or socket error would show."""
+    text = re.sub(r"<[^>]*>", " ", text).replace(CITY, "")
+    return set(re.findall(r"[A-Za-z]{2,}", text)) - ALLOWED_WORDS
+
+
+class Refusing(Inbox):
+    """A handler that answers RCPT or DATA with real SMTP refusals, in turn, then accepts."""
+
+    def __init__(self, rcpt: str = "", data: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.rcpt = rcpt
+        self.data = list(data)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if self.rcpt:
+            return self.rcpt
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        reply = self.data.pop(0) if self.data else ""
+        if reply and not reply.startswith("250"):
+            return reply
+        return await super().handle_DATA(server, session, envelope)
+
+
+def refuse_login(server, session, envelope, mechanism, auth_data):
+    from aiosmtpd.smtp import AuthResult
+
+    return AuthResult(success=False, handled=False)  # aiosmtpd answers 535 5.7.8
+
+
+@contextlib.contextmanager
+def smtp_on_loopback(handler: Inbox, **options):
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **options)
+    controller.start()
+    try:
+        yield controller.port
+    finally:
+        controller.stop()
+
+
+@contextlib.contextmanager
+def silent_server():
+    """Accepts connections (the kernel does) but never greets: a hung mail server."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        yield listener.getsockname()[1]
+
+
+def send(port: int, **settings) -> None:
+    options = {"starttls": False, "timeout": 2.0, **settings}
+    handover.send_by_mail(handover.SmtpSettings("127.0.0.1", port, "outreach@example.jp",
+                                                **options),
+                          CITY, "件名", "package.zip", b"PK-archive", "Secret-Pass-123")
+
+
+@pytest.mark.parametrize("case", ["refused", "timeout", "no_starttls", "login_refused",
+                                  "recipient_unknown", "data_refused", "password_refused"])
+def test_each_kind_of_smtp_failure_gets_its_own_japanese_message(case):
+    with contextlib.ExitStack() as stack:
+        inbox = Refusing(rcpt="550 5.1.1 user unknown" if case == "recipient_unknown" else "",
+                         data={"data_refused": ("554 5.6.0 message rejected",),
+                               "password_refused": ("250", "552 5.3.4 message too big")
+                               }.get(case, ()))
+        settings: dict[str, object] = {}
+        if case == "refused":
+            port = free_port()
+        elif case == "timeout":
+            port = stack.enter_context(silent_server())
+            settings["timeout"] = 0.5
+        elif case == "login_refused":
+            port = stack.enter_context(smtp_on_loopback(
+                inbox, authenticator=refuse_login, auth_require_tls=False))
+            settings.update(username="outreach", password="wrong-password")
+        else:
+            port = stack.enter_context(smtp_on_loopback(inbox))
+            settings["starttls"] = case == "no_starttls"
+        with pytest.raises(handover.MailError) as failed:
+            send(port, **settings)
+    error = failed.value
+    kind, stage, cause = {
+        "refused": ("connect", "connect", ConnectionRefusedError),
+        "timeout": ("connect", "connect", smtplib.SMTPServerDisconnected),  # "timed out"
+        "no_starttls": ("tls", "tls", smtplib.SMTPNotSupportedError),
+        "login_refused": ("auth", "login", smtplib.SMTPAuthenticationError),
+        "recipient_unknown": ("recipient", "package", smtplib.SMTPRecipientsRefused),
+        "data_refused": ("other", "package", smtplib.SMTPDataError),
+        "password_refused": ("other", "password", smtplib.SMTPDataError),
+    }[case]
+    assert (error.kind, error.stage) == (kind, stage)
+    assert isinstance(error.__cause__, cause)
+    if case == "timeout":
+        assert "timed out" in str(error.__cause__)
+    if case == "login_refused":
+        assert error.__cause__.smtp_code == 535 and b"5.7.8" in error.__cause__.smtp_error
+    shown = handover.mail_failure_message(error, CITY)
+    assert shown.startswith("メール送信に失敗しました。" + handover.MAIL_FAILURES[kind].format(
+        recipient=CITY))
+    assert "このパッケージは送付済にしていません。" in shown
+    assert english_words(shown) == set(), shown
+    assert not re.search(r"\d{3}", shown)  # no reply codes
+    # Only when the archive went out and its password did not, the message says so.
+    assert ("開封パスワードのメールは送れていません" in shown) == (case == "password_refused")
+    assert (len(inbox.messages) == 1) == (case == "password_refused")
+
+
+def test_a_refused_login_shows_a_japanese_reason_and_logs_the_servers_reply(
+        app, manager_client, second_manager, db, booked, city, caplog):
+    with smtp_on_loopback(Inbox(), authenticator=refuse_login, auth_require_tls=False) as port:
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_FROM="x@example.jp",
+                          SMTP_STARTTLS=False, SMTP_USERNAME="outreach",
+                          SMTP_PASSWORD="wrong-password")
+        assert prepare(manager_client, booked).status_code == 302
+        package = package_of(db, booked)
+        assert approve(second_manager, package.id).status_code == 302
+        response = release(manager_client, package.id, "smtp")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    shown = errors_of(page)
+    assert "ログイン（認証）を受け付けませんでした" in shown and "送付済にしていません" in shown
+    assert "535" not in page and "Authentication" not in page and "wrong-password" not in page
+    logged = " ".join(r.getMessage() for r in caplog.records if r.name == "app.privacy.handover")
+    assert "535" in logged and "5.7.8" in logged and "login" in logged
+    assert "wrong-password" not in logged
+    db.refresh(package)
+    db.refresh(booked)
+    assert package.status == "approved" and package.release_method is None
+    assert booked.shared_on is None
+    assert db.scalar(select(func.count()).select_from(HandlingLogEntry).where(
+        HandlingLogEntry.record_type == "handover_package")) == 0
+
+
+def test_when_only_the_password_mail_fails_a_resend_makes_a_new_package(
+        app, manager_client, second_manager, db, booked, city):
+    inbox = Refusing(data=("250", "451 4.3.0 temporary failure"))
+    with smtp_on_loopback(inbox) as port:
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_FROM="x@example.jp",
+                          SMTP_STARTTLS=False)
+        assert prepare(manager_client, booked).status_code == 302
+        package = package_of(db, booked)
+        assert approve(second_manager, package.id).status_code == 302
+        failed = release(manager_client, package.id, "smtp")
+        assert failed.status_code == 422
+        assert "開封パスワードのメールは送れていません" in errors_of(failed.get_data(as_text=True))
+        db.refresh(package)
+        assert package.status == "approved" and len(inbox.messages) == 1
+        assert release(manager_client, package.id, "smtp").status_code == 302
+    db.refresh(package)
+    assert package.status == "sent"
+    (_, _, lost), (_, _, again), (_, _, secret) = inbox.messages
+    password = next(line.strip() for line in secret.get_payload(decode=True).decode().splitlines()
+                    if re.fullmatch(r"[A-Za-z0-9]{16}", line.strip()))
+
+    def archive_of(message: Message) -> bytes:
+        return next(p for p in message.walk() if p.get_filename()).get_payload(decode=True)
+
+    with pyzipper.AESZipFile(io.BytesIO(archive_of(again))) as z:
+        z.setpassword(password.encode())
+        assert all(z.read(n) for n in z.namelist())
+    with pyzipper.AESZipFile(io.BytesIO(archive_of(lost))) as z, pytest.raises(RuntimeError):
+        z.read(z.namelist()[0], pwd=password.encode())  # the first ZIP stays shut
 
 
 def released_slip_rows(manager_client, second_manager, db, booking) -> list[dict[str, object]]:
