@@ -153,10 +153,11 @@ def privacy_overdue() -> None:
 @click.option("--user", "username", required=True, help="The manager's log-in name.")
 def privacy_purge(username: str) -> None:
     from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
 
     from app import clock
     from app.auth.models import User
-    from app.privacy.deletion import purge_season
+    from app.privacy.deletion import purge_season, vacuum_purged
 
     db, record = _active_season_or_fail()
     user = db.scalar(select(User).where(User.username == username))
@@ -167,3 +168,16 @@ def privacy_purge(username: str) -> None:
     db.commit()
     click.echo(f"個人情報を削除しました: {len(done.bookings)}件"
                + (f"（{done.summary()}）" if done.total else ""))
+    # PostgreSQL keeps the overwritten values in dead row versions until a VACUUM, which
+    # cannot run inside the deletion's transaction: so it runs now, after the commit.
+    try:
+        entry = vacuum_purged(db, get_db().engine, done.tables, user, record.id)
+        db.commit()
+    except SQLAlchemyError as exc:
+        db.rollback()
+        raise click.ClickException(
+            f"The deletion is committed, but VACUUM of {', '.join(done.tables)} failed "
+            f"({exc.__class__.__name__}: {exc}); autovacuum will remove the old row versions "
+            "later, or run VACUUM on those tables by hand.") from None
+    if entry is not None:
+        click.echo(f"{entry.detail}（取扱記録No.{entry.id}）")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+import logging
 from typing import Any
 
 from flask import (
@@ -13,6 +14,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -30,7 +32,7 @@ from app.auth.roles import Role
 from app.blueprints.common import require_active_season
 from app.bookings.records import STATUS_LABELS
 from app.calls.operations import local_time
-from app.db import session
+from app.db import get_db, session
 from app.facilities.texts import STATUS_LABELS as FACILITY_STATUS_LABELS
 from app.forms import Form
 from app.privacy import deletion, handover
@@ -39,6 +41,7 @@ from app.privacy.models import ACTION_LABELS, HandoverPackage
 from app.seasons.models import SeasonRecord
 
 bp = Blueprint("privacy", __name__)
+log = logging.getLogger(__name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -254,7 +257,8 @@ def _deletions_page(record: SeasonRecord, form: PurgeForm | None = None, status:
         records=deletion.deletion_records(session(), record.id),
         report_row=deletion.report_row, columns=deletion.REPORT_COLUMNS,
         retention=_retention(), deleted_labels=deletion.DELETED_LABELS,
-        kept_labels=deletion.KEPT_LABELS, method=deletion.METHOD,
+        kept_labels=deletion.KEPT_LABELS,
+        method=deletion.deletion_method(get_db().engine.dialect.name),
         status_labels=STATUS_LABELS, facility_status_labels=FACILITY_STATUS_LABELS,
     ), status
 
@@ -276,11 +280,35 @@ def run_deletions() -> Any:
         form.confirm.errors = ["削除を実行するには、確認のチェックを入れてください。"]
         return _deletions_page(record, form, 422)
     done = deletion.purge_season(session(), record.id, current_user, clock.today(), _retention())
+    if done.tables:
+        g.vacuum_after_commit = (done.tables, current_user._get_current_object(), record.id)
     if done.total:
         flash(f"個人情報を削除しました: {done.summary()}。", "success")
     else:
         flash("削除対象の予約・福祉施設・通話メモはありませんでした。", "warning")
     return redirect(url_for("privacy.deletions"))
+
+
+@bp.teardown_request
+def vacuum_after_commit(exc: BaseException | None) -> None:
+    """After a deletion run's request has committed (teardown follows the commit at the end
+    of the request), VACUUM the tables it overwrote on PostgreSQL and log it in a second,
+    small transaction: VACUUM cannot run inside the request's transaction.
+
+    Safe at request end: a plain VACUUM of a few small tables (one season's rows) is short and
+    lets other requests read and write meanwhile; a lock timeout bounds any wait. A failure
+    is logged and the deletion stands (autovacuum removes the old versions later).
+    """
+    pending = g.pop("vacuum_after_commit", None)
+    if pending is None or exc is not None:
+        return
+    tables, user, season_id = pending
+    try:
+        deletion.vacuum_purged(session(), get_db().engine, tables, user, season_id)
+        session().commit()
+    except Exception:
+        session().rollback()
+        log.exception("VACUUM of %s after the deletion run failed", ", ".join(tables))
 
 
 @bp.route("/deletions.xlsx")

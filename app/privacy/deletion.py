@@ -10,7 +10,12 @@ value of the same stored size (blanks; 1900-01-01 for the birth date), then set 
 one transaction. SQLite runs with `PRAGMA secure_delete=ON` (app/db.py), so the freed cell
 space and any freed pages are zeroed: no old value survives in the database file, without
 a VACUUM. The precise home coordinates are rounded to about a kilometre (2 decimals).
-On PostgreSQL, old row versions stay in the table file until (auto)vacuum reclaims them.
+On PostgreSQL an UPDATE writes a new row version and leaves the old one (with the value) in
+the table as a dead row until a VACUUM removes it; so once the deletion has committed, the
+run VACUUMs the tables it overwrote (`vacuum_purged`: PostgreSQL only, on an AUTOCOMMIT
+connection, as VACUUM cannot run inside a transaction) and logs that it did. VACUUM makes
+the old versions unreachable and their space reusable; it does not promise to zero the
+bytes, nor does it reach the write-ahead log or backups.
 
 Each deletion writes a `delete` row to the handling log, which, with the booking's
 deletion date, is the deletion-proof report (個人情報削除の記録).
@@ -33,10 +38,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.bookings.forms import age_on
@@ -71,6 +76,10 @@ DELETED_LABELS = (*(label for _, label in PERSONAL_FIELDS), "履歴の理由欄"
 KEPT_LABELS = ("受付番号", "予約日", "訪問予定日", "申請予定件数", "訪問結果・申請受付件数",
                "町名", "年齢階級")
 METHOD = "同じ長さの空白で上書きしてから消去（SQLite secure_delete により空き領域も0で上書き）"
+METHOD_POSTGRESQL = "同じ長さの空白で上書きしてから消去（PostgreSQL: 削除の直後に VACUUM で古い行バージョンを除去）"
+METHOD_VACUUMED = "同じ長さの空白で上書きしてから消去（PostgreSQL: VACUUM で古い行バージョンを除去、取扱記録No.{log_id}）"
+METHOD_NOT_VACUUMED = ("同じ長さの空白で上書きしてから消去（PostgreSQL: 削除後の VACUUM の記録なし。"
+                       "古い行バージョンは自動VACUUMで除去）")
 COORDINATE_DECIMALS = 2
 
 AGE_BANDS: tuple[tuple[int, str], ...] = (
@@ -240,6 +249,8 @@ class DeletionRecord:
     log_id: int | None
     deleted_labels: tuple[str, ...] = DELETED_LABELS
     kept_labels: tuple[str, ...] = KEPT_LABELS
+    method: str = METHOD
+    table: str = "bookings"  # where its values were (the VACUUM that followed names it)
 
 
 REPORT_COLUMNS: tuple[str, ...] = (
@@ -267,14 +278,14 @@ def deletion_records(db: Session, season_id: int) -> list[DeletionRecord]:
             shared_on=b.shared_on, visit_completed_on=b.visit_completed_on,
             deleted_on=b.personal_data_deleted_on, deleted_at=entry.at if entry else None,
             deleted_by=entry.username if entry else "", log_id=entry.id if entry else None))
-    return records + facility_deletion_records(db, season_id)
+    return with_methods(db, season_id, records + facility_deletion_records(db, season_id))
 
 
 def report_row(record: DeletionRecord) -> list[object]:
     return [record.receipt_no, record.visit_date, record.status, record.shared_on,
             record.visit_completed_on, record.deleted_on,
             local_time(record.deleted_at) if record.deleted_at else "",
-            record.deleted_by, "、".join(record.deleted_labels), METHOD,
+            record.deleted_by, "、".join(record.deleted_labels), record.method,
             "、".join(record.kept_labels), record.log_id]
 
 
@@ -420,7 +431,8 @@ def facility_deletion_records(db: Session, season_id: int) -> list[DeletionRecor
                                    default=None),
             deleted_on=f.personal_data_deleted_on, deleted_at=entry.at if entry else None,
             deleted_by=entry.username if entry else "", log_id=entry.id if entry else None,
-            deleted_labels=FACILITY_DELETED_LABELS, kept_labels=FACILITY_KEPT_LABELS))
+            deleted_labels=FACILITY_DELETED_LABELS, kept_labels=FACILITY_KEPT_LABELS,
+            table="facility_applicants"))
     return records
 
 
@@ -483,6 +495,14 @@ class PurgeResult:
         return "、".join(parts)
 
 
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The tables whose personal values this run overwrote (to VACUUM on PostgreSQL)."""
+        return ((BOOKING_TABLES if self.bookings else ())
+                + (FACILITY_TABLES if self.facilities else ())
+                + (CALL_NOTE_TABLES if self.call_notes else ()))
+
+
 def purge_season(db: Session, season_id: int, user: Any, today: dt.date,
                  call_note_days: int) -> PurgeResult:
     """The season's deletion run: every booking and facility due for it, and old call notes."""
@@ -494,3 +514,77 @@ def purge_season(db: Session, season_id: int, user: Any, today: dt.date,
             facilities.append(state.facility)
     notes = purge_call_notes(db, season_id, user, today, call_note_days)
     return PurgeResult(bookings, facilities, notes)
+
+
+# --- VACUUM on PostgreSQL ----------------------------------------------------------------------
+
+# The tables each kind of deletion overwrites (`purge`, `purge_facility`, `purge_call_notes`).
+BOOKING_TABLES = ("bookings", "booking_events")
+FACILITY_TABLES = ("facility_requests", "facility_applicants", "facility_visits", "facility_events")
+CALL_NOTE_TABLES = ("calls",)
+VACUUM_RECORD = "dead_row_versions"  # handling-log record type of a VACUUM after a deletion
+VACUUM_LOCK_TIMEOUT = "5s"  # never queue long behind a conflicting lock (an ALTER, a vacuum)
+VACUUM_STATEMENT_TIMEOUT = "120s"
+
+
+def deletion_method(dialect: str) -> str:
+    """How values are destroyed on this database, for the deletions page."""
+    return METHOD_POSTGRESQL if dialect == "postgresql" else METHOD
+
+
+def vacuum(engine: Engine, tables: Sequence[str]) -> None:
+    """VACUUM `tables` (PostgreSQL only) on an AUTOCOMMIT connection of `engine`.
+
+    Run it after the deletion committed: before that the old row versions are not dead yet.
+    A plain VACUUM lets reads and writes go on; the lock timeout bounds the wait behind a
+    conflicting lock, and the error then tells the caller it did not run.
+    """
+    preparer = engine.dialect.identifier_preparer
+    with engine.connect() as plain:
+        conn = plain.execution_options(isolation_level="AUTOCOMMIT")
+        conn.exec_driver_sql(f"SET lock_timeout = '{VACUUM_LOCK_TIMEOUT}'")
+        conn.exec_driver_sql(f"SET statement_timeout = '{VACUUM_STATEMENT_TIMEOUT}'")
+        try:
+            conn.exec_driver_sql("VACUUM " + ", ".join(preparer.quote(t) for t in tables))
+        finally:
+            conn.exec_driver_sql("RESET lock_timeout")  # the connection goes back to the pool
+            conn.exec_driver_sql("RESET statement_timeout")
+
+
+def vacuum_detail(tables: Sequence[str]) -> str:
+    return f"VACUUM {', '.join(tables)}（削除・上書きした個人情報の古い行バージョンを除去）"
+
+
+def vacuumed_tables(entry: HandlingLogEntry) -> set[str]:
+    """The tables a VACUUM row of the handling log names (see `vacuum_detail`)."""
+    names = entry.detail.removeprefix("VACUUM ").split("（", 1)[0]
+    return {n.strip() for n in names.split(",")}
+
+
+def vacuum_purged(db: Session, engine: Engine, tables: Sequence[str], user: Any,
+                  season_id: int) -> HandlingLogEntry | None:
+    """After a deletion run has committed: on PostgreSQL, VACUUM the tables it overwrote and
+    append a `delete` row for it to the handling log (the caller commits that row). Nothing
+    on SQLite, whose secure_delete already zeroed the space. Returns the row, or None."""
+    if engine.dialect.name != "postgresql" or not tables:
+        return None
+    vacuum(engine, tables)
+    return log_handling(db, user, "delete", VACUUM_RECORD, season_id, vacuum_detail(tables))
+
+
+def with_methods(db: Session, season_id: int, records: list[DeletionRecord]
+                 ) -> list[DeletionRecord]:
+    """On PostgreSQL, each record's method says whether a VACUUM of its table followed the
+    deletion (and which log row records it)."""
+    if db.get_bind().dialect.name != "postgresql":
+        return records
+    vacuums = list(db.scalars(select(HandlingLogEntry).where(
+        HandlingLogEntry.action == "delete", HandlingLogEntry.record_type == VACUUM_RECORD,
+        HandlingLogEntry.record_id == str(season_id)).order_by(HandlingLogEntry.id)))
+    result = []
+    for record in records:
+        after = next((v for v in vacuums if record.log_id is not None and v.id > record.log_id
+                      and record.table in vacuumed_tables(v)), None)
+        method = (METHOD_VACUUMED.format(log_id=after.id) if after else METHOD_NOT_VACUUMED)
+        result.append(replace(record, method=method))
+    return result

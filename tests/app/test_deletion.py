@@ -5,15 +5,19 @@ lists what is overdue."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
+import os
+import time
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
 from app import create_app, migrate
+from app.auth.models import User
 from app.bookings.models import Booking
 from app.bookings.operations import Slot, cancel, reserve
 from app.privacy import deletion, handover
@@ -22,7 +26,7 @@ from app.reports.summary import season_report
 from app.routesheets.outcomes import record_outcome
 from solver.season import SeasonConfig
 from tests.app.test_bookings_reserve import TODAY, first_home_day, intake, make_booking
-from tests.conftest import make_user, store_season
+from tests.conftest import PASSWORD, Client, make_user, store_season
 
 NAME = "削除確認 花子"
 KANA = "サクジョカクニン ハナコ"
@@ -224,11 +228,20 @@ def test_cli_purge_needs_a_manager_and_deletes(app, db, season):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["privacy", "purge", "--user", "nobody"])
     assert result.exit_code != 0 and "not an enabled manager" in result.output
-    result = runner.invoke(args=["privacy", "purge", "--user", "m-purge"])
+    with issued_vacuums(app) as vacuums:
+        result = runner.invoke(args=["privacy", "purge", "--user", "m-purge"])
     assert result.exit_code == 0, result.output
     assert f"受付番号 {booking.receipt_no}" in result.output
     db.refresh(booking)
     assert booking.name is None
+    logged = vacuum_rows(db)
+    if postgresql(app):
+        assert vacuums == ["VACUUM bookings, booking_events"]
+        assert [r.username for r in logged] == ["m-purge"]
+        assert "VACUUM bookings, booking_events（" in result.output
+        assert f"取扱記録No.{logged[0].id}" in result.output
+    else:  # SQLite: secure_delete already zeroed the space; nothing more runs or is logged
+        assert vacuums == [] and logged == [] and "VACUUM" not in result.output
 
 
 def test_deletion_page_shows_status_labels_and_japan_time(app, manager_client, db, season):
@@ -262,3 +275,220 @@ def test_deletion_page_shows_status_labels_and_japan_time(app, manager_client, d
         manager_client.get("/manager/privacy/deletions.xlsx").data)).active
     assert sheet.cell(2, 7).value == "削除日時"
     assert japan in [sheet.cell(row, 7).value for row in range(3, sheet.max_row + 1)]
+
+
+# --- PostgreSQL: VACUUM after the deletion ------------------------------------------------------
+
+def postgresql(app) -> bool:
+    return app.extensions["db"].engine.dialect.name == "postgresql"
+
+
+@contextlib.contextmanager
+def issued_vacuums(app):
+    """Every VACUUM statement sent to the app's database meanwhile."""
+    engine = app.extensions["db"].engine
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("VACUUM"):
+            seen.append(statement.replace('"', ""))
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def vacuum_rows(db) -> list[HandlingLogEntry]:
+    return list(db.scalars(select(HandlingLogEntry).where(
+        HandlingLogEntry.record_type == deletion.VACUUM_RECORD).order_by(HandlingLogEntry.id)))
+
+
+PERSONAL_TABLES = (*deletion.BOOKING_TABLES, *deletion.FACILITY_TABLES,
+                   *deletion.CALL_NOTE_TABLES)
+
+
+def vacuum_counts(engine, expected: dict[str, int] | None = None) -> dict[str, int]:
+    """pg_stat_user_tables.vacuum_count (manual VACUUMs) of every personal-data table; with
+    `expected`, waits up to 5 s for the statistics to show it (they may lag the VACUUM)."""
+    deadline = time.monotonic() + 5
+    while True:
+        with engine.connect() as conn:
+            counts = dict(conn.execute(text(
+                "SELECT relname, vacuum_count FROM pg_stat_user_tables "
+                "WHERE relname = ANY(:tables)"), {"tables": list(PERSONAL_TABLES)}).all())
+        if expected is None or counts == expected or time.monotonic() > deadline:
+            return counts
+        time.sleep(0.1)
+
+
+def test_the_deletion_page_vacuums_the_overwritten_tables_on_postgresql_only(
+        app, manager_client, db, season):
+    manager = make_user(db, "manager", "m-vacuum")
+    booking = make_booking(db, season, manager.id)
+    record_outcome(db, booking, "visited", 1, NOTES, manager, booking.visit_date)
+    booking.shared_on = booking.visit_date
+    db.commit()
+    app.config["APP_TODAY"] = booking.visit_date + dt.timedelta(days=1)
+    engine = app.extensions["db"].engine
+    before = vacuum_counts(engine) if postgresql(app) else {}
+
+    with issued_vacuums(app) as vacuums:
+        response = manager_client.post_form("/manager/privacy/deletions/run", {"confirm": "y"})
+    assert response.status_code == 302
+    db.refresh(booking)
+    assert booking.name is None
+    page = manager_client.get("/manager/privacy/deletions").get_data(as_text=True)
+    records = page.split('id="deletion-records"')[1].split("</table>")[0]
+    logged = vacuum_rows(db)
+    if not postgresql(app):
+        assert vacuums == [] and logged == []
+        assert f"方法: {deletion.METHOD}" in page and deletion.METHOD in records
+        return
+    # Exactly the tables the run overwrote, after its commit, and the log says so.
+    assert vacuums == ["VACUUM bookings, booking_events"]
+    expected = {**before, "bookings": before["bookings"] + 1,
+                "booking_events": before["booking_events"] + 1}
+    assert vacuum_counts(engine, expected) == expected
+    assert [(r.username, r.action, r.record_id) for r in logged] == [
+        ("manager1", "delete", str(season.id))]
+    assert logged[0].detail.startswith("VACUUM bookings, booking_events（")
+    assert f"方法: {deletion.METHOD_POSTGRESQL}" in page
+    assert deletion.METHOD_VACUUMED.format(log_id=logged[0].id) in records
+    log_page = manager_client.get("/manager/privacy/log").get_data(as_text=True)
+    assert "削除した個人情報の古い行（VACUUM）" in log_page
+
+
+@pytest.fixture
+def pg_app(fresh_database_url, otaru_calendar):
+    """An app on its own PostgreSQL database, with real commits (VACUUM only reclaims row
+    versions that a committed deletion left dead)."""
+    if not os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("PostgreSQL only (TEST_DATABASE_URL)")
+    url = fresh_database_url("postgresql")
+    app = create_app("testing", {"DATABASE_URL": url, "APP_TODAY": TODAY})
+    with app.app_context():
+        migrate.upgrade(app.extensions["db"].engine)
+    yield app
+    app.extensions["db"].engine.dispose()
+
+
+def due_for_deletion(db, calendar) -> tuple[object, dt.date]:
+    """A visited and shared booking and a cancelled one, both committed; the season and the
+    day after the visit (when both are due)."""
+    operator = make_user(db, "operator", "op1")
+    preparer = make_user(db, "manager", "mgr1")
+    approver = make_user(db, "manager", "mgr2")
+    record = store_season(db, calendar)
+    day = first_home_day(record, TODAY + dt.timedelta(days=SeasonConfig().rules.home_lead_days))
+    visited = reserve(db, record, secret_intake(), Slot(day, "am", 1, 1), operator.id, TODAY)
+    cancelled = reserve(db, record, secret_intake("取消 太郎", "0134-11-2233"),
+                        Slot(day, "pm", 1, 1), operator.id, TODAY)
+    cancel(db, record, cancelled, CANCEL_REASON, operator.id)
+    db.commit()
+    share(db, record, visited, preparer, approver, TODAY)
+    record_outcome(db, visited, "visited", 2, NOTES, approver, day)
+    db.commit()
+    return record, day + dt.timedelta(days=1)
+
+
+def row_versions_holding(engine, table: str, value: str) -> int:
+    """How many row versions of `table`, live or dead, hold `value` (pageinspect reads every
+    tuple on every page, as VACUUM would find them)."""
+    with engine.connect() as conn:
+        return conn.execute(text(
+            "SELECT count(*) FROM generate_series(0, (pg_relation_size(CAST(:t AS regclass)) / "
+            "current_setting('block_size')::int - 1)::int) AS block, "
+            "LATERAL heap_page_items(get_raw_page(CAST(:t AS text), block)) AS item "
+            "WHERE position(:v IN item.t_data) > 0"), {"t": table, "v": value.encode()}).scalar()
+
+
+def dead_row_versions(engine, table: str) -> int:
+    """Dead row versions in `table`, counted on its pages (pgstattuple), not from the
+    statistics, which the deleting session reports only later."""
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT dead_tuple_count FROM pgstattuple(CAST(:t AS regclass))"),
+                            {"t": table}).scalar()
+
+
+@pytest.fixture
+def inspectable(pg_app):
+    """pg_app with pageinspect and pgstattuple, to read the table pages themselves."""
+    engine = pg_app.extensions["db"].engine
+    with engine.connect() as conn:
+        try:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pgstattuple"))
+            conn.commit()
+        except Exception as exc:  # not a superuser, or no contrib modules on this server
+            pytest.skip(f"pageinspect/pgstattuple unavailable: {exc}")
+    return pg_app
+
+
+HELD = (("bookings", NAME), ("bookings", PHONE), ("bookings", NOTES), ("bookings", "取消 太郎"),
+        ("booking_events", CANCEL_REASON))
+
+
+def test_on_postgresql_the_vacuum_removes_the_old_row_versions_holding_the_values(
+        inspectable, otaru_calendar):
+    database = inspectable.extensions["db"]
+    engine = database.engine
+    with inspectable.app_context():
+        db = database.session()
+        record, after_day = due_for_deletion(db, otaru_calendar)
+        manager = db.scalar(select(User).where(User.username == "mgr1"))
+        done = deletion.purge_season(db, record.id, manager, after_day, 7)
+        assert len(done.bookings) == 2 and done.tables == deletion.BOOKING_TABLES
+        db.commit()
+        # Committed, the live rows hold nothing; the dead row versions still do.
+        for table, value in HELD:
+            assert row_versions_holding(engine, table, value) > 0, (table, value)
+        assert dead_row_versions(engine, "bookings") > 0
+        assert dead_row_versions(engine, "booking_events") > 0
+
+        entry = deletion.vacuum_purged(db, engine, done.tables, manager, record.id)
+        db.commit()
+        for table, value in HELD:
+            assert row_versions_holding(engine, table, value) == 0, (table, value)
+        assert dead_row_versions(engine, "bookings") == 0
+        assert dead_row_versions(engine, "booking_events") == 0
+        # The deletion-proof report names the VACUUM's log row for both bookings.
+        methods = {r.method for r in deletion.deletion_records(db, record.id)}
+        assert methods == {deletion.METHOD_VACUUMED.format(log_id=entry.id)}
+        database.session.remove()
+
+
+@pytest.mark.parametrize("via", ["cli", "page"])
+def test_a_deletion_run_leaves_no_dead_row_version_on_postgresql(
+        inspectable, otaru_calendar, via):
+    """`flask privacy purge` and the page's button, on a database with real commits: the
+    VACUUM must come after the deletion's commit to find the old versions dead."""
+    database = inspectable.extensions["db"]
+    engine = database.engine
+    with inspectable.app_context():
+        record, after_day = due_for_deletion(database.session(), otaru_calendar)
+        database.session.remove()
+    before = vacuum_counts(engine)
+    inspectable.config["APP_TODAY"] = after_day
+    if via == "cli":
+        result = inspectable.test_cli_runner().invoke(
+            args=["privacy", "purge", "--user", "mgr1"])
+        assert result.exit_code == 0, result.output
+        assert "VACUUM bookings, booking_events（" in result.output
+    else:
+        inspectable.test_client_class = Client
+        client: Client = inspectable.test_client()  # type: ignore[assignment]
+        assert client.login("mgr1", PASSWORD).status_code == 302
+        response = client.post_form("/manager/privacy/deletions/run", {"confirm": "y"})
+        assert response.status_code == 302
+    expected = {**before, "bookings": before["bookings"] + 1,
+                "booking_events": before["booking_events"] + 1}
+    assert vacuum_counts(engine, expected) == expected  # and no other table
+    for table, value in HELD:
+        assert row_versions_holding(engine, table, value) == 0, (table, value)
+    assert dead_row_versions(engine, "bookings") == dead_row_versions(engine, "booking_events") == 0
+    with inspectable.app_context():
+        logged = vacuum_rows(database.session())
+        assert [(r.username, r.record_id) for r in logged] == [("mgr1", str(record.id))]
+        database.session.remove()
