@@ -5,7 +5,7 @@ SECRET_KEY    session signing key; required in production.
 APP_ENV       development (default) | production | testing.
 APP_TODAY     optional ISO date to run the app as if it were that day (rehearsals, tests).
 HANDOVER_RECIPIENTS  comma-separated e-mail addresses the city designated (SPEC §10).
-SMTP_HOST, SMTP_PORT, SMTP_FROM, SMTP_USERNAME, SMTP_PASSWORD, SMTP_STARTTLS  optional mail.
+SMTP_HOST, SMTP_PORT, SMTP_FROM, SMTP_USERNAME, SMTP_PASSWORD, SMTP_STARTTLS, SMTP_CAFILE  optional mail.
 PERSONAL_DATA_RETENTION_DAYS  days after a visit is done and shared before deletion is overdue.
 """
 
@@ -46,6 +46,7 @@ class BaseConfig:
     SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
     SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "1") not in ("0", "false", "no", "")
+    SMTP_CAFILE = os.environ.get("SMTP_CAFILE", "")
     # Personal data of a done and shared visit must be deleted within this many days.
     PERSONAL_DATA_RETENTION_DAYS = int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS", "7"))
     # Seconds the re-planner may search for the fewest moves (a manager waits on the page).

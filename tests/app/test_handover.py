@@ -13,8 +13,10 @@ import io
 import re
 import smtplib
 import socket
+import ssl
 import zipfile
 from email.message import Message
+from pathlib import Path
 
 import pytest
 import pyzipper
@@ -506,6 +508,39 @@ def test_each_kind_of_smtp_failure_gets_its_own_japanese_message(case):
     # Only when the archive went out and its password did not, the message says so.
     assert ("開封パスワードのメールは送れていません" in shown) == (case == "password_refused")
     assert (len(inbox.messages) == 1) == (case == "password_refused")
+
+
+TLS_DIR = Path(__file__).parent / "tls"
+
+
+def tls_server_context() -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(TLS_DIR / "mail-server.crt", TLS_DIR / "mail-server.key")
+    return context
+
+
+def test_starttls_refuses_a_mail_server_whose_certificate_it_cannot_verify():
+    inbox = Inbox()
+    with smtp_on_loopback(inbox, tls_context=tls_server_context()) as port, \
+            pytest.raises(handover.MailError) as failed:
+        send(port, starttls=True)
+    assert (failed.value.kind, failed.value.stage) == ("tls", "tls")
+    assert isinstance(failed.value.__cause__, ssl.SSLCertVerificationError)
+    assert inbox.messages == []  # neither the archive nor its password left
+    assert "サーバー証明書" in handover.mail_failure_message(failed.value, CITY)
+
+
+def test_starttls_trusts_the_city_ca_given_in_smtp_cafile():
+    inbox = Inbox()
+    with smtp_on_loopback(inbox, tls_context=tls_server_context()) as port:
+        send(port, starttls=True, cafile=str(TLS_DIR / "mail-server.crt"))
+    assert len(inbox.messages) == 2
+
+
+def test_smtp_cafile_comes_from_the_app_config():
+    settings = handover.smtp_settings({"SMTP_HOST": "mail.example.jp", "SMTP_FROM": "x@example.jp",
+                                       "SMTP_CAFILE": "/etc/city-ca.pem"})
+    assert settings is not None and settings.cafile == "/etc/city-ca.pem"
 
 
 def test_a_refused_login_shows_a_japanese_reason_and_logs_the_servers_reply(
