@@ -53,7 +53,7 @@ from app.facilities.models import FacilityEvent, FacilityRequest
 from app.facilities.operations import APPLICANT_LIST_RECORD
 from app.facilities.planning import shareable_parts
 from app.privacy.models import HandlingLogEntry
-from app.privacy.operations import log_handling
+from app.privacy.operations import log_handling, staff_names
 from app.xlsx import table_xlsx
 
 # (column, label) of every personal value a booking holds.
@@ -259,6 +259,15 @@ REPORT_COLUMNS: tuple[str, ...] = (
 )
 
 
+def staff_label(entry: HandlingLogEntry | None, names: dict[int, str]) -> str:
+    """Who deleted: the person's current name beside the login ID the log row recorded
+    (the 特記事項 ask for named staff, as the handling log shows them)."""
+    if entry is None:
+        return ""
+    name = names.get(entry.user_id, "")
+    return f"{name}（{entry.username}）" if name else entry.username
+
+
 def deletion_records(db: Session, season_id: int) -> list[DeletionRecord]:
     bookings = list(db.scalars(select(Booking).where(
         Booking.season_id == season_id, Booking.personal_data_deleted_on.is_not(None))
@@ -269,6 +278,7 @@ def deletion_records(db: Session, season_id: int) -> list[DeletionRecord]:
             HandlingLogEntry.record_id.in_([str(b.id) for b in bookings]))
             .order_by(HandlingLogEntry.id))
     }
+    names = staff_names(db, list(entries.values()))
     records = []
     for b in bookings:
         entry = entries.get(str(b.id))
@@ -277,7 +287,7 @@ def deletion_records(db: Session, season_id: int) -> list[DeletionRecord]:
             receipt_no=b.receipt_no, visit_date=b.visit_date, status=STATUS_LABELS[b.status],
             shared_on=b.shared_on, visit_completed_on=b.visit_completed_on,
             deleted_on=b.personal_data_deleted_on, deleted_at=entry.at if entry else None,
-            deleted_by=entry.username if entry else "", log_id=entry.id if entry else None))
+            deleted_by=staff_label(entry, names), log_id=entry.id if entry else None))
     return with_methods(db, season_id, records + facility_deletion_records(db, season_id))
 
 
@@ -415,6 +425,7 @@ def facility_deletion_records(db: Session, season_id: int) -> list[DeletionRecor
             HandlingLogEntry.record_id.in_([str(f.id) for f in facilities]))
             .order_by(HandlingLogEntry.id))
     }
+    names = staff_names(db, list(entries.values()))
     records = []
     for f in facilities:
         parts = shareable_parts(f)
@@ -430,7 +441,7 @@ def facility_deletion_records(db: Session, season_id: int) -> list[DeletionRecor
             visit_completed_on=max((v.visit_completed_on for v in parts if v.visit_completed_on),
                                    default=None),
             deleted_on=f.personal_data_deleted_on, deleted_at=entry.at if entry else None,
-            deleted_by=entry.username if entry else "", log_id=entry.id if entry else None,
+            deleted_by=staff_label(entry, names), log_id=entry.id if entry else None,
             deleted_labels=FACILITY_DELETED_LABELS, kept_labels=FACILITY_KEPT_LABELS,
             table="facility_applicants"))
     return records

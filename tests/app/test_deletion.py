@@ -139,7 +139,7 @@ def test_after_deletion_no_personal_value_is_left_in_the_database_file(file_app,
         # The deletion-proof report names both, with who deleted them and when.
         records = deletion.deletion_records(db, record_id)
         assert [(r.receipt_no, r.deleted_on, r.deleted_by) for r in records] == [
-            (1, after_day, "mgr1"), (2, after_day, "mgr1")]
+            (1, after_day, "manager 職員（mgr1）"), (2, after_day, "manager 職員（mgr1）")]
         entries = db.scalars(select(HandlingLogEntry).where(HandlingLogEntry.action == "delete"))
         assert sorted(e.record_id for e in entries) == sorted([str(visited_id), str(cancelled_id)])
         database.session.remove()
@@ -215,7 +215,7 @@ def test_daily_check_lists_overdue_deletions_on_the_cli_and_the_pages(
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     assert sheet.cell(3, 1).value == booking.receipt_no
     assert sheet.cell(3, 6).value.date() == later
-    assert "氏名" in sheet.cell(3, 9).value and sheet.cell(3, 8).value == "manager1"
+    assert "氏名" in sheet.cell(3, 9).value and sheet.cell(3, 8).value == "manager 職員（manager1）"
 
 
 def test_cli_purge_needs_a_manager_and_deletes(app, db, season):

@@ -351,7 +351,7 @@ def test_after_the_visit_no_resident_of_the_list_is_left_in_the_database_file(
         assert (report.total.facility_visited, report.total.facility_applications) == (1, 2)
         records = deletion.deletion_records(db, record_id)
         assert [(r.receipt_no, r.deleted_on, r.deleted_by) for r in records] == [
-            (f"F{facility_id} 緑の丘ホーム", after, "mgr1")]
+            (f"F{facility_id} 緑の丘ホーム", after, "manager 職員（mgr1）")]
         row = deletion.report_row(records[0])
         assert "申請者リストの氏名" in row[8] and row[2] == "訪問済（申請 2件）"
         entry = db.scalar(select(HandlingLogEntry).where(HandlingLogEntry.action == "delete"))
