@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy import select
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import HiddenInput
@@ -78,10 +79,21 @@ def _booking_or_404(booking_id: int) -> Booking:
     return booking
 
 
+def _same_person(name: str, birth_date: object) -> list[Booking]:
+    """The live bookings of the caller's person, so the warning can link each slip: the
+    operator checks it in another tab without losing the answers typed so far."""
+    season_id = require_active_season().id
+    numbers = records.same_person(session(), season_id, name, birth_date)
+    if not numbers:
+        return []
+    return list(session().scalars(select(Booking).where(
+        Booking.season_id == season_id, Booking.receipt_no.in_(numbers))
+        .order_by(Booking.receipt_no)))
+
+
 def _intake_page(form: IntakeForm, status: int = 200, **extra: Any) -> Any:
     if "result" in extra and form.name.data and form.birth_date.data:
-        extra["same_person"] = records.same_person(
-            session(), require_active_season().id, form.name.data, form.birth_date.data)
+        extra["same_person"] = _same_person(form.name.data, form.birth_date.data)
     return render_template("bookings/intake.html", form=form, texts=texts, **extra), status
 
 

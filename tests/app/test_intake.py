@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -188,10 +189,45 @@ def test_a_second_call_for_the_same_person_is_warned_of_the_first_booking(
     assert operator_client.post_form(URL, answers(offer=key)).status_code == 302
     first = db.scalar(select(Booking))
     again = operator_client.post_form(URL, answers(name="小樽　花子")).get_data(as_text=True)  # full-width space
-    assert 'id="same-person"' in again and f"受付番号 {first.receipt_no}" in again
+    assert 'id="same-person"' in again
+    assert same_person_links(again) == [(f"/operator/bookings/{first.id}", str(first.receipt_no))]
     sister = operator_client.post_form(URL, answers(birth_date="1944-01-02")).get_data(
         as_text=True)
     assert 'id="same-person"' not in sister
+
+
+def same_person_links(page: str) -> list[tuple[str, str]]:
+    """(href, text) of the links in the same-person warning; each must open in a new tab so
+    the answers typed into the intake form stay."""
+    warning = re.search(r'id="same-person">(.*?)</div>', page, flags=re.S)
+    assert warning, "no same-person warning"
+    links = re.findall(r"<a ([^>]*)>(.*?)</a>", warning.group(1))
+    for attributes, _text in links:
+        assert 'target="_blank"' in attributes and 'rel="noopener"' in attributes, attributes
+    return [(re.search(r'href="([^"]+)"', a).group(1), text) for a, text in links]
+
+
+def test_the_same_person_warning_links_each_of_that_persons_slips(operator_client, db, season):
+    """Two earlier bookings for the caller's person around someone else's: the warning links
+    exactly those two slips, each by its own receipt number."""
+    user = make_user(db, "operator", "other-operator")
+    days = sorted(d.date for d in season.visit_days
+                  if d.kind == "home" and d.date >= dt.date(2026, 6, 22))
+    born = dt.date(1942, 5, 10)  # as in answers()
+    callers = [("小樽 花子", born), ("小樽 次郎", dt.date(1950, 1, 1)),
+               ("オタル ハナコ", born), ("小樽花子", born)]  # the 1st and the 4th are her
+    booked = [reserve(db, season, replace(intake(INAHO, name=name), birth_date=birth),
+                      Slot(day, "am", 1, 1), user.id, today=TODAY)
+              for day, (name, birth) in zip(days, callers, strict=False)]
+    db.commit()
+    ours = [booked[0], booked[3]]
+
+    page = operator_client.post_form(URL, answers()).get_data(as_text=True)
+
+    assert same_person_links(page) == [
+        (f"/operator/bookings/{b.id}", str(b.receipt_no)) for b in ours]
+    slip = operator_client.get(f"/operator/bookings/{ours[1].id}").get_data(as_text=True)
+    assert f"<title>受付票 {ours[1].receipt_no} |" in slip and "小樽花子" in slip
 
 
 def test_names_compare_without_spaces_and_across_character_widths():
