@@ -6,7 +6,9 @@ city staff ("無効なfloat値です。", "フィールドは …", an empty ent
 "This field cannot be edited." translated as "required"). So `Form` hands WTForms a
 translations object that answers with `MESSAGES` first and WTForms' own catalogue for any
 message a later WTForms adds. Pages show each message after the field's label
-("申請予定件数: 整数で入力してください。"), so the messages do not repeat the label.
+("申請予定件数: 整数で入力してください。"), so the messages do not repeat the label; a form's
+own message that already names its field ("申請希望者の氏名を入力してください。") is shown as is
+(`error_line`), so no page reads "氏名: 氏名を入力してください".
 
 A form built with `meta={"locales": False}` keeps WTForms' English messages (the JSON API
 words them itself, naming the field: app/bookings/api_io.py).
@@ -15,9 +17,11 @@ words them itself, naming the field: app/bookings/api_io.py).
 from __future__ import annotations
 
 import gettext
+import re
 from typing import Any
 
 from flask_wtf import FlaskForm
+from wtforms import Field
 from wtforms.i18n import messages_path
 
 # WTForms' English message (for plural messages, the singular) -> what staff read.
@@ -77,6 +81,28 @@ class JapaneseMessages:
 
 JAPANESE = JapaneseMessages()
 
+# A label's note in brackets: "申請予定件数（人数）" is named by "申請予定件数は…".
+_LABEL_NOTE = re.compile(r"（[^）]*）|\([^)]*\)")
+
+
+def names_field(label: str, message: str) -> bool:
+    """Whether `message` already names the field labelled `label` (its label without the
+    bracketed note), so putting the label in front would say it twice."""
+    core = _LABEL_NOTE.sub("", label).strip()
+    return bool(core) and core in message
+
+
+def error_line(field: Field, message: str) -> str:
+    """One error as the page shows it, under the field and in the summary at the top: the
+    label once and the reason once. WTForms' own messages are reasons only
+    ("入力してください。") and get the label in front; a message that names its field already,
+    and one on a hidden field (whose label staff never see, e.g. "Csrf Token"), is shown as
+    it is."""
+    if getattr(field.widget, "input_type", None) == "hidden" or names_field(
+            field.label.text, message):
+        return message
+    return f"{field.label.text}: {message}"
+
 
 class Form(FlaskForm):
     """FlaskForm with Japanese built-in messages; every page form derives from it."""
@@ -86,6 +112,10 @@ class Form(FlaskForm):
 
         def get_translations(self, form: Any) -> Any:
             return JAPANESE if self.locales else None
+
+        def error_line(self, field: Field, message: str) -> str:
+            """`error_line` for templates, which reach it through any field: `f.meta`."""
+            return error_line(field, message)
 
     def validate(self, extra_validators: Any = None) -> bool:
         """As FlaskForm's, but a value that could not be read ("1.5" for a whole number,

@@ -91,3 +91,88 @@ def test_blank_optional_fields_sent_by_a_browser_raise_no_error(operator_client,
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "入力内容を確認してください" not in page and 'name="offer"' in page
+
+
+def field_labels(page: str) -> dict[str, str]:
+    """Each rendered field's name -> its label, as the `field` macro writes them."""
+    return dict(re.findall(
+        r'data-field="([^"]+)">\s*<label for="[^"]+">(.*?)</label>', page, flags=re.S))
+
+
+def error_lines(page: str) -> list[str]:
+    """Every error line: under the fields and in the summary at the top."""
+    summary = re.search(r'<div class="errors" role="alert">(.*?)</div>', page, flags=re.S)
+    return (re.findall(r'class="field-error">(.*?)</p>', page, flags=re.S)
+            + re.findall(r"<li>(.*?)</li>", summary.group(1) if summary else "", flags=re.S))
+
+
+def assert_no_label_twice(page: str) -> list[str]:
+    """No error line names its field twice ("氏名: 氏名を入力してください"); returns the lines.
+    A field is named by its label or by the label without its bracketed note; the same words
+    with another note are another field (「午後の訪問件数（最大）」 in the line of
+    午後の訪問件数（基本）)."""
+    labels = field_labels(page)
+    lines = error_lines(page)
+    assert labels and lines
+    for line in lines:
+        assert not re.match(r"(.+?): \1", line), line
+        for label in labels.values():
+            core = re.sub(r"（[^）]*）", "", label)
+            bare = len(re.findall(re.escape(core) + r"(?!（)", line)) if core != label else 0
+            assert line.count(label) + bare <= 1, (label, line)
+    return lines
+
+
+def test_intake_errors_name_each_field_once(operator_client, season):
+    """Blank answers (the form's own messages name the field) next to an unreadable number
+    (WTForms' message is a bare reason): each line has the label exactly once."""
+    response = operator_client.post_form("/operator/bookings/new", {
+        "applicants": "1.5", "phone": "12", "caller_phone": "12"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    lines = assert_no_label_twice(page)
+    for line in ("申請希望者の氏名を入力してください。", "フリガナを入力してください。",
+                 "申請予定件数（人数）: 整数で入力してください。",
+                 "電話をかけている方の連絡先: 電話番号の形式が正しくありません（例: 0134-12-3456）。"):
+        assert lines.count(line) == 2, line  # under the field and in the summary
+    assert "申請希望者の氏名: 申請希望者の氏名" not in page
+
+
+def test_season_settings_errors_name_each_field_once(manager_client, season):
+    """The form's messages, WTForms' and the service's cross-field rule on the settings page."""
+    data = season_form(season, **{"rules.teams": "", "rules.home_am_slots": "-1",
+                                  "rules.travel_cap_min": "三十", "travel.model": "walk"})
+    data["title"] = ""
+    page = manager_client.post_form("/manager/season", data).get_data(as_text=True)
+    lines = assert_no_label_twice(page)
+    for line in ("シーズン名を入力してください。", "訪問チーム数を入力してください。",
+                 "午前の訪問件数は0以上の整数で入力してください。",
+                 "1件目→2件目の移動上限（分）: 数値で入力してください。",
+                 "移動時間の計算方法: 選択肢の中から選んでください。"):
+        assert lines.count(line) == 2, line
+
+    cross = season_form(season, **{"rules.home_pm_slots": 4, "rules.home_pm_slots_max": 3})
+    page = manager_client.post_form("/manager/season", cross).get_data(as_text=True)
+    (line, *_rest) = assert_no_label_twice(page)
+    assert line.startswith("午後の訪問件数（基本）") and "超えないように" in line, line
+
+
+def test_an_error_line_puts_the_label_in_front_only_when_the_message_lacks_it(app):
+    from wtforms import HiddenField, IntegerField
+
+    from app.forms import Form, error_line
+
+    class Example(Form):
+        applicants = IntegerField("申請予定件数（人数）")
+        token = HiddenField()
+
+    with app.test_request_context():
+        form = Example(meta={"csrf": False})
+    assert error_line(form.applicants, "整数で入力してください。") == \
+        "申請予定件数（人数）: 整数で入力してください。"
+    assert error_line(form.applicants, "申請予定件数は1〜20で入力してください。") == \
+        "申請予定件数は1〜20で入力してください。"  # named without the bracketed note
+    assert error_line(form.token, "もう一度「案を作成」してください。") == \
+        "もう一度「案を作成」してください。"  # staff never see a hidden field's label
+    assert form.applicants.meta.error_line(form.applicants, "入力してください。") == \
+        "申請予定件数（人数）: 入力してください。"  # what the templates call

@@ -351,12 +351,12 @@ def test_a_booking_cancelled_beforehand_leaves_the_sheet(app, team_client, db, f
 
 
 @pytest.mark.parametrize(("outcome", "taken", "notes", "message"), [
-    (None, "1", "", "訪問結果: 訪問結果を選んでください。"),
-    ("visited", "", "", "申請受付件数: 訪問済の場合は申請受付件数を入力してください。"),
-    ("visited", "abc", "", "申請受付件数: 申請受付件数は数字で入力してください。"),
-    ("visited", "21", "", "申請受付件数: 申請受付件数は0〜20の数字で入力してください。"),
-    ("not_home", "3", "", "申請受付件数: 不在・当日取消の場合、申請受付件数は0件です"),
-    ("visited", "1", "あ" * 501, "メモ: メモは500文字以内で入力してください。"),
+    (None, "1", "", ">訪問結果を選んでください。<"),
+    ("visited", "", "", ">訪問済の場合は申請受付件数を入力してください。<"),
+    ("visited", "abc", "", ">申請受付件数は数字で入力してください。<"),
+    ("visited", "21", "", ">申請受付件数は0〜20の数字で入力してください。<"),
+    ("not_home", "3", "", ">不在・当日取消の場合、申請受付件数は0件です"),
+    ("visited", "1", "あ" * 501, ">メモは500文字以内で入力してください。<"),
 ])
 def test_bad_outcome_input_is_refused_in_japanese_and_kept(app, team_client, db, five_stops,
                                                           season, outcome, taken, notes, message):
