@@ -31,6 +31,7 @@ from app.bookings.intake import LocationView
 from app.bookings.models import Booking
 from app.bookings.offers import OfferResult
 from app.bookings.operations import Intake
+from app.forms import error_line
 from solver.season import Wish
 
 API_PREFIX = "/api/"
@@ -134,9 +135,10 @@ def _japanese(text: str) -> bool:
 
 
 def _reason(field: Any, message: str) -> str:
-    """WTForms' own (English) messages in Japanese, naming the field by its label."""
+    """WTForms' own (English) messages in Japanese, naming the field by its label; the
+    form's Japanese messages as the page shows them (`error_line`: the label once)."""
     if _japanese(message):
-        return message
+        return error_line(field, message)
     label = field.label.text
     if isinstance(field, DateField):
         return f"{label}は日付（YYYY-MM-DD）で入力してください。"

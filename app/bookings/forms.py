@@ -127,7 +127,7 @@ class IntakeForm(WishFields):
     def validate_phone(self, field: Any) -> None:
         phone = normalise_phone(field.data)
         if phone and not PHONE_RE.match(phone):
-            raise ValidationError("電話番号の形式が正しくありません（例: 0134-12-3456）。")
+            raise ValidationError("形式が正しくありません（例: 0134-12-3456）。")
         field.data = phone
 
     def validate_caller_phone(self, field: Any) -> None:

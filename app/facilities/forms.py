@@ -77,7 +77,7 @@ class FacilityIntakeForm(WishMixin, Form):
     def validate_phone(self, field: Any) -> None:
         phone = normalise_phone(field.data)
         if phone and not PHONE_RE.match(phone):
-            raise ValidationError("電話番号の形式が正しくありません（例: 0134-12-3456）。")
+            raise ValidationError("形式が正しくありません（例: 0134-12-3456）。")
         field.data = phone
 
     def validate_lng(self, field: Any) -> None:
@@ -123,7 +123,7 @@ class UnscheduleForm(Form):
 
 class HomeBookingForm(Form):
     receipt_no = IntegerField("個人宅枠の受付番号", validators=[
-        InputRequired("受付番号を入力してください。"),
+        InputRequired("入力してください。"),
         NumberRange(1, None, "受付番号は1以上で入力してください。")])
 
 

@@ -256,7 +256,7 @@ def test_booking_summary_has_no_personal_data(operator_client, db, season):
     ({"caller_relationship": "relative"}, "caller_name", "電話をかけている方の氏名"),
     ({"name": None}, "name", "申請希望者の氏名を入力してください"),
     ({"name_kana": "Otaru"}, "name_kana", "カタカナ"),
-    ({"phone": "12345"}, "phone", "電話番号の形式"),
+    ({"phone": "12345"}, "phone", "連絡先電話番号: 形式が正しくありません"),
     ({"birth_date": "2030-01-01"}, "birth_date", "未来"),
     ({"birth_date": "10 May 1942"}, "birth_date", "YYYY-MM-DD"),
     ({"birth_date": "1990-01-01"}, "eligibility", "歳のため"),

@@ -62,7 +62,7 @@ def test_the_page_asks_every_question_of_spec_7(operator_client, season):
     ({"caller_relationship": "relative"}, "caller_name", "電話をかけている方の氏名"),
     ({"name": ""}, "name", "申請希望者の氏名を入力してください"),
     ({"name_kana": "Otaru"}, "name_kana", "カタカナ"),
-    ({"phone": "12345"}, "phone", "電話番号の形式"),
+    ({"phone": "12345"}, "phone", "連絡先電話番号: 形式が正しくありません"),
     ({"birth_date": "2030-01-01"}, "birth_date", "未来"),
     ({"birth_date": "1990-01-01"}, "eligibility", "歳のため"),
     ({"address": ""}, "address", "住所を入力してください"),

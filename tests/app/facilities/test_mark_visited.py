@@ -345,17 +345,17 @@ def test_the_page_marks_visited_and_the_report_counts_it(app, manager_client, db
 
 
 @pytest.mark.parametrize(("form", "shown", "kept"), [
-    ({"applications_taken": ""}, "申請受付件数: 訪問済の場合は申請受付件数を入力してください。",
+    ({"applications_taken": ""}, "訪問済の場合は申請受付件数を入力してください。",
      'name="applications_taken" type="number" value=""'),
-    ({"applications_taken": "abc"}, "申請受付件数: 申請受付件数は数字で入力してください。",
+    ({"applications_taken": "abc"}, "申請受付件数は数字で入力してください。",
      'value="abc"'),
-    ({"applications_taken": "99"}, "申請受付件数: 申請受付件数は0〜20の数字で入力してください。",
+    ({"applications_taken": "99"}, "申請受付件数は0〜20の数字で入力してください。",
      'value="99"'),
     ({"applications_taken": "5", "completed_on": "2099-01-01"},
      "訪問完了日: 今日（{today}）より後の日付は入力できません（入力値: 2099-01-01）。",
      'value="2099-01-01"'),
     ({"applications_taken": "5", "completed_on": ""},
-     "訪問完了日: 訪問済の場合は訪問完了日を入力してください。", 'value="5"'),
+     "訪問済の場合は訪問完了日を入力してください。", 'value="5"'),
     ({"applications_taken": "5", "completed_on": "2026-02-30"},
      "訪問完了日: 日付の形式が正しくありません", 'value="2026-02-30"'),
 ])
