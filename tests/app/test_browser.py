@@ -6,10 +6,13 @@ The app runs in a thread on 127.0.0.1 with its own SQLite file, set up exactly a
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import threading
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
@@ -28,10 +31,12 @@ LAUNCH_ARGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db_file = tmp_path_factory.mktemp("live") / "live.db"
-    app = create_app("testing", {"DATABASE_URL": f"sqlite:///{db_file}", "APP_TODAY": SEASON_TODAY})
+@contextlib.contextmanager
+def demo_server(db_dir: Path, **config: Any) -> Iterator[str]:
+    """The app as `make run` sets it up (migrations, then the demo season) on its own SQLite
+    file in `db_dir`, served from a thread; yields its base URL."""
+    app = create_app("testing", {"DATABASE_URL": f"sqlite:///{db_dir / 'live.db'}",
+                                 "APP_TODAY": SEASON_TODAY, **config})
     with app.app_context():
         migrate.upgrade(app.extensions["db"].engine)
         load_demo(db_session())
@@ -39,8 +44,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with demo_server(tmp_path_factory.mktemp("live")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -4,18 +4,13 @@ header stays on one line."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from app import create_app, migrate
-from app.db import session as db_session
-from app.demo import load_demo
-from tests.app.test_browser import _login, browser  # noqa: F401 (fixture)
-from tests.conftest import SEASON_TODAY
+from app import create_app
+from tests.app.test_browser import _login, browser, demo_server  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -70,18 +65,9 @@ def manager_pages() -> list[str]:
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """As test_browser's, with a (long) hand-over address so packages can be made."""
-    db_file = tmp_path_factory.mktemp("layout") / "live.db"
-    app = create_app("testing", {"DATABASE_URL": f"sqlite:///{db_file}",
-                                 "APP_TODAY": SEASON_TODAY, "HANDOVER_RECIPIENTS": (RECIPIENT,)})
-    with app.app_context():
-        migrate.upgrade(app.extensions["db"].engine)
-        load_demo(db_session())
-        db_session().commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with demo_server(tmp_path_factory.mktemp("layout"),
+                     HANDOVER_RECIPIENTS=(RECIPIENT,)) as url:
+        yield url
 
 
 @pytest.fixture
