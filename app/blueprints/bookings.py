@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 from typing import Any
 
@@ -97,13 +98,24 @@ def _intake_page(form: IntakeForm, status: int = 200, **extra: Any) -> Any:
     return render_template("bookings/intake.html", form=form, texts=texts, **extra), status
 
 
-PREFILL_FIELDS = ("address", "phone", "other_notes", "caller_name")
+PREFILL_FIELDS = ("address", "phone", "other_notes", "caller_name", "caller_phone",
+                  "caller_relationship", "name", "eligibility", "wish_from", "wish_to",
+                  "wish_half")
 
 
 def _prefill(args: Any) -> dict[str, Any]:
     """Answers handed over in the URL (a facility of 5 or fewer booked into a home slot,
     issue 6): a few text fields and the number of applicants, nothing else."""
     data: dict[str, Any] = {k: args[k][:1000] for k in PREFILL_FIELDS if args.get(k)}
+    for key in ("wish_from", "wish_to"):
+        if key in data:
+            try:
+                data[key] = dt.date.fromisoformat(data[key])
+            except ValueError:
+                del data[key]
+    weekdays = [int(d) for d in args.getlist("wish_weekdays") if d in ("0", "1", "2", "3", "4")]
+    if weekdays:
+        data["wish_weekdays"] = weekdays
     if (args.get("applicants") or "").isdigit():
         data["applicants"] = int(args["applicants"])
     return data

@@ -22,6 +22,7 @@ from app import clock
 from app.auth.login import roles_required
 from app.auth.roles import Role
 from app.blueprints.common import require_active_season
+from app.bookings import texts as bookings_texts
 from app.bookings.intake import IntakeProblem, place
 from app.db import session
 from app.facilities import applicant_list, checklist, meetings, scheduling
@@ -37,6 +38,7 @@ from app.facilities.forms import (
     UploadForm,
 )
 from app.facilities.models import FacilityMeeting, FacilityRequest, FacilityVisit
+from app.facilities.planning import facility_wish
 from app.facilities.texts import (
     CALLBACK_SCRIPT,
     EVENT_LABELS,
@@ -76,12 +78,28 @@ def _intake_page(form: FacilityIntakeForm, status: int = 200, home_intake_url: s
                            rules=rules, home_intake_url=home_intake_url), status
 
 
+def _facility_home_intake_url(name: str, address: str, phone: str, contact: str,
+                              applicants: int | None, wish: Wish, note: str) -> str:
+    """The home-visit intake for a facility of 5 or fewer (SPEC §3), filled with what the
+    operator already took down: the facility's staff as the caller (an allowed caller for
+    this case), the facility as the place, its wish, and the number of applicants. The
+    residents' own details (dates of birth, documents) come on the facility's list."""
+    return url_for(
+        "bookings.intake", caller_relationship=bookings_texts.FACILITY_CALLER,
+        caller_name=contact, caller_phone=phone, name=name, address=address, phone=phone,
+        applicants=applicants, eligibility=bookings_texts.FACILITY_CALLER,
+        wish_from=wish.date_from.isoformat() if wish.date_from else None,
+        wish_to=wish.date_to.isoformat() if wish.date_to else None,
+        wish_weekdays=list(wish.weekdays) or None, wish_half=wish.half, other_notes=note)
+
+
 def _home_intake_url_from(form: FacilityIntakeForm) -> str:
     """The home-visit intake, filled with what the operator already took down."""
-    return url_for("bookings.intake", address=form.address.data or "",
-                   phone=form.phone.data or "", applicants=form.estimated_applicants.data,
-                   other_notes=f"福祉施設 {(form.name.data or '').strip()}の申請"
-                               f"{form.estimated_applicants.data}名を個人宅枠で訪問")
+    name = (form.name.data or "").strip()
+    return _facility_home_intake_url(
+        name, form.address.data or "", form.phone.data or "",
+        (form.contact_person.data or "").strip(), form.estimated_applicants.data, _wish(form),
+        f"福祉施設 {name}の申請{form.estimated_applicants.data}名を個人宅枠で訪問")
 
 
 @bp.route("/operator/facilities/new", methods=["GET", "POST"])
@@ -155,10 +173,11 @@ def _facility_or_404(record: SeasonRecord, facility_id: int) -> FacilityRequest:
 
 
 def _home_intake_url(facility: FacilityRequest) -> str:
-    return url_for("bookings.intake", address=facility.address, phone=facility.phone,
-                   applicants=facility.estimated_applicants,
-                   other_notes=f"福祉施設 {facility.name}（依頼 F{facility.id}）の申請"
-                               f"{facility.estimated_applicants}名を個人宅枠で訪問")
+    return _facility_home_intake_url(
+        facility.name, facility.address, facility.phone, facility.contact_person or "",
+        facility.estimated_applicants, facility_wish(facility),
+        f"福祉施設 {facility.name}（依頼 F{facility.id}）の申請"
+        f"{facility.estimated_applicants}名を個人宅枠で訪問")
 
 
 def _detail_page(record: SeasonRecord, facility: FacilityRequest, status: int = 200,

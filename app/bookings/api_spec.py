@@ -75,9 +75,16 @@ def _booking_request_schema() -> dict[str, Any]:
     }
     required.append("offer")
     properties["wish_weekdays"]["description"] = "希望曜日 (0=月 … 4=金)"
+    properties["birth_date"]["description"] += (
+        "。caller_relationship が facility（入所者5名以下の福祉施設の職員）のときは省略可、"
+        "それ以外は必須")
+    from app.bookings.texts import FACILITY_CALLER
+
     return {
         "type": "object", "additionalProperties": False, "required": required,
         "properties": properties,
+        "if": {"properties": {"caller_relationship": {"not": {"const": FACILITY_CALLER}}}},
+        "then": {"required": ["birth_date"]},
         "description": (
             "受付画面 (IntakeForm) と同じ項目・同じ検証。lat と lng を両方送ると住所検索より"
             "優先されます（小樽市の区域外なら 422、field = lat）。本人以外からの電話では caller_name が必須、更新 (renewal) では "

@@ -85,7 +85,9 @@ class IntakeForm(WishFields):
 
     name = StringField("申請希望者の氏名", validators=[_required("申請希望者の氏名"), Length(max=100)])
     name_kana = StringField("フリガナ", validators=[_required("フリガナ"), Length(max=100)])
-    birth_date = DateField("生年月日", validators=[_required("生年月日")],
+    # Required unless a facility books for its residents (their dates of birth come on the
+    # facility's applicant list): see `_conditional_answers`.
+    birth_date = DateField("生年月日", validators=[Optional()],
                            render_kw={"type": "date"})
     phone = StringField("連絡先電話番号", validators=[_required("連絡先電話番号"), Length(max=20)])
     address = StringField("住所", validators=[_required("住所"), Length(max=200)])
@@ -153,9 +155,13 @@ class IntakeForm(WishFields):
     def _conditional_answers(self) -> list[tuple[Any, str]]:
         missing = []
         caller = self.caller_relationship.data
-        if caller and caller != "self" and not (self.caller_name.data or "").strip():
+        if (caller in texts.ALLOWED_CALLERS and caller != "self"
+                and not (self.caller_name.data or "").strip()):
             missing.append((self.caller_name,
                             "本人以外からの電話の場合は、電話をかけている方の氏名を入力してください。"))
+        if caller != texts.FACILITY_CALLER and not self.birth_date.data and not (
+                self.birth_date.raw_data and str(self.birth_date.raw_data[0]).strip()):
+            missing.append((self.birth_date, "生年月日を入力してください。"))
         if self.application_type.data == "renewal" and not self.has_shikaku_kakuninsho.data:
             missing.append((self.has_shikaku_kakuninsho,
                             "更新の場合は、資格確認書を持っているか確認してください。"))

@@ -94,8 +94,8 @@ def _town(location: LocationView) -> str | None:
 
 
 def intake_from_form(form: IntakeForm, config: SeasonConfig) -> tuple[Intake, LocationView]:
-    born: dt.date = form.birth_date.data  # type: ignore[assignment]
-    if form.eligibility.data == "age75":
+    born: dt.date | None = form.birth_date.data
+    if form.eligibility.data == "age75" and born is not None:
         age = age_on(born, today())
         if age < config.rules.eligible_age:
             raise IntakeProblem(

@@ -52,7 +52,7 @@ class Intake:
     caller_phone: str | None
     name: str
     name_kana: str
-    birth_date: dt.date
+    birth_date: dt.date | None  # None only for a facility booking for its residents
     phone: str
     address: str
     lat: float

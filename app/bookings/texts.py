@@ -19,9 +19,14 @@ CALLER_RELATIONSHIPS: tuple[tuple[str, str], ...] = (
     ("household", "同居の家族"),
     ("relative", "三親等以内の親族（別居）"),
     ("proxy_present", "本人に頼まれ、本人の目の前で電話している方"),
-    ("other", "上記以外（ケアマネジャー、知人、施設職員など）"),
+    ("facility", "福祉施設の職員（入所者5名以下の施設訪問）"),
+    ("other", "上記以外（ケアマネジャー、知人など）"),
 )
-ALLOWED_CALLERS: frozenset[str] = frozenset({"self", "household", "relative", "proxy_present"})
+# A welfare facility books for its residents (SPEC §8); with 5 or fewer applicants the visit
+# goes into a home slot (SPEC §3), so its staff are allowed callers of the home intake.
+FACILITY_CALLER = "facility"
+ALLOWED_CALLERS: frozenset[str] = frozenset(
+    {"self", "household", "relative", "proxy_present", FACILITY_CALLER})
 REFUSE_CALLER_SCRIPT = (
     "申し訳ございません。このご予約は、ご本人様、同居のご家族、三親等以内のご親族、"
     "またはご本人様の目の前でご本人様に頼まれてお電話されている方からのみお受けしております。"
@@ -33,6 +38,7 @@ ELIGIBILITY_REASONS: tuple[tuple[str, str], ...] = (
     ("age75", "75歳以上"),
     ("disability", "障がいがある"),
     ("illness", "病気・療養中"),
+    ("facility", "福祉施設に入所・入居している"),
     ("other", "その他の理由で来庁が困難"),
 )
 

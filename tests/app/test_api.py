@@ -376,7 +376,10 @@ def test_openapi_references_resolve_and_the_body_matches_the_form(client):
     refs = re.findall(r'"\$ref": "#/components/schemas/(\w+)"', str(doc).replace("'", '"'))
     assert refs and all(ref in schemas for ref in refs)
     body = schemas["BookingRequest"]
-    assert set(body["required"]) >= {"name", "birth_date", "address", "id_documents", "offer"}
+    assert set(body["required"]) >= {"name", "address", "id_documents", "offer"}
+    # The date of birth is required of every caller but a facility's staff (SPEC §3, §8).
+    assert body["if"] == {"properties": {"caller_relationship": {"not": {"const": "facility"}}}}
+    assert body["then"] == {"required": ["birth_date"]}
     assert "csrf_token" not in body["properties"]
     assert set(answers()) <= set(body["properties"])
     assert body["properties"]["caller_relationship"]["enum"] == [

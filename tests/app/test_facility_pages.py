@@ -239,3 +239,54 @@ def test_facility_page_shows_times_in_japan_time(operator_client, manager_client
     uploaded = page.split('id="applicant-list"')[1].split("</p>")[0]
     assert "2026-06-01 13:02" in uploaded
     assert "UTC" not in page and "04:02" not in page
+
+
+def _link_answers(link: str) -> dict[str, object]:
+    """The answers a home-intake link hands over, as the form would post them."""
+    from urllib.parse import parse_qs, urlsplit
+
+    query = parse_qs(urlsplit(link).query)
+    return {k: v if k == "wish_weekdays" else v[0] for k, v in query.items()}
+
+
+def test_a_facility_of_five_books_a_home_slot_with_its_staff_as_the_caller(
+        operator_client, db, season):
+    """The facility's staff are the caller, the facility the place; the residents' dates of
+    birth come on the facility's list, so none is asked (SPEC §3, §8)."""
+    from app.bookings.models import Booking
+
+    below = season_config(season).rules.facility_min_applicants - 1
+    page = _intake(operator_client, estimated_applicants=str(below), wish_weekdays=["1"],
+                   wish_half="am").get_data(as_text=True)
+    link = re.search(r'id="home-intake" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    home = operator_client.get(link).get_data(as_text=True)
+    assert re.search(r'<input checked[^>]*name="caller_relationship"[^>]*value="facility"', home)
+    assert 'value="施設 担当"' in home and 'value="緑の丘ホーム"' in home
+    answers = {**_link_answers(link), "name_kana": "ミドリノオカホーム",
+               "eligibility_detail": "入所者5名（寝たきりの方を含む）", "application_type": "new",
+               "id_documents": ["other"], "can_photo": "unknown", "can_write": "unknown",
+               "helper_present": "yes", "parking": "yes"}
+    assert answers["caller_relationship"] == "facility" and answers["eligibility"] == "facility"
+    assert answers["wish_weekdays"] == ["1"] and answers["wish_half"] == "am"
+    found = operator_client.post_form("/operator/bookings/new", answers)
+    assert found.status_code == 200, found.get_data(as_text=True)[:3000]
+    key = re.search(r'name="offer" value="([^"]+)"', found.get_data(as_text=True)).group(1)
+    booked = operator_client.post_form("/operator/bookings/new", {**answers, "offer": key})
+    assert booked.status_code == 302
+    booking = db.scalars(select(Booking)).one()
+    assert (booking.caller_relationship, booking.birth_date, booking.applicants,
+            booking.name) == ("facility", None, below, "緑の丘ホーム")
+    slip = operator_client.get(booked.headers["Location"]).get_data(as_text=True)
+    assert "（施設の申請者リストで確認）" in slip
+
+
+def test_only_a_facility_caller_may_leave_the_date_of_birth_blank(operator_client, season):
+    from tests.app.test_intake import answers
+
+    for caller, refused in (("self", True), ("household", True), ("facility", False)):
+        response = operator_client.post_form("/operator/bookings/new", answers(
+            caller_relationship=caller, caller_name=None if caller == "self" else "施設 担当",
+            birth_date=None, eligibility="illness"))
+        page = response.get_data(as_text=True)
+        assert ("生年月日を入力してください。" in page) == refused, caller
+        assert (response.status_code == 422) == refused, caller

@@ -235,3 +235,14 @@ def test_names_compare_without_spaces_and_across_character_widths():
 
     assert fold_name("ｵﾀﾙ ﾊﾅｺ") == fold_name("オタル　ハナコ") == "オタルハナコ"
     assert fold_name("小樽 花子") != fold_name("小樽 花")
+
+
+def test_a_refused_caller_is_not_also_asked_for_their_name(operator_client, season):
+    """Someone who may not book (SPEC §6) gets the refusal, not a contradictory request to
+    give their name as if the booking could go on."""
+    response = operator_client.post_form(URL, answers(caller_relationship="other"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and texts.REFUSE_CALLER_SCRIPT[:30] in page
+    assert "電話をかけている方の氏名を入力してください" not in page
+    relative = operator_client.post_form(URL, answers(caller_relationship="relative"))
+    assert "電話をかけている方の氏名を入力してください" in relative.get_data(as_text=True)
