@@ -137,6 +137,9 @@ def intake() -> Any:
         return _intake_page(form, 422, _home_intake_url_from(form) if home else "")
     flash(f"福祉施設の依頼を受け付けました（依頼番号 F{facility.id}、"
           f"折り返し期限 {facility.callback_due.isoformat()}）。{CALLBACK_SCRIPT}", "success")
+    outlook = scheduling.facility_offers(session(), record, facility, clock.today())
+    for note in scheduling.intake_notes(outlook):
+        flash(note, "warning")
     return redirect(url_for("facilities.intake"))
 
 

@@ -87,6 +87,27 @@ class FacilityOffers:
     excluded: list[tuple[dt.date, list[str]]] = field(default_factory=list)
 
 
+def intake_notes(outlook: FacilityOffers) -> list[str]:
+    """What the operator should tell the facility before hanging up: the visit will be split
+    (more than a half-day's applicants), or nothing fits its wish as things stand, so the
+    call-back will have to discuss another period. The request is taken either way: the
+    manager calls back (SPEC §8)."""
+    notes = []
+    if len(outlook.split) > 1:
+        notes.append(f"申請者数が{outlook.applicants}名のため、{len(outlook.split)}回の半日訪問"
+                     f"（{'・'.join(f'{n}名' for n in outlook.split)}）に分けて伺います"
+                     "（午前と午後、または別の日）。施設の方にお伝えください。")
+    if not outlook.home_path and not outlook.offers:
+        earliest = f"{outlook.earliest.isoformat()}以降" if outlook.earliest else ""
+        notes.append("ご希望の条件では、いまご案内できる福祉施設訪問日がありません（福祉施設の訪問は"
+                     f"おおむね1か月前までの予約のため{earliest}）。折り返しの際に希望の期間や曜日を"
+                     "広げられるか相談することを、施設の方にお伝えください。")
+    elif any(not o.meets_wishes for o in outlook.offers[:1]):
+        notes.append("ご希望の曜日・時間帯に合う福祉施設訪問日はいまありません。折り返しの際に"
+                     "ほかの曜日・時間帯を相談することを、施設の方にお伝えください。")
+    return notes
+
+
 def offer_key(offer: Offer) -> str:
     return ";".join(f"{v.date.isoformat()}|{v.half}|{v.team}|{v.applicants}" for v in offer.parts)
 

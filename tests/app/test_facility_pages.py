@@ -290,3 +290,27 @@ def test_only_a_facility_caller_may_leave_the_date_of_birth_blank(operator_clien
         page = response.get_data(as_text=True)
         assert ("生年月日を入力してください。" in page) == refused, caller
         assert (response.status_code == 422) == refused, caller
+
+
+def test_intake_tells_the_operator_when_the_visit_will_be_split(operator_client, season):
+    rules = season_config(season).rules
+    many = rules.facility_max_per_half_day + 5
+    response = _intake(operator_client, estimated_applicants=str(many))
+    page = operator_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"申請者数が{many}名のため、2回の半日訪問" in page
+    few = _intake(operator_client, estimated_applicants="8")
+    assert "回の半日訪問" not in operator_client.get(few.headers["Location"]).get_data(as_text=True)
+
+
+def test_intake_tells_the_operator_when_nothing_fits_the_wish_yet(operator_client, season):
+    """A wish inside the month's lead time: the request is taken, and the operator is told
+    to say the call-back will discuss another period."""
+    soon = TODAY + dt.timedelta(days=season_config(season).rules.facility_lead_days - 10)
+    response = _intake(operator_client, wish_from=TODAY.isoformat(), wish_to=soon.isoformat())
+    assert response.status_code == 302
+    page = operator_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "福祉施設の依頼を受け付けました" in page
+    assert "いまご案内できる福祉施設訪問日がありません" in page
+    roomy = _intake(operator_client, name="広い希望の家")
+    assert "ご案内できる福祉施設訪問日がありません" not in operator_client.get(
+        roomy.headers["Location"]).get_data(as_text=True)
