@@ -161,6 +161,13 @@ class Gazetteer:
         ranked.sort(key=lambda sn: -sn[0])
         return [name for _, name in ranked[:limit]]
 
+    def chome_range(self, town_name: str) -> tuple[int, int] | None:
+        """The first and last 丁目 of a town, or None for a town without 丁目 (or unknown)."""
+        town = self.towns.get(town_name)
+        if town is None or not town.chome:
+            return None
+        return min(town.chome), max(town.chome)
+
     def _within(self, town: Town, rest: str) -> Location:
         if not town.chome:
             return Location(town.point[0], town.point[1], "town", town.name)

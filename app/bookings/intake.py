@@ -43,6 +43,16 @@ class LocationView:
 
     @property
     def precision_label(self) -> str:
+        """How exactly the address was placed. A town that has 丁目, placed without one, is
+        flagged: its representative point can lie several km from the house (銭函 spans
+        about 11 km), so the travel times the offers rest on may be far off."""
+        from routing.gazetteer import default_gazetteer
+
+        if self.precision == "town":
+            span = default_gazetteer().chome_range(self.matched)
+            if span is not None:
+                return (f"町名まで一致。丁目が分からないため{self.matched}の代表点で移動時間を"
+                        f"計算しています。丁目（{span[0]}〜{span[1]}丁目）を確認してください")
         return PRECISION_LABELS.get(self.precision, self.precision)
 
 

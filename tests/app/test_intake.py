@@ -246,3 +246,16 @@ def test_a_refused_caller_is_not_also_asked_for_their_name(operator_client, seas
     assert "電話をかけている方の氏名を入力してください" not in page
     relative = operator_client.post_form(URL, answers(caller_relationship="relative"))
     assert "電話をかけている方の氏名を入力してください" in relative.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("address", "flagged"), [
+    ("小樽市銭函", True),            # a town with 丁目, none given: a point km off
+    ("小樽市銭函2丁目5-3", False),   # its 丁目 point
+    ("小樽市相生町3-1", False),      # a town without 丁目: its point is all there is
+])
+def test_a_town_placed_without_its_chome_asks_for_the_chome(operator_client, season, address,
+                                                            flagged):
+    page = operator_client.post_form(URL, answers(address=address, lat=None, lng=None)
+                                     ).get_data(as_text=True)
+    location = re.search(r'id="location">(.*?)</p>', page, flags=re.S).group(1)
+    assert ("丁目（1〜" in location and "を確認してください" in location) == flagged, location
