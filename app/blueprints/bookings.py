@@ -165,6 +165,28 @@ def reception_list() -> Any:
                            columns=records.LIST_COLUMNS)
 
 
+@bp.route("/search")
+@roles_required(Role.OPERATOR, Role.MANAGER)
+def search() -> Any:
+    """予約の検索: a caller who wants to change or cancel but has no receipt number at hand.
+
+    The handling log records what kind of term was searched and which receipt numbers were
+    shown, never the term: the log is append-only and outlives the personal data (§9
+    deletion leaves it as the evidence), so a name or phone number copied into it could never
+    be deleted — the other pages log receipt numbers and counts for the same reason."""
+    record = require_active_season()
+    term = (request.args.get("q") or "").strip()[:100]
+    result = records.search(session(), record.id, term) if term else None
+    if result is not None and not result.problem:
+        shown = "・".join(str(b.receipt_no) for b in result.bookings)
+        log_handling(session(), current_user, "view", "reception_list", record.id,
+                     f"予約の検索（{records.SEARCH_KINDS[result.kind]}）"
+                     f"{len(result.bookings)}件" + (f" 受付番号 {shown}" if shown else ""))
+    return render_template("bookings/search.html", record=record, term=term, result=result,
+                           kinds=records.SEARCH_KINDS, texts=texts,
+                           status_labels=records.STATUS_LABELS)
+
+
 def _callback_page(failed: tuple[int, CalledBackForm] | None = None, status: int = 200) -> Any:
     record = require_active_season()
     rows = callbacks.due(session(), record.id)

@@ -90,6 +90,13 @@ PREPARE_SCRIPT = (
 )
 
 
+def visit_when(day: dt.date, half: str, eta: str) -> str:
+    """A visit as the pages tell it to the caller: "2026-10-19（月）午後 14:30〜15:30頃"
+    (the stored eta says 14:30-15:30; callers hear a range, never a hyphen)."""
+    return (f"{day.isoformat()}（{WEEKDAY_NAMES[day.weekday()]}）{HALF_LABELS.get(half, half)} "
+            f"{eta.replace('-', '〜')}頃")
+
+
 def label(choices: tuple[tuple[str, str], ...], value: str | None) -> str:
     return dict(choices).get(value or "", "")
 

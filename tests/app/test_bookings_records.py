@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -114,3 +117,119 @@ def test_cancelling_a_cancelled_or_visited_booking_says_why(operator_client, db,
     assert "この予約は訪問が終わっているため、取り消せません。" in page
     db.refresh(visited)
     assert visited.status == "visited"
+
+
+def _book(db, season, user_id, day_index, **answers):
+    """A booking of `answers` (name, name_kana, phone, caller_phone...) on a home day of its own."""
+    from dataclasses import replace
+
+    from app.bookings.operations import Slot, reserve
+    from tests.app.test_bookings_reserve import TODAY, intake
+
+    days = sorted(d.date for d in season.visit_days
+                  if d.kind == "home" and d.date >= dt.date(2026, 6, 22))
+    booking = reserve(db, season, replace(intake(INAHO), **answers),
+                      Slot(days[day_index], "am", 1, 1), user_id, today=TODAY)
+    db.commit()
+    return booking
+
+
+def _found(page: str) -> list[str]:
+    """Receipt numbers listed in the search results, in order."""
+    table = page.split('id="search-result-list"')[1].split("</table>")[0]
+    return re.findall(r'/operator/bookings/\d+">(\d+)</a>', table)
+
+
+@pytest.fixture
+def callers(db, season):
+    user = _operator_or_new(db)
+    return [
+        _book(db, season, user.id, 0, name="小樽 花子", name_kana="オタル ハナコ",
+              phone="0134-22-1111"),
+        _book(db, season, user.id, 1, name="小樽 次郎", name_kana="オタル ジロウ",
+              phone="090-1234-5678", caller_relationship="household", caller_name="小樽 一郎",
+              caller_phone="0134-33-9999"),
+        _book(db, season, user.id, 2, name="稲穂 ヨーコ", name_kana="イナホ ヨーコ",
+              phone="0134-44-2222"),
+    ]
+
+
+def _operator_or_new(db):
+    from tests.conftest import make_user
+
+    return _operator(db) or make_user(db, "operator", "op-search")
+
+
+def test_search_finds_a_booking_by_name_kana_phone_or_receipt_number(operator_client, db,
+                                                                      callers):
+    hanako, jiro, yoko = callers
+
+    def search(term: str) -> list[str]:
+        response = operator_client.get("/operator/bookings/search", query_string={"q": term})
+        assert response.status_code == 200
+        return _found(response.get_data(as_text=True))
+
+    assert search("小樽") == [str(hanako.receipt_no), str(jiro.receipt_no)]
+    assert search("小樽　花子") == search("小樽花子") == [str(hanako.receipt_no)]  # spaces
+    assert search("おたる はなこ") == [str(hanako.receipt_no)]  # hiragana for katakana
+    assert search("ｵﾀﾙ ｼﾞﾛｳ") == [str(jiro.receipt_no)]  # half-width katakana
+    assert search("ヨーコ") == [str(yoko.receipt_no)]  # the long mark is no phone hyphen
+    assert search("01342211１１") == [str(hanako.receipt_no)]  # no hyphens, full-width digits
+    assert search("０１３４－２２－１１１１") == [str(hanako.receipt_no)]
+    assert search("5678") == [str(jiro.receipt_no)]  # the last four digits
+    assert search("0134-33-9999") == [str(jiro.receipt_no)]  # the caller's own phone
+    assert search(str(yoko.receipt_no)) == [str(yoko.receipt_no)]
+    assert search("山田") == []
+
+
+def test_search_results_show_who_when_and_the_state(operator_client, db, callers):
+    hanako = callers[0]
+    operator_client.post_form(f"/operator/bookings/{hanako.id}/cancel",
+                              {"reason": "入院のため", "confirmed": "y"})
+    page = operator_client.get("/operator/bookings/search?q=オタル").get_data(as_text=True)
+    row = page.split(f'data-booking="{hanako.id}"')[1].split("</tr>")[0]
+    day = hanako.visit_date
+    for shown in ("小樽 花子", "オタル ハナコ", "0134-22-1111",
+                  f"{day.isoformat()}（{'月火水木金土日'[day.weekday()]}）午前", "取消",
+                  f'href="/operator/bookings/{hanako.id}"'):
+        assert shown in row, shown
+    # Still-booked callers first, then the cancelled booking.
+    assert _found(page) == [str(callers[1].receipt_no), str(hanako.receipt_no)]
+    empty = operator_client.get("/operator/bookings/search?q=山田").get_data(as_text=True)
+    assert "該当する予約はありません" in empty
+
+
+def test_search_is_on_the_reception_list_and_in_the_operator_navigation(operator_client, db,
+                                                                        season):
+    page = operator_client.get("/operator/bookings/").get_data(as_text=True)
+    assert 'action="/operator/bookings/search"' in page and 'id="reception-list"' in page
+    assert 'href="/operator/bookings/search"' in operator_client.get("/operator/").get_data(
+        as_text=True)
+
+
+def test_a_search_logs_its_kind_and_the_receipt_numbers_shown_but_never_the_term(
+        operator_client, db, callers):
+    from app.privacy.models import HandlingLogEntry
+
+    def logged(term: str) -> HandlingLogEntry:
+        operator_client.get("/operator/bookings/search", query_string={"q": term})
+        return db.scalar(select(HandlingLogEntry).order_by(HandlingLogEntry.id.desc()).limit(1))
+
+    by_name = logged("小樽 花子")
+    assert (by_name.action, by_name.record_type) == ("view", "reception_list")
+    assert by_name.detail == f"予約の検索（氏名・フリガナ）1件 受付番号 {callers[0].receipt_no}"
+    assert "0134-44-2222" not in logged("0134-44-2222").detail
+    assert logged("0134-44-2222").detail.startswith("予約の検索（電話番号）1件")
+    assert logged("山田").detail == "予約の検索（氏名・フリガナ）0件"
+
+
+def test_a_too_short_phone_number_is_refused_not_matched_against_everyone(operator_client, db,
+                                                                          callers):
+    page = operator_client.get("/operator/bookings/search?q=013").get_data(as_text=True)
+    assert "電話番号は4桁以上で入力してください。" in page
+    assert 'id="search-result-list"' not in page
+
+
+def test_the_search_page_without_a_term_shows_only_the_box(operator_client, db, season):
+    page = operator_client.get("/operator/bookings/search").get_data(as_text=True)
+    assert 'id="search-q"' in page and 'id="search-results"' not in page

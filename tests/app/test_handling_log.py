@@ -34,6 +34,7 @@ PERSONAL_DATA_ENDPOINTS: dict[str, str] = {
     "bookings.intake": "change",  # booking an offer stores the caller's answers
     "bookings.reception_list": "view",
     "bookings.reception_list_xlsx": "export",
+    "bookings.search": "view",  # names and phones of the bookings found
     "bookings.slip": "view",
     "bookings.cancel": "change",
     "bookings.change": "change",
@@ -123,6 +124,8 @@ def test_every_personal_data_page_and_export_writes_a_handling_log_row(app, db, 
          "reception_list")
     walk("bookings.reception_list_xlsx", "manager1",
          lambda: manager.get("/operator/bookings/list.xlsx"), "reception_list")
+    walk("bookings.search", "operator1",
+         lambda: operator.get("/operator/bookings/search?q=0134"), "reception_list")
     walk("bookings.slip", "operator1", lambda: operator.get(f"/operator/bookings/{booking.id}"),
          "booking")
     walk("bookings.cancel", "operator1",

@@ -31,6 +31,7 @@ POLICY: dict[str, frozenset[str] | str] = {
     "bookings.intake": frozenset({"operator", "manager"}),
     "bookings.reception_list": frozenset({"operator", "manager"}),
     "bookings.reception_list_xlsx": frozenset({"operator", "manager"}),
+    "bookings.search": frozenset({"operator", "manager"}),
     "bookings.slip": frozenset({"operator", "manager"}),
     "bookings.cancel": frozenset({"operator", "manager"}),
     "bookings.change": frozenset({"operator", "manager"}),
