@@ -233,3 +233,45 @@ def test_a_too_short_phone_number_is_refused_not_matched_against_everyone(operat
 def test_the_search_page_without_a_term_shows_only_the_box(operator_client, db, season):
     page = operator_client.get("/operator/bookings/search").get_data(as_text=True)
     assert 'id="search-q"' in page and 'id="search-results"' not in page
+
+
+def _book_by_phone(client, **changes) -> Booking:
+    """A booking made the operator's way: the intake form, then its first offer."""
+    from tests.app.test_intake import answers
+
+    url = "/operator/bookings/new"
+    page = client.post_form(url, answers(**changes)).get_data(as_text=True)
+    key = re.search(r'name="offer" value="([^"]+)"', page).group(1)
+    done = client.post_form(url, answers(offer=key, **changes))
+    assert done.status_code == 302, done.get_data(as_text=True)[:2000]
+    return done.headers["Location"]
+
+
+def _cell(page: str, cell_id: str) -> str:
+    return re.sub(r"\s+", " ", page.split(f'id="{cell_id}">')[1].split("</td>")[0])
+
+
+def test_slip_shows_the_wish_and_the_renewal_answer(operator_client, db, season):
+    slip = _book_by_phone(operator_client, application_type="renewal",
+                          has_shikaku_kakuninsho="no", wish_weekdays=["2", "0"], wish_half="pm")
+    page = operator_client.get(slip).get_data(as_text=True)
+    assert _cell(page, "wish") == "期間: 2026-06-22〜2026-07-31 ／ 曜日: 月・水 ／ 時間帯: 午後"
+    kind = _cell(page, "application-type")
+    assert "更新" in kind and "資格確認書を持っているか: いいえ" in kind
+    assert "一時停止" not in kind
+
+
+def test_slip_shows_the_lost_card_answers_and_an_open_wish(operator_client, db, season):
+    slip = _book_by_phone(operator_client, application_type="lost", card_suspended="yes",
+                          has_shikaku_kakuninsho="unknown", wish_from="", wish_to="")
+    page = operator_client.get(slip).get_data(as_text=True)
+    assert _cell(page, "wish") == "期間: 指定なし ／ 曜日: 指定なし ／ 時間帯: 指定なし"
+    kind = _cell(page, "application-type")
+    assert "カードの一時停止（フリーダイヤル）済みか: はい" in kind
+    assert "資格確認書を持っているか: 不明" in kind
+
+
+def test_slip_of_a_new_application_asks_nothing_of_renewals(operator_client, db, season):
+    page = operator_client.get(_book_by_phone(operator_client)).get_data(as_text=True)
+    kind = _cell(page, "application-type")
+    assert "資格確認書" not in kind and "一時停止" not in kind
