@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import IntegerField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import HiddenInput
 
@@ -70,6 +70,9 @@ class CancelForm(Form):
     reason = TextAreaField("取消の理由", validators=[
         InputRequired("取消の理由を入力してください。"),
         Length(max=500, message="取消の理由は500文字以内で入力してください。")])
+    # "y" once the operator has seen the 「本当に取り消しますか」 step (a cancellation
+    # cannot be undone, and its place may be taken at once).
+    confirmed = HiddenField()
 
 
 def _booking_or_404(booking_id: int) -> Booking:
@@ -233,10 +236,15 @@ def reception_list_xlsx() -> Any:
                      download_name=f"reception_list_{record.name}.xlsx")
 
 
-def _slip_page(booking: Booking, form: CancelForm | None = None, status: int = 200) -> Any:
+def _slip_page(booking: Booking, form: CancelForm | None = None, status: int = 200,
+               cancel_step: str = "") -> Any:
+    """The slip; `cancel_step` ("error" or "confirm") puts the cancel form at the top of the
+    page, where the operator sees it, instead of below the history."""
+    if cancel_step == "error" and form is not None:
+        form.reason.render_kw = {"autofocus": True}
     return render_template(
         "bookings/slip.html", booking=booking, texts=texts, form=form or CancelForm(),
-        status_label=records.STATUS_LABELS[booking.status],
+        status_label=records.STATUS_LABELS[booking.status], cancel_step=cancel_step,
     ), status
 
 
@@ -260,13 +268,17 @@ def cancel(booking_id: int) -> Any:
         return _slip_page(booking, status=422)
     form = CancelForm()
     if not form.validate_on_submit():
-        return _slip_page(booking, form, 422)
+        return _slip_page(booking, form, 422, "error")
+    if form.confirmed.data != "y":
+        log_handling(session(), current_user, "view", "booking", booking.id,
+                     f"受付票 受付番号 {booking.receipt_no}（取消の確認）")
+        return _slip_page(booking, form, cancel_step="confirm")
     try:
         bookings.cancel(session(), require_active_season(), booking, form.reason.data or "",
                         current_user.id)
     except bookings.SlotUnavailable as exc:
         form.reason.errors = list(exc.problems)
-        return _slip_page(booking, form, 422)
+        return _slip_page(booking, form, 422, "error")
     flash(f"受付番号 {booking.receipt_no} の予約を取り消しました。", "success")
     _flash_renumbered()
     return redirect(url_for("bookings.slip", booking_id=booking.id))

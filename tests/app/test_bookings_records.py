@@ -45,19 +45,62 @@ def test_slip_shows_the_callers_answers(operator_client, db, season):
 
 def test_cancel_needs_a_reason_and_keeps_the_history(operator_client, db, season):
     booking = make_booking(db, season, _operator(db).id)
-    refused = operator_client.post_form(f"/operator/bookings/{booking.id}/cancel", {"reason": ""})
+    refused = operator_client.post_form(f"/operator/bookings/{booking.id}/cancel",
+                                        {"reason": "", "confirmed": "y"})
     assert refused.status_code == 422
     assert "取消の理由を入力してください" in refused.get_data(as_text=True)
     db.refresh(booking)
     assert booking.status == "booked"
     done = operator_client.post_form(f"/operator/bookings/{booking.id}/cancel",
-                                     {"reason": "体調不良のため"}, follow_redirects=True)
+                                     {"reason": "体調不良のため", "confirmed": "y"},
+                                     follow_redirects=True)
     page = done.get_data(as_text=True)
     assert "取り消しました" in page and "体調不良のため" in page
     db.expire_all()
     assert db.get(Booking, booking.id).status == "cancelled"
-    again = operator_client.post_form(f"/operator/bookings/{booking.id}/cancel", {"reason": "重複"})
+    again = operator_client.post_form(f"/operator/bookings/{booking.id}/cancel",
+                                      {"reason": "重複", "confirmed": "y"})
     assert again.status_code == 422
+
+
+def _before_history(page: str) -> str:
+    """The slip above its history: what the operator sees without scrolling far."""
+    return page.split("<h2>履歴</h2>")[0]
+
+
+def test_cancel_without_a_reason_says_so_at_the_top_with_the_field_focused(
+        operator_client, db, season):
+    booking = make_booking(db, season, _operator(db).id)
+    refused = operator_client.post_form(f"/operator/bookings/{booking.id}/cancel",
+                                        {"reason": ""})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    top = _before_history(page)
+    assert 'role="alert"' in top and '<a href="#reason">取消の理由を入力してください。</a>' in top
+    assert 'id="cancel"' in top
+    assert re.search(r'<textarea[^>]*autofocus[^>]*id="reason"|<textarea[^>]*id="reason"'
+                     r'[^>]*autofocus', top)
+    assert page.count('id="cancel"') == 1  # the form moved up, not copied
+
+
+def test_cancel_asks_are_you_sure_before_cancelling(operator_client, db, season):
+    booking = make_booking(db, season, _operator(db).id)
+    url = f"/operator/bookings/{booking.id}/cancel"
+    asked = operator_client.post_form(url, {"reason": "体調不良のため"})
+    assert asked.status_code == 200
+    top = _before_history(asked.get_data(as_text=True))
+    day = booking.visit_date
+    assert "本当に取り消しますか" in top and f"受付番号 {booking.receipt_no}" in top
+    assert f"{day.isoformat()}（{'月火水木金土日'[day.weekday()]}）午前" in top
+    assert 'name="confirmed" value="y"' in top and "体調不良のため</textarea>" in top
+    assert f'href="/operator/bookings/{booking.id}">やめる' in top
+    db.expire_all()
+    assert db.get(Booking, booking.id).status == "booked"  # nothing cancelled yet
+
+    done = operator_client.post_form(url, {"reason": "体調不良のため", "confirmed": "y"})
+    assert done.status_code == 302
+    db.expire_all()
+    assert db.get(Booking, booking.id).status == "cancelled"
 
 
 def test_a_booking_of_another_season_is_404(operator_client, db, season):
@@ -82,7 +125,8 @@ def test_slip_history_shows_the_earlier_visit_in_japanese(operator_client, db, s
     make_booking(db, season, _operator(db).id, HANAZONO, "am")  # takes place 1, pushes `first`
     db.refresh(first)
     assert first.position == 2
-    operator_client.post_form(f"/operator/bookings/{first.id}/cancel", {"reason": "入院のため"})
+    operator_client.post_form(f"/operator/bookings/{first.id}/cancel",
+                              {"reason": "入院のため", "confirmed": "y"})
     page = operator_client.get(f"/operator/bookings/{first.id}").get_data(as_text=True)
     day = first.visit_date
     weekday = "月火水木金土日"[day.weekday()]
@@ -98,8 +142,8 @@ def test_cancelling_a_cancelled_or_visited_booking_says_why(operator_client, db,
 
     cancelled = make_booking(db, season, _operator(db).id, INAHO, "am")
     url = f"/operator/bookings/{cancelled.id}/cancel"
-    operator_client.post_form(url, {"reason": "体調不良のため"})
-    again = operator_client.post_form(url, {"reason": "重複"})
+    operator_client.post_form(url, {"reason": "体調不良のため", "confirmed": "y"})
+    again = operator_client.post_form(url, {"reason": "重複", "confirmed": "y"})
     assert again.status_code == 422
     assert "この予約は既に取り消されています。" in again.get_data(as_text=True)
     # Even with the reason left empty, the refusal is what the operator reads.
@@ -111,7 +155,7 @@ def test_cancelling_a_cancelled_or_visited_booking_says_why(operator_client, db,
     record_outcome(db, visited, "visited", 1, "", _operator(db), visited.visit_date)
     db.commit()
     refused = operator_client.post_form(f"/operator/bookings/{visited.id}/cancel",
-                                        {"reason": "間違い"})
+                                        {"reason": "間違い", "confirmed": "y"})
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422
     assert "この予約は訪問が終わっているため、取り消せません。" in page

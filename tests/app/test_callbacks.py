@@ -122,7 +122,8 @@ def test_a_cancellation_tells_the_operator_whom_to_phone_and_lists_them(
     db.commit()
     assert "後客" not in operator_client.get(CALLBACKS).get_data(as_text=True)
     done = operator_client.post_form(f"/operator/bookings/{first.id}/cancel",
-                                     {"reason": "入院のため"}, follow_redirects=True)
+                                     {"reason": "入院のため", "confirmed": "y"},
+                                     follow_redirects=True)
     assert f"受付番号 {second.receipt_no} の訪問時間が変わりました" in done.get_data(as_text=True)
     listing = operator_client.get(CALLBACKS).get_data(as_text=True)
     assert f'data-booking="{second.id}"' in listing and "後客" in listing

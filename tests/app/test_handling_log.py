@@ -129,7 +129,8 @@ def test_every_personal_data_page_and_export_writes_a_handling_log_row(app, db, 
     walk("bookings.slip", "operator1", lambda: operator.get(f"/operator/bookings/{booking.id}"),
          "booking")
     walk("bookings.cancel", "operator1",
-         lambda: operator.post_form(f"/operator/bookings/{spare.id}/cancel", {"reason": "都合"}),
+         lambda: operator.post_form(f"/operator/bookings/{spare.id}/cancel",
+                                           {"reason": "都合", "confirmed": "y"}),
          "booking")
     page = operator.post_form(f"/operator/bookings/{booking.id}/change",
                               {"reason": "都合が悪くなった"}).get_data(as_text=True)
