@@ -10,6 +10,7 @@ from flask_login import current_user
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
+from app import clock
 from app.auth.login import roles_required
 from app.auth.roles import Role
 from app.blueprints.common import require_active_season
@@ -21,7 +22,7 @@ from app.calls.operations import NOTE_MAX
 from app.db import session
 from app.facilities.calendar import facility_booked_counts, meeting_labels, merged_counts
 from app.forms import Form
-from app.seasons.calendar_view import month_views
+from app.seasons.calendar_view import month_views, split_at_month
 from app.seasons.operations import season_config, visit_days_of
 
 bp = Blueprint("operators", __name__)
@@ -30,17 +31,19 @@ bp = Blueprint("operators", __name__)
 @bp.route("/")
 @roles_required(Role.OPERATOR, Role.MANAGER)
 def index() -> Any:
+    """空き状況: opens at the current month; days past or inside the lead time are greyed."""
     record = require_active_season()
     config = season_config(record)
     days = visit_days_of(record)
+    today = clock.today()
+    earlier, months = split_at_month(month_views(
+        days, config,
+        merged_counts(booked_counts(session(), record.id),
+                      facility_booked_counts(session(), record)),
+        meeting_labels(session(), record), today=today), today)
     return render_template(
-        "operators/index.html", record=record, config=config,
-        months=month_views(
-            days, config,
-            merged_counts(booked_counts(session(), record.id),
-                          facility_booked_counts(session(), record)),
-            meeting_labels(session(), record)),
-        days=days,
+        "operators/index.html", record=record, config=config, months=months,
+        earlier=earlier, today=today, days=days,
     )
 
 

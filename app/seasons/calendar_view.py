@@ -21,6 +21,9 @@ class DayCell:
     am_booked: int = 0
     pm_booked: int = 0
     meetings: tuple[str, ...] = ()  # facility pre-meetings that day (SPEC §2)
+    # Why no more bookings can be taken for this visit day: "past" (the day is over) or
+    # "lead" (closer than the lead time, SPEC §5); "" while it can still be booked.
+    closed: str = ""
 
     @property
     def am_free(self) -> int:
@@ -55,15 +58,29 @@ def capacity(day: VisitDay, config: SeasonConfig) -> tuple[int, int]:
     return config.rules.home_am_slots * teams, day.pm_slots * teams
 
 
+def closed_reason(day: VisitDay, config: SeasonConfig, today: dt.date | None) -> str:
+    """"past", "lead" or "" (see DayCell.closed): a home day takes bookings until
+    `home_lead_days` before it, a facility day (6+ applicants) until `facility_lead_days`."""
+    if today is None:
+        return ""
+    if day.date < today:
+        return "past"
+    rules = config.rules
+    lead = rules.facility_lead_days if day.kind == "facility" else rules.home_lead_days
+    return "lead" if day.date < today + dt.timedelta(days=lead) else ""
+
+
 def month_views(
     days: Sequence[VisitDay], config: SeasonConfig,
     booked: Mapping[tuple[dt.date, str], int] | None = None,
     meetings: Mapping[dt.date, Sequence[str]] | None = None,
+    today: dt.date | None = None,
 ) -> list[MonthView]:
     """Every month of the visit period, Monday-first weeks, weekends left out.
 
     `booked` counts the visits already booked per (date, half), so cells show free slots;
-    `meetings` labels the facility pre-meetings per date (shown on any weekday, SPEC §2).
+    `meetings` labels the facility pre-meetings per date (shown on any weekday, SPEC §2);
+    `today` marks the days that can no longer be booked (the operators' calendar).
     """
     booked = booked or {}
     meetings = meetings or {}
@@ -81,9 +98,19 @@ def month_views(
                 am, pm = capacity(visit, config) if visit else (0, 0)
                 cells.append(DayCell(date, date.month == month, visit, am, pm,
                                      booked.get((date, "am"), 0), booked.get((date, "pm"), 0),
-                                     tuple(meetings.get(date, ()))))
+                                     tuple(meetings.get(date, ())),
+                                     closed_reason(visit, config, today) if visit else ""))
             weeks.append(tuple(cells))
         count = sum(1 for d in days if (d.date.year, d.date.month) == (year, month))
         views.append(MonthView(year, month, tuple(weeks), count))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return views
+
+
+def split_at_month(months: Sequence[MonthView], today: dt.date
+                   ) -> tuple[list[MonthView], list[MonthView]]:
+    """(months before today's month, today's month and later): the operators' calendar opens
+    at the current month and keeps the earlier ones folded away, still reachable."""
+    current = (today.year, today.month)
+    earlier = [m for m in months if (m.year, m.month) < current]
+    return earlier, [m for m in months if (m.year, m.month) >= current]

@@ -155,3 +155,59 @@ def test_the_calendar_generator_status_is_shown_in_japanese(manager_client, seas
     for url in ("/manager/", "/manager/calendar"):
         page = manager_client.get(url).get_data(as_text=True)
         assert "生成済み" in page and "OPTIMAL" not in page and "FEASIBLE" not in page
+
+
+def _cell(page: str, day: dt.date) -> str:
+    return page.split(f'data-date="{day.isoformat()}"')[1].split("</td>")[0]
+
+
+def _td_class(page: str, day: dt.date) -> str:
+    before = page.split(f'data-date="{day.isoformat()}"')[0]
+    return before.rsplit('<td class="', 1)[1].split('"', 1)[0]
+
+
+def test_operators_calendar_opens_at_this_month_with_earlier_months_folded(
+        app, operator_client, season):
+    app.config["APP_TODAY"] = dt.date(2026, 9, 10)
+    page = operator_client.get("/operator/").get_data(as_text=True)
+    folded, shown = page.split('id="earlier-months"')[1].split("</details>", 1)
+    assert "2026年6月" in folded and "2026年8月" in folded and "2026年9月" not in folded
+    assert shown.index("2026年9月") < shown.index("2026年10月")
+    assert "2026年6月" not in shown
+    june = min(d.date for d in season.visit_days if d.date.month == 6)
+    assert f'data-date="{june.isoformat()}"' in folded  # still reachable
+
+
+def test_operators_calendar_greys_past_days_and_days_inside_the_lead_time(
+        app, operator_client, season):
+    today = dt.date(2026, 9, 10)
+    app.config["APP_TODAY"] = today
+    rules = SeasonConfig().rules
+    homes = sorted(d.date for d in season.visit_days if d.kind == "home")
+    past = max(d for d in homes if d < today)
+    inside = max(d for d in homes if d < today + dt.timedelta(days=rules.home_lead_days))
+    bookable = min(d for d in homes if d >= today + dt.timedelta(days=rules.home_lead_days))
+    page = operator_client.get("/operator/").get_data(as_text=True)
+    for day, why in ((past, "past"), (inside, "lead")):
+        cell = _cell(page, day)
+        assert f'data-closed="{why}"' in cell and "受付期限切れ" in cell and "空き" not in cell
+        assert "closed" in _td_class(page, day).split()
+    assert "空き 午前" in _cell(page, bookable) and "受付期限切れ" not in _cell(page, bookable)
+    assert "closed" not in _td_class(page, bookable).split()
+
+
+def test_a_facility_day_closes_at_the_facility_lead_time(app, operator_client, season):
+    rules = SeasonConfig().rules
+    facility = min(d.date for d in season.visit_days if d.kind == "facility")
+    app.config["APP_TODAY"] = facility - dt.timedelta(days=rules.facility_lead_days - 1)
+    assert 'data-closed="lead"' in _cell(operator_client.get("/operator/").get_data(
+        as_text=True), facility)
+    app.config["APP_TODAY"] = facility - dt.timedelta(days=rules.facility_lead_days)
+    assert "data-closed" not in _cell(operator_client.get("/operator/").get_data(
+        as_text=True), facility)
+
+
+def test_the_managers_calendar_greys_nothing(app, manager_client, season):
+    app.config["APP_TODAY"] = dt.date(2026, 9, 10)
+    page = manager_client.get("/manager/calendar").get_data(as_text=True)
+    assert "data-closed" not in page and "受付期限切れ" not in page
