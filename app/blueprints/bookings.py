@@ -151,7 +151,9 @@ def intake() -> Any:
             result = search_offers(session(), record, data)
             return _intake_page(form, 409, location=location, result=result,
                                 refused=_refusal(exc))
-        flash(f"予約しました。受付番号 {booking.receipt_no}。{texts.PREPARE_SCRIPT}", "success")
+        flash(f"予約しました。受付番号 {booking.receipt_no}、"
+              f"{texts.visit_when(booking.visit_date, booking.half, booking.eta)}。"
+              f"{texts.prepare_script(booking.application_type, booking.details)}", "success")
         _flash_renumbered()
         return redirect(url_for("bookings.slip", booking_id=booking.id))
     result = search_offers(session(), record, data)
@@ -318,8 +320,8 @@ def change(booking_id: int) -> Any:
         except bookings.SlotUnavailable as exc:
             result = search_offers(session(), record, intake, moving=booking.id)
             return _change_page(booking, form, 409, result=result, refused=_refusal(exc))
-        flash(f"受付番号 {booking.receipt_no} の予約を {booking.visit_date} "
-              f"{texts.HALF_LABELS[booking.half]} {booking.eta} に変更しました。"
+        flash(f"受付番号 {booking.receipt_no} の予約を "
+              f"{texts.visit_when(booking.visit_date, booking.half, booking.eta)} に変更しました。"
               "新しい訪問日時をお伝えください。", "success")
         _flash_renumbered()
         return redirect(url_for("bookings.slip", booking_id=booking.id))

@@ -84,10 +84,20 @@ TRI_STATE: tuple[tuple[str, str], ...] = (("yes", "はい"), ("no", "いいえ")
 
 HALF_LABELS: dict[str, str] = {"am": "午前", "pm": "午後"}
 
-PREPARE_SCRIPT = (
-    "訪問日までに次のものをご用意ください: 本人確認書類、（更新の場合）今お持ちのマイナンバーカード、"
-    "（再交付の場合）手数料2,000円ちょうど。当日は職員が顔写真を撮影します。"
-)
+def prepare_script(application_type: str, details: Mapping[str, object] | None = None) -> str:
+    """What the operator tells the caller to prepare once the booking is made (§7 c, e): only
+    what applies to this application — a new applicant hears nothing of renewals or fees."""
+    if application_type == "renewal":
+        items = ["今お持ちのマイナンバーカード（本人確認に使い、訪問時に回収します）"]
+        if (details or {}).get("has_shikaku_kakuninsho") != "yes":
+            items.append("資格確認書（カードを健康保険証として使っている場合、"
+                         "訪問日までにご加入の健康保険の保険者から入手してください）")
+    elif application_type == "lost":
+        items = ["本人確認書類", "再交付の手数料2,000円ちょうど（職員はお釣りを持参できません）"]
+    else:
+        items = ["本人確認書類"]
+    return (f"訪問日までに次のものをご用意ください: {'、'.join(items)}。"
+            "当日は職員が顔写真を撮影します。")
 
 
 def visit_when(day: dt.date, half: str, eta: str) -> str:

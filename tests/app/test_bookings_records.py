@@ -319,3 +319,58 @@ def test_slip_of_a_new_application_asks_nothing_of_renewals(operator_client, db,
     page = operator_client.get(_book_by_phone(operator_client)).get_data(as_text=True)
     kind = _cell(page, "application-type")
     assert "資格確認書" not in kind and "一時停止" not in kind
+
+
+def _success(client, location: str) -> str:
+    page = client.get(location).get_data(as_text=True)
+    return re.search(r'<div class="flash success"[^>]*>(.*?)</div>', page, flags=re.S).group(1)
+
+
+def test_booking_message_tells_a_new_applicant_only_what_applies(operator_client, db, season):
+    said = _success(operator_client, _book_by_phone(operator_client))
+    booking = db.scalar(select(Booking))
+    day = booking.visit_date
+    assert said.startswith(f"予約しました。受付番号 {booking.receipt_no}、{day.isoformat()}（"
+                           f"{'月火水木金土日'[day.weekday()]}）")
+    assert "本人確認書類" in said
+    for other_case in ("更新", "再交付", "2,000円", "マイナンバーカード", "資格確認書"):
+        assert other_case not in said, other_case
+
+
+def test_booking_message_of_a_renewal_and_of_a_lost_card(operator_client, db, season):
+    renewal = _success(operator_client, _book_by_phone(
+        operator_client, application_type="renewal", has_shikaku_kakuninsho="no"))
+    assert "今お持ちのマイナンバーカード" in renewal and "資格確認書" in renewal
+    assert "2,000円" not in renewal and "（更新の場合）" not in renewal
+    has_one = _success(operator_client, _book_by_phone(
+        operator_client, application_type="renewal", has_shikaku_kakuninsho="yes",
+        name="小樽 次郎"))
+    assert "資格確認書" not in has_one
+    lost = _success(operator_client, _book_by_phone(
+        operator_client, application_type="lost", card_suspended="yes", name="小樽 三郎"))
+    assert "本人確認書類" in lost and "手数料2,000円ちょうど" in lost
+    assert "今お持ちのマイナンバーカード" not in lost and "（再交付の場合）" not in lost
+
+
+def test_change_message_gives_the_weekday_and_a_range_like_the_other_pages(operator_client, db,
+                                                                           season):
+    booking = make_booking(db, season, _operator(db).id, INAHO, "pm")
+    url = f"/operator/bookings/{booking.id}/change"
+    wish = {"reason": "通院の予定が入った", "wish_from": "2026-07-01", "wish_to": "2026-07-31",
+            "wish_half": "pm"}
+    page = operator_client.post_form(url, wish).get_data(as_text=True)
+    offer = re.search(r'name="offer" value="([^"]+)"', page).group(1)
+    moved = operator_client.post_form(url, {**wish, "offer": offer})
+    said = _success(operator_client, moved.headers["Location"])
+    db.expire_all()
+    booking = db.get(Booking, booking.id)
+    day = booking.visit_date
+    assert (f"の予約を {day.isoformat()}（{'月火水木金土日'[day.weekday()]}）午後 "
+            f"{booking.eta.replace('-', '〜')}頃 に変更しました。") in said
+
+
+def test_a_visit_time_range_reads_with_a_wave_dash():
+    from app.bookings.texts import visit_when
+
+    assert visit_when(dt.date(2026, 10, 19), "pm", "14:30-15:30") == (
+        "2026-10-19（月）午後 14:30〜15:30頃")
