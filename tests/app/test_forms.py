@@ -93,17 +93,24 @@ def test_blank_optional_fields_sent_by_a_browser_raise_no_error(operator_client,
     assert "入力内容を確認してください" not in page and 'name="offer"' in page
 
 
+def _text(markup: str) -> str:
+    return re.sub(r"<[^>]+>", "", markup)
+
+
 def field_labels(page: str) -> dict[str, str]:
-    """Each rendered field's name -> its label, as the `field` macro writes them."""
-    return dict(re.findall(
-        r'data-field="([^"]+)">\s*<label for="[^"]+">(.*?)</label>', page, flags=re.S))
+    """Each rendered field's name -> its label text, as the `field` macro writes them (without
+    the 「必須」 badge)."""
+    found = re.findall(r'data-field="([^"]+)">\s*<label for="[^"]+"[^>]*>(.*?)'
+                       r'(?: <span class="required-badge">必須</span>)?</label>', page, flags=re.S)
+    return {name: _text(label) for name, label in found}
 
 
 def error_lines(page: str) -> list[str]:
-    """Every error line: under the fields and in the summary at the top."""
+    """Every error line: under the fields and in the summary at the top (its links' text)."""
     summary = re.search(r'<div class="errors" role="alert">(.*?)</div>', page, flags=re.S)
     return (re.findall(r'class="field-error">(.*?)</p>', page, flags=re.S)
-            + re.findall(r"<li>(.*?)</li>", summary.group(1) if summary else "", flags=re.S))
+            + [_text(li) for li in re.findall(r"<li>(.*?)</li>",
+                                              summary.group(1) if summary else "", flags=re.S)])
 
 
 def assert_no_label_twice(page: str) -> list[str]:

@@ -160,6 +160,7 @@ def test_a_slot_taken_meanwhile_is_refused_with_fresh_offers(operator_client, db
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "この枠は予約できませんでした" in page
+    assert autofocused(page)[0] == '<strong tabindex="-1" data-autofocus>'  # the refusal first
     fresh = re.findall(r'name="offer" value="([^"]+)"', page)
     assert fresh and not [k for k in fresh if k.startswith(f"{date}|{half}|")]
     assert db.scalar(select(func.count()).select_from(Booking)
@@ -259,3 +260,66 @@ def test_a_town_placed_without_its_chome_asks_for_the_chome(operator_client, sea
                                      ).get_data(as_text=True)
     location = re.search(r'id="location">(.*?)</p>', page, flags=re.S).group(1)
     assert ("丁目（1〜" in location and "を確認してください" in location) == flagged, location
+
+# --- a caller on the line: marks, the birth date said back, half-width kana, focus --------------
+
+def test_required_fields_are_marked_from_their_validators(app, operator_client, season):
+    """「必須」 next to exactly the answers the form's validators require; the form keeps
+    `novalidate`, so the browser leaves the checking (and its Japanese messages) to the server."""
+    from wtforms.validators import DataRequired, InputRequired
+
+    from app.bookings.forms import IntakeForm
+
+    page = operator_client.get(URL).get_data(as_text=True)
+    assert re.search(r'<form [^>]*novalidate[^>]*id="intake-form"', page)
+    marked = set(re.findall(r'data-field="([^"]+)">\s*<label [^>]*>[^<]*'
+                            r'<span class="required-badge">必須</span></label>', page))
+    with app.test_request_context():
+        form = IntakeForm(meta={"csrf": False})
+    required = {f.name for f in form
+                if any(isinstance(v, InputRequired | DataRequired) for v in f.validators)}
+    assert marked == required
+    assert {"name", "name_kana", "birth_date", "phone", "caller_relationship",
+            "id_documents"} <= marked
+    assert not marked & {"caller_name", "visit_notes", "wish_from", "lat"}
+    # and the controls say so to a screen reader
+    assert re.search(r'<input [^>]*id="name"[^>]*required', page)
+    assert re.search(r'<ul aria-labelledby="caller_relationship-label" aria-required="true" '
+                     r'id="caller_relationship" role="radiogroup">', page)
+
+
+def test_the_error_summary_links_each_line_to_its_field(operator_client, season):
+    response = operator_client.post_form(URL, answers(name="", caller_relationship=None,
+                                                      id_documents=None))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    summary = re.search(r'<div class="errors" role="alert">(.*?)</div>', page, flags=re.S)[1]
+    assert '<strong tabindex="-1" data-autofocus>入力内容を確認してください。</strong>' in summary
+    links = dict(re.findall(r'<a href="#([^"]+)">(.*?)</a>', summary))
+    assert links["name"] == "申請希望者の氏名を入力してください。"
+    assert links["caller_relationship-0"] == "電話をかけている方を選んでください。"  # 1st choice
+    assert "本人確認書類" in links["id_documents-0"]
+    for target in links:
+        assert f'id="{target}"' in page
+    assert autofocused(page) == [  # no offers: the summary takes the focus
+        '<strong tabindex="-1" data-autofocus>']
+
+
+def autofocused(page: str) -> list[str]:
+    """The tags base.html's script focuses on load (the first of them)."""
+    return re.findall(r"<\w+ [^>]*data-autofocus[^>]*>", page)
+
+
+def test_after_a_search_the_offers_heading_takes_the_focus(operator_client, season):
+    page = operator_client.post_form(URL, answers()).get_data(as_text=True)
+    assert autofocused(page) == [
+        '<h2 id="offers-title" tabindex="-1" data-autofocus>']
+
+
+def test_the_same_person_warning_is_repeated_beside_the_offers(operator_client, db, season):
+    page = operator_client.post_form(URL, answers()).get_data(as_text=True)
+    key = re.search(r'name="offer" value="([^"]+)"', page)[1]
+    assert operator_client.post_form(URL, answers(offer=key)).status_code == 302
+    again = operator_client.post_form(URL, answers()).get_data(as_text=True)
+    offers = again.split('id="offers"', 1)[1]
+    assert 'id="same-person-offers"' in offers and 'href="#same-person"' in offers
