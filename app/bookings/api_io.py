@@ -26,6 +26,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional
 
+from app.bookings.birth_dates import FORMS_MESSAGE
 from app.bookings.forms import IntakeForm
 from app.bookings.intake import LocationView
 from app.bookings.models import Booking
@@ -136,7 +137,12 @@ def _japanese(text: str) -> bool:
 
 def _reason(field: Any, message: str) -> str:
     """WTForms' own (English) messages in Japanese, naming the field by its label; the
-    form's Japanese messages as the page shows them (`error_line`: the label once)."""
+    form's Japanese messages as the page shows them (`error_line`: the label once). An
+    unreadable birth date names the documented form first (the page's message lists the
+    forms an operator types)."""
+    if message == FORMS_MESSAGE:
+        return (f"{field.label.text}は日付（YYYY-MM-DD）で入力してください"
+                "（和暦の「昭和19年3月15日」なども読めます）。")
     if _japanese(message):
         return error_line(field, message)
     label = field.label.text

@@ -75,9 +75,13 @@ def _booking_request_schema() -> dict[str, Any]:
     }
     required.append("offer")
     properties["wish_weekdays"]["description"] = "希望曜日 (0=月 … 4=金)"
-    properties["birth_date"]["description"] += (
-        "。caller_relationship が facility（入所者5名以下の福祉施設の職員）のときは省略可、"
-        "それ以外は必須")
+    # The page's fields read what operators type; the API documents the plain form.
+    properties["birth_date"]["description"] = (
+        "生年月日 (YYYY-MM-DD。受付画面と同じく和暦「昭和19年3月15日」「S19.3.15」や"
+        "「19440315」も読めます)。caller_relationship が facility（入所者5名以下の福祉施設の職員）"
+        "のときは省略可、それ以外は必須")
+    properties["name_kana"]["description"] = (
+        "フリガナ (カタカナ。半角カナ・ひらがなは全角カタカナに直して保存します)")
     from app.bookings.texts import FACILITY_CALLER
 
     return {

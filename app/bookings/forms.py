@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+import unicodedata
 from typing import Any
 
 from wtforms import (
@@ -18,10 +18,12 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from app import clock
 from app.bookings import texts
+from app.bookings.birth_dates import age_on as age_on  # re-exported for its callers
+from app.bookings.birth_dates import eras_json, parse_birth_date, reading
 from app.forms import Form
 from solver.season import Wish
 
@@ -37,9 +39,51 @@ def normalise_phone(value: str | None) -> str:
     return re.sub(r"[\s()]", "", value.translate(table))
 
 
-def age_on(born: dt.date, on: dt.date) -> int:
-    """Age in completed years on date `on`."""
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+def to_katakana(value: str | None) -> str | None:
+    """フリガナ as typed on any keyboard, in full-width katakana: half-width katakana
+    (「ｵﾀﾙ ﾊﾅｺ」, NFKC also joins ｶﾞ into ガ) and hiragana become full-width katakana, so the
+    check below and the stored name never depend on the operator's input mode."""
+    if not value:
+        return value
+    text = unicodedata.normalize("NFKC", value)
+    text = "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" or c in "ゝゞ" else c for c in text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class BirthDateField(DateField):
+    """A date of birth typed as the caller says it: 和暦 or 西暦, any width
+    (app/bookings/birth_dates.py). A text box, not the browser's date picker, which can take
+    neither 「昭和19年」 nor a quick 「S19.3.15」. What was typed is shown again as typed; the
+    date it was read as is said back by `reading`. A `DateField`, so the JSON API and its
+    OpenAPI document keep treating it as a date (ISO dates read as before)."""
+
+    widget = TextInput()
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        self.data = None
+        text = str(valuelist[0]).strip()
+        if text:
+            self.data = parse_birth_date(text)  # ValueError -> the field's message
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return self.data.isoformat() if self.data else ""
+
+    def __call__(self, **kwargs: Any) -> Any:
+        """The input, with what the page's live echo needs to say the date back as it is
+        typed: the era table and today (for the age; `APP_TODAY` in a rehearsal)."""
+        kwargs.setdefault("data-eras", eras_json())
+        kwargs.setdefault("data-today", clock.today().isoformat())
+        return super().__call__(**kwargs)
+
+    def reading(self) -> str:
+        """「1944年3月15日（昭和19年）・82歳」 for a date read without error, else ""."""
+        if self.data is None or self.errors:
+            return ""
+        return reading(self.data, clock.today())
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -84,11 +128,14 @@ class IntakeForm(WishFields):
     caller_phone = StringField("電話をかけている方の連絡先", validators=[Optional(), Length(max=20)])
 
     name = StringField("申請希望者の氏名", validators=[_required("申請希望者の氏名"), Length(max=100)])
-    name_kana = StringField("フリガナ", validators=[_required("フリガナ"), Length(max=100)])
+    name_kana = StringField("フリガナ", validators=[_required("フリガナ"), Length(max=100)],
+                            filters=[to_katakana])
     # Required unless a facility books for its residents (their dates of birth come on the
     # facility's applicant list): see `_conditional_answers`.
-    birth_date = DateField("生年月日", validators=[Optional()],
-                           render_kw={"type": "date"})
+    birth_date = BirthDateField(
+        "生年月日", validators=[Optional()],
+        description="和暦も可（例: 昭和19年3月15日、S19.3.15）",
+        render_kw={"autocomplete": "off", "placeholder": "例: 昭和19年3月15日"})
     phone = StringField("連絡先電話番号", validators=[_required("連絡先電話番号"), Length(max=20)])
     address = StringField("住所", validators=[_required("住所"), Length(max=200)])
     lat = FloatField("緯度", validators=[Optional(), NumberRange(-90, 90, "緯度が範囲外です。")])

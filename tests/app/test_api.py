@@ -237,6 +237,28 @@ def test_booking_through_the_api_appears_in_the_reception_list(app, operator_cli
     assert operator_client.get(body["slip_url"]).status_code == 200
 
 
+@pytest.mark.parametrize(("birth_date", "kana"), [
+    ("1942-05-10", "オタル ハナコ"),  # ISO, as the API always took it
+    ("昭和17年5月10日", "ｵﾀﾙ ﾊﾅｺ"),  # what the page reads, the API reads too
+])
+def test_the_api_reads_iso_and_japanese_era_birth_dates(operator_client, db, season, birth_date,
+                                                        kana):
+    key = first_offer(operator_client)
+    response = post_json(operator_client, BOOKINGS,
+                         answers(offer=key, birth_date=birth_date, name_kana=kana))
+    assert response.status_code == 201, response.get_json()
+    booking = db.get(Booking, response.get_json()["id"])
+    assert booking.birth_date == dt.date(1942, 5, 10)
+    assert booking.name_kana == "オタル ハナコ"
+
+
+def test_the_openapi_document_still_calls_the_birth_date_an_iso_date(client):
+    schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    birth_date = schema["BookingRequest"]["properties"]["birth_date"]
+    assert birth_date["type"] == "string" and birth_date["format"] == "date"
+    assert "YYYY-MM-DD" in birth_date["description"]
+
+
 def test_booking_summary_has_no_personal_data(operator_client, db, season):
     booking = make_booking(db, season, make_user(db, "operator", "other").id)
     response = operator_client.get(f"/api/v1/bookings/{booking.id}")

@@ -38,7 +38,7 @@ def test_intake_page_shows_integer_choice_date_and_float_errors_in_japanese(oper
     assert response.status_code == 422
     assert "申請予定件数（人数）: 整数で入力してください" in page
     assert "希望曜日: 「9」は選択肢にありません。" in page
-    assert "生年月日: 日付の形式が正しくありません" in page
+    assert "生年月日: 1942年の月が正しくありません（1〜12）。" in page
     assert "緯度: 数値で入力してください。" in page
     assert not ENGLISH.search(page), ENGLISH.search(page)
     # An unreadable value gets that one message, not the range or pairing checks as well.

@@ -316,6 +316,62 @@ def test_after_a_search_the_offers_heading_takes_the_focus(operator_client, seas
         '<h2 id="offers-title" tabindex="-1" data-autofocus>']
 
 
+@pytest.mark.parametrize("typed", ["昭和17年5月10日", "S17.5.10", "昭17.5.10", "１９４２／５／１０",
+                                   "19420510", "昭和十七年五月十日"])
+def test_a_birth_date_is_read_as_the_caller_says_it_and_said_back(operator_client, db, season,
+                                                                  typed):
+    response = operator_client.post_form(URL, answers(birth_date=typed))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, errors_of(page)
+    assert f'value="{typed}"' in page  # shown as typed
+    echo = re.search(r'<p class="echo" id="birth_date-echo" aria-live="polite">(.*?)</p>', page)
+    assert echo and echo[1] == "1942年5月10日（昭和17年）・84歳"  # today is 2026-06-01
+    key = re.search(r'name="offer" value="([^"]+)"', page)[1]
+    assert operator_client.post_form(URL, answers(birth_date=typed, offer=key)).status_code == 302
+    assert db.scalar(select(Booking)).birth_date == dt.date(1942, 5, 10)
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("昭和64年1月8日", "生年月日: 昭和64年1月8日はありません（昭和は元年12月25日から64年1月7日まで）。"),
+    ("5月10日", "生年月日: 形式が正しくありません。「昭和19年3月15日」「S19.3.15」"),
+    ("令和9年1月1日", "生年月日が未来の日付になっています。"),
+])
+def test_a_birth_date_that_cannot_be_read_says_how_to_type_it(operator_client, db, season, typed,
+                                                              message):
+    response = operator_client.post_form(URL, answers(birth_date=typed))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in errors_of(page)
+    assert f'value="{typed}"' in page
+    assert '<p class="echo" id="birth_date-echo" aria-live="polite"></p>' in page
+    assert booking_count(db) == 0
+
+
+def test_the_birth_date_is_a_text_box_not_a_date_picker(operator_client, season):
+    page = operator_client.get(URL).get_data(as_text=True)
+    box = re.search(r'<input [^>]*id="birth_date"[^>]*>', page)[0]
+    assert 'type="text"' in box and 'data-today="2026-06-01"' in box and "昭和" in box
+    assert 'aria-describedby="birth_date-help birth_date-echo"' in box and "required" in box
+
+
+@pytest.mark.parametrize("typed", ["ｵﾀﾙ ﾊﾅｺ", "おたる はなこ", "ｵﾀﾙ　ﾊﾅｺ", "オタル ﾊﾅｺ"])
+def test_half_width_kana_and_hiragana_are_stored_as_full_width_katakana(operator_client, db,
+                                                                        season, typed):
+    page = operator_client.post_form(URL, answers(name_kana=typed)).get_data(as_text=True)
+    assert 'value="オタル ハナコ"' in page, errors_of(page)
+    key = re.search(r'name="offer" value="([^"]+)"', page)[1]
+    assert operator_client.post_form(URL, answers(name_kana=typed, offer=key)).status_code == 302
+    assert db.scalar(select(Booking)).name_kana == "オタル ハナコ"
+
+
+def test_voiced_half_width_kana_join_into_one_letter():
+    from app.bookings.forms import to_katakana
+
+    assert to_katakana("ｶﾞｸ ﾊﾟﾝﾀﾞ ｰ") == "ガク パンダ ー"
+    assert to_katakana("ぢゅうゔぁゝ") == "ヂュウヴァヽ"
+    assert to_katakana(None) is None
+
+
 def test_the_same_person_warning_is_repeated_beside_the_offers(operator_client, db, season):
     page = operator_client.post_form(URL, answers()).get_data(as_text=True)
     key = re.search(r'name="offer" value="([^"]+)"', page)[1]
