@@ -310,6 +310,9 @@ def change(booking_id: int) -> Any:
         return _change_page(booking, form, 422)
     intake = dataclasses.replace(bookings.intake_of(booking), wish=form.wish())
     offer_key = request.form.get("offer")
+    if offer_key and not form.reason_given():
+        result = search_offers(session(), record, intake, moving=booking.id)
+        return _change_page(booking, form, 422, result=result)
     if offer_key:
         slot = parse_offer_key(offer_key)
         try:

@@ -223,7 +223,18 @@ class IntakeForm(WishFields):
 
 
 class ChangeForm(WishFields):
-    """Moving a booking to another day: the caller's new wish and the reason (SPEC §9)."""
+    """Moving a booking to another day: the caller's new wish and the reason (SPEC §9).
 
-    reason = TextAreaField("変更の理由", validators=[
-        _required("変更の理由"), Length(max=500, message="変更の理由は500文字以内で入力してください。")])
+    The reason is needed to make the change, not to look for days: the operator searches
+    while the caller is deciding, and records why once a day is chosen (`reason_given`)."""
+
+    reason = TextAreaField(
+        "変更の理由", description="日時を変更するときに必要です（空いている日を探すだけなら空欄で構いません）。",
+        validators=[Length(max=500, message="変更の理由は500文字以内で入力してください。")])
+
+    def reason_given(self) -> bool:
+        """Whether a reason was typed; if not, says so on the field (the change is refused)."""
+        if (self.reason.data or "").strip():
+            return True
+        self.reason.errors = [*self.reason.errors, "変更の理由を入力してください。"]
+        return False

@@ -13,6 +13,10 @@ from tests.app.test_bookings_reserve import HANAZONO, INAHO, TODAY, ZENIBAKO, in
 from tests.conftest import make_user
 
 
+def errors_of(page: str) -> str:
+    return " ".join(re.findall(r'class="field-error">(.*?)</p>', page, flags=re.S))
+
+
 def _offers(page: str) -> list[str]:
     return re.findall(r'name="offer" value="([^"]+)"', page)
 
@@ -49,14 +53,43 @@ def test_changing_a_booking_moves_it_keeps_its_number_and_records_why(operator_c
     assert any(e.action == "reordered" for e in stayed.history)
 
 
-def test_a_change_needs_a_reason_and_keeps_what_was_typed(operator_client, db, season):
+def test_a_search_needs_no_reason(operator_client, db, season):
+    """The operator looks for days while the caller decides; the reason comes at the change."""
     user = make_user(db, "operator", "other")
     booking = make_booking(db, season, user.id)
     response = operator_client.post_form(_url(booking), {"reason": "", "wish_from": "2026-08-03"})
     page = response.get_data(as_text=True)
+    assert response.status_code == 200, errors_of(page)
+    assert "入力内容を確認してください" not in page and _offers(page)
+    assert "日時を変更するときに必要です" in page  # the reason's help says when it is needed
+
+
+def test_a_change_needs_a_reason_and_keeps_what_was_typed_and_the_offers(operator_client, db,
+                                                                         season):
+    user = make_user(db, "operator", "other")
+    booking = make_booking(db, season, user.id)
+    data = {"reason": "  ", "wish_from": "2026-08-03"}
+    key = _offers(operator_client.post_form(_url(booking), data).get_data(as_text=True))[0]
+    response = operator_client.post_form(_url(booking), {**data, "offer": key})
+    page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "変更の理由を入力してください" in page and 'value="2026-08-03"' in page
+    assert "変更の理由を入力してください" in errors_of(page) and 'value="2026-08-03"' in page
+    assert '<a href="#reason">変更の理由を入力してください。</a>' in page  # the summary links it
+    assert key in _offers(page)  # the offers stay: type the reason, press the same day again
     assert db.scalars(select(BookingEvent).where(BookingEvent.action == "changed")).first() is None
+
+
+def test_the_current_slot_is_marked_and_not_offered(operator_client, db, season):
+    user = make_user(db, "operator", "other")
+    booking = make_booking(db, season, user.id)
+    day = booking.visit_date.isoformat()
+    page = operator_client.post_form(_url(booking), {"wish_from": day, "wish_to": day}
+                                     ).get_data(as_text=True)
+    assert not [k for k in _offers(page) if k.startswith(f"{day}|am|{booking.team}|")]
+    current = re.findall(r'<tr class="offer current">(.*?)</tr>', page, flags=re.S)
+    assert len(current) == 1 and "現在の予約" in current[0] and day in current[0]
+    assert 'name="offer"' not in current[0]
+    assert f"{booking.eta}頃" in current[0]  # its own time, as the page's heading says
 
 
 def test_a_place_taken_meanwhile_is_refused_with_fresh_offers(operator_client, db, season):
