@@ -23,6 +23,7 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
+from app.auth.idle import init_idle
 from app.auth.models import User
 from app.auth.operations import LoginPolicy, authenticate
 from app.auth.roles import Role
@@ -49,6 +50,7 @@ HOME_ENDPOINT: dict[Role, str] = {
 
 def init_login(app: Flask) -> None:
     login_manager.init_app(app)
+    init_idle(app)
     app.register_blueprint(bp)
 
 
@@ -113,6 +115,16 @@ def login() -> Any:
             return redirect(_safe_next(request.args.get("next")) or url_for("auth.home"))
         error = outcome.message
     return render_template("auth/login.html", form=form, error=error)
+
+
+@bp.post("/session/keep-alive")
+@login_required
+def keep_alive() -> Any:
+    """「ログインを延長する」 (base.html): the operator asked to stay logged in. The request
+    itself renews the session cookie (app/auth/idle.py); nothing else to do. 204, so the
+    page's script can tell success from an ended session (a redirect to the log-in page, or
+    400 for the CSRF token of a session that is gone)."""
+    return "", 204
 
 
 @bp.route("/logout", methods=["POST"])

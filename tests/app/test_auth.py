@@ -135,3 +135,54 @@ def test_weak_passwords_are_refused(db, admin_client):
     assert response.status_code == 422
     assert "英字と数字" in response.get_data(as_text=True)
     assert db.scalar(select(User).where(User.username == "newop")) is None
+
+
+# --- the idle log-out warning and its keep-alive (app/auth/idle.py, base.html) -----------------
+
+def _csrf_of(page: str) -> str:
+    import re
+
+    return re.search(r'data-csrf="([^"]+)"', page).group(1)
+
+
+def test_every_logged_in_page_warns_before_the_idle_log_out(app, client, db, operator_client,
+                                                            season):
+    page = operator_client.get("/operator/bookings/new").get_data(as_text=True)
+    assert 'id="idle-warning"' in page and "ログインを延長する" in page
+    assert 'data-lifetime-s="1800"' in page and 'data-keep-alive-url="/session/keep-alive"' in page
+    assert "自動的にログアウトします" in page
+    assert 'id="idle-warning"' not in client.get("/login").get_data(as_text=True)
+
+
+def test_the_keep_alive_extends_the_session_only_when_asked(app, client, db, season):
+    import datetime as dt
+
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(seconds=4)
+    make_user(db, "manager")
+    assert client.login("manager1", PASSWORD).status_code == 302
+    token = _csrf_of(client.get("/manager/").get_data(as_text=True))
+    time.sleep(2.5)
+    response = client.post("/session/keep-alive", headers={"X-CSRFToken": token})
+    assert response.status_code == 204 and response.get_data() == b""
+    time.sleep(2.5)  # 5 s after the log-in, 2.5 s after the keep-alive
+    assert client.get("/manager/").status_code == 200
+    time.sleep(5)
+    assert client.get("/manager/").status_code == 302  # nothing kept it alive meanwhile
+
+
+def test_the_keep_alive_needs_the_csrf_token_and_a_session(client, manager_client, season):
+    assert manager_client.post("/session/keep-alive").status_code == 400
+    assert manager_client.get("/session/keep-alive").status_code == 405
+    response = client.post_form("/session/keep-alive")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_background_poll_does_not_keep_an_idle_session_alive(app, operator_client, season):
+    """The intake page refreshes its offers every few seconds; that must not defeat the idle
+    log-out, so a poll marked as such gets no renewed session cookie."""
+    url = "/api/v1/slots?lat=43.197001&lng=140.996374"
+    polled = operator_client.get(url, headers={"X-Background-Poll": "1"})
+    assert polled.status_code == 200
+    assert "Set-Cookie" not in polled.headers
+    asked = operator_client.get(url)
+    assert asked.status_code == 200 and "session=" in asked.headers["Set-Cookie"]

@@ -27,6 +27,7 @@ POLICY: dict[str, frozenset[str] | str] = {
     "auth.login": ANYONE,
     "auth.home": ANYONE,
     "auth.logout": LOGGED_IN,
+    "auth.keep_alive": LOGGED_IN,
     "operators.index": frozenset({"operator", "manager"}),
     "bookings.intake": frozenset({"operator", "manager"}),
     "bookings.reception_list": frozenset({"operator", "manager"}),
