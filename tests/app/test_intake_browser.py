@@ -1,0 +1,157 @@
+"""The intake and change pages in a real browser, as an operator with a caller on the line:
+where the focus goes, the birth date said back as it is typed, the idle log-out warning."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+
+from app.bookings.birth_dates import parse_birth_date, reading
+from tests.app.test_browser import _fill_intake, _login, browser, live_server  # noqa: F401
+from tests.conftest import SEASON_TODAY
+
+pytestmark = pytest.mark.browser
+
+INTAKE = "/operator/bookings/new"
+
+
+@pytest.fixture
+def page(live_server: str, browser: Any) -> Any:  # noqa: F811
+    """A logged-in operator on the intake page, in a context of its own (own cookies and
+    local storage), its clock under the test's control."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.clock.install()
+    _login(page, live_server, "operator")
+    page.goto(live_server + INTAKE)
+    yield page
+    context.close()
+
+
+def focused(page: Any) -> str:
+    """The focused element, as `tag#id` (`tag.text` when it has no id)."""
+    return page.evaluate("""() => { const e = document.activeElement;
+        return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '.' + e.textContent.trim()); }""")
+
+
+def in_view(page: Any, selector: str) -> bool:
+    return page.evaluate("""(s) => { const r = document.querySelector(s).getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= window.innerHeight; }""", selector)
+
+
+def test_after_a_search_the_offers_are_in_view_with_the_focus_on_their_heading(page):
+    _fill_intake(page, "小樽 フォーカス", "ｵﾀﾙ ﾌｫｰｶｽ")  # half-width kana, as some keyboards type
+    assert focused(page) == "h2#offers-title"
+    assert in_view(page, "#offers-title") and page.evaluate("window.scrollY") > 500
+    page.keyboard.press("Tab")  # the next stop is the first offer's button
+    assert page.evaluate("document.activeElement.name") == "offer"
+    assert page.input_value("input[name=name_kana]") == "オタル フォーカス"
+
+
+def test_a_refused_save_focuses_the_summary_whose_links_reach_each_field(page):
+    page.fill("input[name=name]", "小樽 花子")
+    page.click("button[value=search]")
+    page.wait_for_selector(".errors")
+    assert focused(page) == "strong.入力内容を確認してください。"
+    assert not page.locator("#offers").count()
+    page.click(".errors a[href='#birth_date']")
+    assert focused(page) == "input#birth_date"
+    page.click(".errors a[href='#caller_relationship-0']")
+    assert focused(page) == "input#caller_relationship-0"
+    assert in_view(page, "#caller_relationship-label")
+    required = page.locator("[data-field=birth_date] .required-badge")
+    assert required.inner_text() == "必須"
+    assert page.locator("[data-field=caller_name] .required-badge").count() == 0
+
+
+TYPED = ["昭和19年3月15日", "S19.3.15", "ｓ１９．３．１５", "昭19.3.15", "1944/3/15", "19440315",
+         "１９４４－０３－１５", "昭和十九年三月十五日", "平成元年1月8日", "大正15年12月25日",
+         "昭和64年1月7日", "R1.5.1", "1944-09-11"]
+UNREADABLE = ["昭和64年1月8日", "平成元年1月7日", "昭和19年2月30日", "S19", "昭和", "1944/13/1"]
+
+
+def test_the_birth_date_is_said_back_as_it_is_typed_as_the_server_reads_it(page):
+    echo = page.locator("#birth_date-echo")
+    phone_top = page.locator("#phone").bounding_box()["y"]
+    for typed in TYPED:
+        page.fill("#birth_date", typed)
+        assert echo.inner_text() == reading(parse_birth_date(typed), SEASON_TODAY), typed
+    for typed in UNREADABLE:
+        page.fill("#birth_date", typed)
+        assert echo.inner_text() == "", typed
+    page.fill("#birth_date", "S19.3.15")
+    assert page.locator("#phone").bounding_box()["y"] == phone_top  # nothing moved
+    _fill_intake(page, "小樽 和暦", "オタル ワレキ")  # searches (with a 西暦 birth date)
+    page.fill("#birth_date", "S19.3.15")
+    with page.expect_navigation():
+        page.click("button[value=search]")
+    assert page.input_value("#birth_date") == "S19.3.15"  # kept as typed
+    assert echo.inner_text() == "1944年3月15日（昭和19年）・82歳"  # the server's reading
+
+
+def test_the_idle_warning_comes_five_minutes_before_and_only_the_button_extends(page):
+    kept_alive = []
+    page.on("request", lambda r: kept_alive.append(r.url) if "keep-alive" in r.url else None)
+    warning = page.locator("#idle-warning")
+    page.clock.fast_forward("24:50")
+    assert warning.is_hidden()
+    page.clock.fast_forward("00:15")
+    assert warning.is_visible()
+    assert page.locator("#idle-message").inner_text() == "あと5分で自動的にログアウトします。"
+    page.clock.fast_forward("02:00")
+    assert page.locator("#idle-message").inner_text() == "あと3分で自動的にログアウトします。"
+    assert kept_alive == []  # nothing extends the session by itself
+    with page.expect_response(lambda r: "keep-alive" in r.url) as response:
+        page.click("#idle-extend")
+    assert response.value.status == 204
+    page.wait_for_selector("#idle-warning", state="hidden")
+    page.clock.fast_forward("24:00")
+    assert warning.is_hidden()  # counted from the extension
+    page.clock.fast_forward("02:00")
+    assert warning.is_visible()
+    page.clock.fast_forward("06:00")
+    assert "自動的にログアウトしました" in page.locator("#idle-message").inner_text()
+    assert page.locator("#idle-extend").is_hidden()
+    assert page.locator("#idle-login").is_visible()
+    assert len(kept_alive) == 1
+
+
+def test_the_slot_refresh_does_not_keep_the_session_alive(page):
+    _fill_intake(page, "小樽 待機中", "オタル タイキチュウ")
+    with page.expect_request(lambda r: "/api/v1/slots" in r.url) as polled:
+        page.evaluate("document.getElementById('offers').refreshOffers()")
+    assert polled.value.headers.get("x-background-poll") == "1"
+    response = polled.value.response()
+    assert response is not None and response.status == 200
+    assert "set-cookie" not in {k.lower() for k in response.headers}
+
+
+def test_the_change_page_searches_without_a_reason_and_asks_for_it_to_change(
+        page, live_server):  # noqa: F811
+    page.goto(live_server + "/operator/bookings/")
+    page.locator("tr[data-booking] td:first-child a").first.click()
+    page.click("text=訪問日を変更する")
+    current = page.locator("#current").inner_text()
+    day = re.match(r"(\d{4}-\d{2}-\d{2})", current)[1]
+    page.fill("input[name=wish_from]", day)
+    page.fill("input[name=wish_to]", (dt.date.fromisoformat(day) + dt.timedelta(days=28)).isoformat())
+    page.click("button[value=search]")
+    page.wait_for_selector("#offers")
+    assert focused(page) == "h2#offers-title"
+    marked = page.locator("tr.offer.current")
+    if marked.count():
+        assert "現在の予約" in marked.inner_text() and marked.locator("button").count() == 0
+    offer = page.locator("button[name=offer]").first
+    target = offer.get_attribute("value")
+    offer.click()
+    page.wait_for_selector(".errors")
+    assert focused(page) == "strong.入力内容を確認してください。"
+    page.click(".errors a[href='#reason']")
+    assert focused(page) == "textarea#reason"
+    page.keyboard.type("通院の予定が入った")
+    page.click(f"button[name=offer][value='{target}']")
+    page.wait_for_selector(".flash.success")
+    assert "変更しました" in page.locator(".flash.success").inner_text()
