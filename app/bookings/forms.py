@@ -17,7 +17,7 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from app import clock
@@ -95,6 +95,25 @@ def _required(label: str) -> InputRequired:
     return InputRequired(f"{label}を入力してください。")
 
 
+class RequiredUnlessFacilityCaller:
+    """Hard: an answer is needed, except from a welfare facility's staff booking for 5 or
+    fewer residents (SPEC §3, §8), whose dates of birth come on the facility's list. Marks
+    the field required (「必須」) as InputRequired does, since nearly every caller must answer."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if field.raw_data and str(field.raw_data[0]).strip():
+            return
+        field.errors[:] = []
+        if form.caller_relationship.data == texts.FACILITY_CALLER:
+            raise StopValidation()
+        raise StopValidation(self.message)
+
+
 def _choose(label: str) -> InputRequired:
     return InputRequired(f"{label}を選んでください。")
 
@@ -130,10 +149,8 @@ class IntakeForm(WishFields):
     name = StringField("申請希望者の氏名", validators=[_required("申請希望者の氏名"), Length(max=100)])
     name_kana = StringField("フリガナ", validators=[_required("フリガナ"), Length(max=100)],
                             filters=[to_katakana])
-    # Required unless a facility books for its residents (their dates of birth come on the
-    # facility's applicant list): see `_conditional_answers`.
     birth_date = BirthDateField(
-        "生年月日", validators=[Optional()],
+        "生年月日", validators=[RequiredUnlessFacilityCaller("生年月日を入力してください。")],
         description="和暦も可（例: 昭和19年3月15日、S19.3.15）",
         render_kw={"autocomplete": "off", "placeholder": "例: 昭和19年3月15日"})
     phone = StringField("連絡先電話番号", validators=[_required("連絡先電話番号"), Length(max=20)])
@@ -206,9 +223,6 @@ class IntakeForm(WishFields):
                 and not (self.caller_name.data or "").strip()):
             missing.append((self.caller_name,
                             "本人以外からの電話の場合は、電話をかけている方の氏名を入力してください。"))
-        if caller != texts.FACILITY_CALLER and not self.birth_date.data and not (
-                self.birth_date.raw_data and str(self.birth_date.raw_data[0]).strip()):
-            missing.append((self.birth_date, "生年月日を入力してください。"))
         if self.application_type.data == "renewal" and not self.has_shikaku_kakuninsho.data:
             missing.append((self.has_shikaku_kakuninsho,
                             "更新の場合は、資格確認書を持っているか確認してください。"))

@@ -268,7 +268,7 @@ def test_required_fields_are_marked_from_their_validators(app, operator_client, 
     `novalidate`, so the browser leaves the checking (and its Japanese messages) to the server."""
     from wtforms.validators import DataRequired, InputRequired
 
-    from app.bookings.forms import IntakeForm
+    from app.bookings.forms import IntakeForm, RequiredUnlessFacilityCaller
 
     page = operator_client.get(URL).get_data(as_text=True)
     assert re.search(r'<form [^>]*novalidate[^>]*id="intake-form"', page)
@@ -277,7 +277,8 @@ def test_required_fields_are_marked_from_their_validators(app, operator_client, 
     with app.test_request_context():
         form = IntakeForm(meta={"csrf": False})
     required = {f.name for f in form
-                if any(isinstance(v, InputRequired | DataRequired) for v in f.validators)}
+                if any(isinstance(v, InputRequired | DataRequired | RequiredUnlessFacilityCaller)
+                       for v in f.validators)}
     assert marked == required
     assert {"name", "name_kana", "birth_date", "phone", "caller_relationship",
             "id_documents"} <= marked
