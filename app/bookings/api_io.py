@@ -26,6 +26,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional
 
+from app.bookings import texts
 from app.bookings.birth_dates import FORMS_MESSAGE
 from app.bookings.forms import IntakeForm
 from app.bookings.intake import LocationView
@@ -279,14 +280,19 @@ def offers_json(result: OfferResult) -> dict[str, Any]:
 def booking_created_json(booking: Booking, slip_url: str, renumbered: Sequence[Booking] = (),
                          same_person: Sequence[int] = ()) -> dict[str, Any]:
     """The new booking, the bookings it pushed to a later time (their callers must be
-    phoned: they are on the call-back list), and the receipt numbers of other live bookings
-    for the same name and birth date (a possible double booking to check)."""
+    phoned: they are on the call-back list), the receipt numbers of other live bookings
+    for the same name and birth date (a possible double booking to check), and the warning
+    the intake page shows when the identity documents may not be enough (null when they
+    are)."""
+    shortfall = texts.id_documents_shortfall((booking.details or {}).get("id_documents"),
+                                             booking.application_type)
     return {"id": booking.id, "receipt_no": booking.receipt_no,
             "date": booking.visit_date.isoformat(), "half": booking.half, "team": booking.team,
             "position": booking.position, "eta": booking.eta, "slip_url": slip_url,
             "renumbered": [{"receipt_no": b.receipt_no, "eta": b.eta}
                            for b in sorted(renumbered, key=lambda b: b.receipt_no)],
-            "same_person": list(same_person)}
+            "same_person": list(same_person),
+            "id_documents_warning": shortfall or None}
 
 
 def _iso(value: dt.date | None) -> str | None:

@@ -78,6 +78,31 @@ ID_DOCUMENTS_SCRIPT = (
     "出張申請では、ご本人確認のため書類を確認します。顔写真付きの書類（運転免許証、"
     "障害者手帳など）は1点、顔写真のない書類（資格確認書、年金手帳など）は2点ご用意ください。"
 )
+# The documents of ID_DOCUMENTS that carry the holder's face photo: one of them is enough.
+# The rest (資格確認書・健康保険証, 年金手帳・年金証書) need a second document; "other" is not
+# known to have a photo, so it counts as one more document without one.
+PHOTO_ID_DOCUMENTS: frozenset[str] = frozenset(
+    {"driver_license", "passport", "disability_cert", "residence_card", "old_mynumber"})
+
+
+def id_documents_shortfall(documents: object, application_type: str | None) -> str:
+    """Why the documents named at intake may not meet `ID_DOCUMENTS_SCRIPT` (one with a face
+    photo, or two without), or "" when they do.
+
+    A warning for the operator and the visit team, never a refusal: the caller can still find
+    a second document before the visit. Renewals always pass: they are verified with the old
+    card (SPEC §7 e). Each box of the form counts as one document, so a single box like
+    「資格確認書・健康保険証」 is one document, not two."""
+    if application_type == "renewal":
+        return ""
+    chosen = {str(d) for d in documents} if isinstance(documents, (list, tuple, set)) else set()
+    if chosen & PHOTO_ID_DOCUMENTS or len(chosen) >= 2:
+        return ""
+    if not chosen:
+        return "本人確認書類が未確認：顔写真付き1点か、写真なし2点が必要"
+    if chosen == {"other"}:
+        return "「その他」の書類1点のみ：顔写真付きでなければもう1点要確認"
+    return "写真なし書類1点のみ：もう1点要確認"
 
 # §7 f: condition, yes / no / unknown.
 TRI_STATE: tuple[tuple[str, str], ...] = (("yes", "はい"), ("no", "いいえ"), ("unknown", "不明"))

@@ -476,3 +476,20 @@ def test_a_second_api_booking_for_the_same_person_names_the_first(operator_clien
         offer=first_offer(operator_client, wish_from="2026-06-22", wish_to="2026-07-31"),
         birth_date="1950-01-01"))
     assert other.get_json()["same_person"] == []
+
+
+def test_the_created_booking_says_when_the_documents_may_not_be_enough(operator_client, season):
+    """The same warning as the intake page, in step: the booking is made all the same."""
+    key = first_offer(operator_client, wish_from="2026-06-22", wish_to="2026-07-31")
+    single = post_json(operator_client, BOOKINGS, answers(offer=key))  # 資格確認書 only
+    assert single.status_code == 201
+    assert single.get_json()["id_documents_warning"] == "写真なし書類1点のみ：もう1点要確認"
+    key = first_offer(operator_client, wish_from="2026-06-22", wish_to="2026-07-31")
+    photo = post_json(operator_client, BOOKINGS, answers(offer=key, name="小樽 次郎",
+                                                         id_documents=["driver_license"]))
+    assert photo.status_code == 201 and photo.get_json()["id_documents_warning"] is None
+    summary = operator_client.get(f"{BOOKINGS}/{single.get_json()['id']}").get_json()
+    assert summary["id_documents_warning"] == "写真なし書類1点のみ：もう1点要確認"
+    doc = operator_client.get("/api/v1/openapi.json").get_json()
+    created = doc["components"]["schemas"]["BookingCreated"]["properties"]
+    assert created["id_documents_warning"]["type"] == ["string", "null"]

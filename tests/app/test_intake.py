@@ -380,3 +380,38 @@ def test_the_same_person_warning_is_repeated_beside_the_offers(operator_client, 
     again = operator_client.post_form(URL, answers()).get_data(as_text=True)
     offers = again.split('id="offers"', 1)[1]
     assert 'id="same-person-offers"' in offers and 'href="#same-person"' in offers
+
+# --- identity documents: one with a face photo, or two without (texts.ID_DOCUMENTS_SCRIPT) ---
+
+@pytest.mark.parametrize(("documents", "application_type", "warning"), [
+    (["driver_license"], "new", ""),
+    (["disability_cert"], "lost", ""),
+    (["health_insurance", "pension_book"], "new", ""),
+    (["health_insurance", "other"], "new", ""),
+    (["health_insurance"], "new", "写真なし書類1点のみ：もう1点要確認"),
+    (["pension_book"], "lost", "写真なし書類1点のみ：もう1点要確認"),
+    (["other"], "new", "「その他」の書類1点のみ：顔写真付きでなければもう1点要確認"),
+    ([], "new", "本人確認書類が未確認：顔写真付き1点か、写真なし2点が必要"),
+    (None, "new", "本人確認書類が未確認：顔写真付き1点か、写真なし2点が必要"),
+    (["health_insurance"], "renewal", ""),  # verified with the old card (SPEC §7 e)
+])
+def test_documents_without_a_photo_need_two(documents, application_type, warning):
+    assert texts.id_documents_shortfall(documents, application_type) == warning
+
+
+def test_the_offers_warn_of_a_single_document_without_a_photo_but_still_book(
+        operator_client, db, season):
+    """The operator hears it while the caller is on the line; it is a warning, not a refusal."""
+    page = operator_client.post_form(URL, answers(id_documents=["pension_book"])).get_data(
+        as_text=True)
+    warning = page.split('id="id-documents-warning"')[1].split("</p>")[0]
+    assert "写真なし書類1点のみ：もう1点要確認" in warning and "予約はこのままでもできます" in warning
+    key = re.search(r'name="offer" value="([^"]+)"', page).group(1)
+    response = operator_client.post_form(URL, answers(id_documents=["pension_book"], offer=key))
+    assert response.status_code == 302
+    assert db.scalar(select(Booking)).details["id_documents"] == ["pension_book"]
+    for enough in (answers(id_documents=["driver_license"]),
+                   answers(id_documents=["health_insurance", "pension_book"]),
+                   answers(application_type="renewal", has_shikaku_kakuninsho="yes")):
+        assert 'id="id-documents-warning"' not in operator_client.post_form(URL, enough).get_data(
+            as_text=True)
