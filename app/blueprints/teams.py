@@ -1,6 +1,6 @@
-"""City visit teams: the visit days, each team-day's route sheet (page, print, PDF) and the
-day's outcome of each visit. Every view, print and PDF of a sheet is written to the handling
-log (SPEC §12 第15)."""
+"""City visit teams: the visit days, each team-day's route sheet (page, print, PDF), the
+applicant list of each facility stop, and the day's outcome of each visit. Every view, print
+and PDF of a sheet or a list is written to the handling log (SPEC §12 第15)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from app.bookings.models import Booking
 from app.calls.operations import local_time
 from app.db import session, utcnow
 from app.facilities.models import FacilityVisit
+from app.facilities.operations import APPLICANT_LIST_RECORD
 from app.privacy.operations import log_handling
 from app.routesheets import outcomes
 from app.routesheets.pdf import render_pdf
@@ -28,6 +29,7 @@ from app.routesheets.sheet import (
     SHEET_RECORD_TYPE,
     NoSuchSheet,
     RouteSheet,
+    Stop,
     build_route_sheet,
     sheet_bookings,
     sheet_facility_visits,
@@ -74,8 +76,19 @@ def _sheet_or_404(date: str, team: int) -> tuple[SeasonRecord, RouteSheet]:
 
 
 def _log_sheet(action: str, sheet: RouteSheet) -> None:
+    """One row for the sheet; before it, one row per facility applicant list the print page
+    or the PDF carries (the list's own record, so its history shows the team's copies)."""
+    if action in ("print", "export"):
+        what = "印刷" if action == "print" else "PDF出力"
+        for stop in sheet.stops:
+            if stop.applicant_lines:
+                log_handling(session(), current_user, action, APPLICANT_LIST_RECORD,
+                             stop.facility_id, f"{stop.name} 申請者リスト{what}"
+                             f"（ルート表 {sheet.record_id}、{len(stop.applicant_lines)}名）")
     receipts = [str(s.receipt_no) for s in sheet.stops if s.receipt_no is not None]
-    parts = [f"福祉施設 {s.name}" for s in sheet.stops if s.kind == "facility"]
+    parts = [f"福祉施設 {s.name}" + (f"（申請者リスト{len(s.applicant_lines)}名）"
+                                   if s.applicant_lines and action != "view" else "")
+             for s in sheet.stops if s.kind == "facility"]
     detail = "、".join(
         ([f"受付番号 {', '.join(receipts)}（{len(receipts)}件）"] if receipts else []) + parts
     ) or "訪問なし"
@@ -124,6 +137,34 @@ def route_sheet_pdf(date: str, team: int) -> Any:
     data = render_pdf(sheet, current_user.display_name, local_time(utcnow()))
     return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=False,
                      download_name=f"route_{sheet.date.isoformat()}_team{sheet.team}.pdf")
+
+
+@bp.route("/days/<date>/<int:team>/facility/<int:visit_id>/applicants")
+@roles_required(Role.TEAM, Role.MANAGER)
+def facility_applicants(date: str, team: int, visit_id: int) -> Any:
+    """A facility stop's applicant list for the team on site (SPEC §8): name, date of birth,
+    proxy writer, face-authentication card, delivery, reason, other needs. Only for a
+    facility visit on a sheet the user may open (another team's: 403, not on the sheet:
+    404); showing it is a view of personal data, logged. After the deletion it says so."""
+    _record, sheet = _sheet_or_404(date, team)
+    found = _facility_stop(sheet, visit_id)
+    if found is None:
+        abort(404)
+    half_label, stop = found
+    if stop.applicant_lines:
+        log_handling(session(), current_user, "view", APPLICANT_LIST_RECORD, stop.facility_id,
+                     f"{stop.name} 申請者リスト閲覧（ルート表 {sheet.record_id}、"
+                     f"{len(stop.applicant_lines)}名）")
+    return render_template("teams/facility_applicants.html", sheet=sheet, stop=stop,
+                           half_label=half_label)
+
+
+def _facility_stop(sheet: RouteSheet, visit_id: int) -> tuple[str, Stop] | None:
+    for half in sheet.halves:
+        for stop in half.stops:
+            if stop.kind == "facility" and stop.facility_visit_id == visit_id:
+                return half.label, stop
+    return None
 
 
 def _saved(form: Any, save: Callable[[], None]) -> bool:

@@ -85,12 +85,48 @@ def sketch_drawing(sketch: Sketch, width: float) -> Drawing:
     return drawing
 
 
+WARN = "#b3261e"
+
+
+class WideRow(list):  # type: ignore[type-arg]
+    """A row under a stop whose second cell spans the rest of the table (the applicant
+    list of a facility stop); `_half_table` spans it."""
+
+
 def _result_cell(stop: Stop, blank: str) -> Paragraph:
     if stop.outcome_recorded:
         taken = f" {stop.applications_taken}件" if stop.status == "visited" else ""
         return _p(f"<b>{_e(stop.status_label)}{taken}</b>"
                   + (f"<br/>{_e(stop.outcome_notes)}" if stop.outcome_notes else ""), SMALL)
     return _p(blank, SMALL)
+
+
+APPLICANT_COLUMNS = [7 * mm, 28 * mm, 44 * mm, 10 * mm, 13 * mm, 17 * mm, 26 * mm, 25 * mm]
+
+
+def _applicant_table(stop: Stop) -> list[Flowable]:
+    """A facility stop's applicant list (SPEC §8) as the team needs it on site."""
+    yes = f"<font color='{WARN}'><b>%s</b></font>"
+    rows: list[list[object]] = [[_p(h, SMALL) for h in (
+        "No.", "氏名", "生年月日（訪問日の年齢）", "代筆", "顔認証<br/>カード", "郵送先",
+        "新規／再申請の理由", "その他")]]
+    for a in stop.applicant_lines:
+        rows.append([
+            _p(str(a.number), SMALL), _p(_e(a.name), SMALL), _p(_e(a.birth_date), SMALL),
+            _p(yes % "要" if a.proxy_writer else "不要", SMALL),
+            _p(yes % "希望" if a.face_auth_only else "－", SMALL),
+            _p(yes % "施設" if a.deliver_to_facility else "住民登録地", SMALL),
+            _p(yes % _e(a.reapplication_reason) if a.reapplication_reason else "新規", SMALL),
+            _p(_e(a.other), SMALL)])
+    table = Table(rows, colWidths=APPLICANT_COLUMNS, repeatRows=1)
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#aaaaaa")),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f4")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+    ]))
+    return [_p(f"<b>{_e(stop.name)} 申請者リスト（{stop.list_count}名）</b>", SMALL), table]
 
 
 def _facility_rows(stop: Stop) -> list[list[object]]:
@@ -106,9 +142,15 @@ def _facility_rows(stop: Stop) -> list[list[object]]:
         f"申請予定 <b>{stop.applicants}人</b>　"
         f"<font{list_colour}>申請者リスト: {_e(stop.list_state)}</font>"
         + "".join(f"<br/>注意: {_e(n)}" for n in stop.notes))
-    checks = _p("準備の確認事項" + "".join(f"<br/>{_e(t)}" for t in stop.checklist), SMALL)
+    confirmed = "".join(f"<br/>{_e(t)}" for t in stop.checklist) or "<br/>確認済みの項目はまだありません"
+    missing = (f"<br/><font color='#666666'>未確認: {_e('・'.join(stop.checklist_missing))}</font>"
+               if stop.checklist_missing else "")
+    checks = _p("準備の確認事項" + confirmed + missing, SMALL)
     result = _result_cell(stop, "□ 訪問済（申請　　件）<br/>□ 当日取消<br/>メモ:")
-    return [[_p(str(stop.number), NUMBER), times, place, checks, result]]
+    rows: list[list[object]] = [[_p(str(stop.number), NUMBER), times, place, checks, result]]
+    if stop.applicant_lines:
+        rows.append(WideRow(["", _applicant_table(stop), "", "", ""]))
+    return rows
 
 
 def _stop_rows(stop: Stop) -> list[list[object]]:
@@ -117,13 +159,19 @@ def _stop_rows(stop: Stop) -> list[list[object]]:
     late = "<br/><font color='#b3261e'>案内時間帯を過ぎる見込み：事前に電話</font>" if stop.late else ""
     times = _p(f"案内 <b>{_e(stop.told)}</b><br/>到着見込 {_e(stop.arrival)}<br/>"
                f"移動 {stop.travel_shown}分<br/>滞在 約{stop.on_site_min}分{late}", SMALL)
-    conditions = "／".join(f"{_e(k)} {_e(v)}" for k, v in stop.conditions)
+    conditions = "／".join(f"<font color='{WARN}'>{_e(text)}</font>" if attention else _e(text)
+                          for text, attention in stop.conditions)
+    born = f"生年月日 {_e(stop.birth_date)}<br/>" if stop.birth_date else ""
+    caller = f"予約の電話: {_e(stop.caller)}<br/>" if stop.caller else ""
+    eligibility = f"外出困難: {_e(stop.eligibility)}<br/>" if stop.eligibility else ""
     person = _p(
         f"<b>{_e(stop.name)}</b> 様（{_e(stop.name_kana)}）　受付番号 {stop.receipt_no}<br/>"
         f"{_e(stop.address)}<br/>電話 {_e(stop.phone)}　申請 <b>{stop.applicants}人</b>・{_e(stop.application_type)}<br/>"
-        f"状態: {conditions}　駐車: {_e(stop.parking)}"
+        f"{caller}{eligibility}状態: {conditions}　{_e(stop.parking)}"
         + "".join(f"<br/>注意: {_e(n)}" for n in stop.notes))
-    checks = _p("本人確認書類: " + (_e("、".join(stop.id_documents)) or "（未確認）")
+    warning = (f"<br/><font color='{WARN}'><b>{_e(stop.id_warning)}</b></font>"
+               if stop.id_warning else "")
+    checks = _p(born + "本人確認書類: " + (_e("、".join(stop.id_documents)) or "（未確認）") + warning
                 + "".join(f"<br/><b>{_e(t)}</b>" for t in stop.tasks), SMALL)
     result = _result_cell(stop, "□ 訪問済（申請　　件）<br/>□ 不在<br/>□ 当日取消<br/>メモ:")
     return [[_p(str(stop.number), NUMBER), times, person, checks, result]]
@@ -143,8 +191,9 @@ def _half_table(sheet: RouteSheet, half: HalfRoute) -> Table:
     rows.append([_p(f"{_e(half.return_at)} {_e(sheet.depot.name)} 帰着見込"
                     f"（移動 {half.return_travel_shown}分）", BASE), "", "", "", ""])
     table = Table(rows, colWidths=COLUMNS, repeatRows=2)
+    wide = [("SPAN", (1, i), (-1, i)) for i, row in enumerate(rows) if isinstance(row, WideRow)]
     table.setStyle(TableStyle([
-        ("SPAN", (0, 0), (-1, 0)), ("SPAN", (0, -1), (-1, -1)),
+        *wide, ("SPAN", (0, 0), (-1, 0)), ("SPAN", (0, -1), (-1, -1)),
         ("GRID", (0, 1), (-1, -2), 0.4, colors.HexColor("#888888")),
         ("BACKGROUND", (0, 1), (-1, 1), colors.HexColor("#eef1f4")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),

@@ -16,12 +16,20 @@ Times (documented here once):
   flagged so the team can phone ahead.
 - Return to the city hall = the last stop's arrival + time on site + travel back.
 
+A home stop carries what the team checks at the door (SPEC §7): the date of birth (with the
+Japanese era, as most identity documents print it, and the age on the visit day), who booked
+it when it was not the applicant, why the applicant cannot go out, the condition in plain
+words, the identity documents with a warning when they may not be enough
+(`texts.id_documents_shortfall`), and what to collect.
+
 A stop is a home visit or, on facility days, a facility visit (issue 6): the same `Stop` with
 `kind="facility"`, no receipt number, the facility's name, `contact_person`, applicant count,
-the preparation checklist (`checklist`) and whether the applicant list has arrived
-(`list_state`). Its `told` is the planner's 10:00 / 14:00 (what `check_plan` verifies); when
-the manager agreed another time with the facility (`agreed_time`), the team arrives then:
-departure and return follow the agreed time, and the sheet shows both.
+the preparation checklist (`checklist`: the confirmed items; `checklist_missing`: the short
+names of the rest), whether the applicant list has arrived (`list_state`) and, until its
+personal data are deleted, the list itself (`applicant_lines`) for the team on the day. Its
+`told` is the planner's 10:00 / 14:00 (what `check_plan` verifies); when the manager agreed
+another time with the facility (`agreed_time`), the team arrives then: departure and return
+follow the agreed time, and the sheet shows both.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.bookings import texts
+from app.bookings.forms import age_on
 from app.bookings.models import Booking
 from app.bookings.planning import request_id, season_problem
 from app.bookings.records import STATUS_LABELS
@@ -52,16 +61,54 @@ ON_SITE_PER_APPLICANT_MIN = 10
 RENEWAL_TASK = "【更新】旧マイナンバーカードを回収する（本人確認は旧カードで行う）"
 LOST_TASK = "【再交付】手数料2,000円をちょうどの金額で受け取る（釣り銭なし）・特急発行"
 
-CONDITION_FIELDS: tuple[tuple[str, str], ...] = (
-    ("can_photo", "顔写真"),
-    ("can_write", "自署"),
-    ("helper_present", "介助者同席"),
+RENEWAL_CERTIFICATE_MISSING = "資格確認書の入手状況を確認する（受付時点では未入手）"
+RENEWAL_CERTIFICATE_UNKNOWN = ("資格確認書を持っているか確認する（カードを保険証として使っている場合、"
+                               "旧カード回収後に必要）")
+
+# The condition (SPEC §7 f) in plain words, by answer; True marks what the team must plan for.
+CONDITION_PHRASES: tuple[tuple[str, dict[str, tuple[str, bool]]], ...] = (
+    ("can_photo", {"yes": ("顔写真の撮影可", False), "no": ("顔写真の撮影不可", True),
+                   "": ("顔写真の撮影可否は未確認", True)}),
+    ("can_write", {"yes": ("自署可", False), "no": ("自署不可（代筆が必要）", True),
+                   "": ("自署の可否は未確認", True)}),
+    ("helper_present", {"yes": ("介助者が同席", False), "no": ("介助者の同席なし", False),
+                        "": ("介助者の同席は未確認", False)}),
+)
+PARKING_PHRASES = {"yes": "駐車スペースあり", "no": "駐車スペースなし", "": "駐車スペースは未確認"}
+
+# The facility checklist's items by a short name, for the compact list of unconfirmed ones.
+CHECK_SHORT_NAMES: dict[str, str] = {
+    "procedure": "手順", "documents_day": "当日の提出書類", "list_requested": "リスト提出の依頼",
+    "id_documents": "本人確認書類", "photo_place": "撮影場所", "power": "記入場所・電源",
+    "residents": "申請予定者の状況", "face_auth_only": "顔認証カード希望", "delivery": "郵送先",
+    "custody": "カードの管理", "premeeting": "事前打合せ",
+}
+
+# When each Japanese era began (identity documents print the birth date in the era).
+ERAS: tuple[tuple[str, dt.date], ...] = (
+    ("令和", dt.date(2019, 5, 1)), ("平成", dt.date(1989, 1, 8)), ("昭和", dt.date(1926, 12, 25)),
+    ("大正", dt.date(1912, 7, 30)), ("明治", dt.date(1868, 1, 25)),
 )
 SHEET_RECORD_TYPE = "route_sheet"
 
 
 class NoSuchSheet(LookupError):
     """The date is not a visit day of the season."""
+
+
+@dataclass(frozen=True)
+class ApplicantLine:
+    """One resident of a facility's applicant list, as the team needs it on site (SPEC §8):
+    no address (the city's application forms carry it)."""
+
+    number: int
+    name: str
+    birth_date: str  # as `birth_date_text` gives it
+    proxy_writer: bool  # cannot write: a proxy writer (代筆) is needed
+    face_auth_only: bool  # wants the PIN-less face-authentication card
+    deliver_to_facility: bool  # the card is mailed to the facility
+    reapplication_reason: str  # "" for a new application
+    other: str
 
 
 @dataclass(frozen=True)
@@ -88,8 +135,8 @@ class Stop:
     lng: float
     applicants: int
     application_type: str  # label
-    conditions: tuple[tuple[str, str], ...]  # (what, はい/いいえ/不明)
-    parking: str
+    conditions: tuple[tuple[str, bool], ...]  # (plain words, needs planning for)
+    parking: str  # plain words
     notes: tuple[str, ...]
     id_documents: tuple[str, ...]
     tasks: tuple[str, ...]  # what to collect / check
@@ -98,13 +145,23 @@ class Stop:
     applications_taken: int | None
     outcome_notes: str
     outcome_recorded: bool
+    # home stops only
+    birth_date: str = ""  # "1941-03-03（昭和16年3月3日）・85歳" (age on the visit day)
+    caller: str = ""  # who booked it, when not the applicant: name (relationship) and phone
+    eligibility: str = ""  # why the applicant cannot go out: the reason and its detail
+    id_warning: str = ""  # the documents may not prove identity ("" = they do)
     # facility stops only
     facility_visit_id: int | None = None
+    facility_id: int | None = None
     contact_person: str = ""
     agreed_time: str = ""  # HH:MM agreed with the facility, "" = the planner's time
-    checklist: tuple[str, ...] = ()
+    checklist: tuple[str, ...] = ()  # the confirmed items, "label: answer"
+    checklist_missing: tuple[str, ...] = ()  # short names of the items not confirmed yet
     list_received: bool = False
     list_state: str = ""
+    list_count: int = 0  # residents on the list (also after the deletion: the rows stay)
+    list_deleted: bool = False
+    applicant_lines: tuple[ApplicantLine, ...] = ()  # until the list's data are deleted
 
     @property
     def anchor(self) -> str:
@@ -251,18 +308,71 @@ def depot_minutes(problem: PlanningProblem, on: dt.date, booking: Booking, back:
     return problem.travel.minutes(on, a, b)
 
 
-def _stop(number: int, booking: Booking, arrival: int, travel: float) -> Stop:
-    d = booking.details or {}
-    _start, end = told_window(booking.eta)
+def era_date(born: dt.date) -> str:
+    """1941-03-03 -> "昭和16年3月3日" (the first year of an era is 元年)."""
+    for era, start in ERAS:
+        if born >= start:
+            year = born.year - start.year + 1
+            return f"{era}{'元' if year == 1 else year}年{born.month}月{born.day}日"
+    return f"{born.year}年{born.month}月{born.day}日"
+
+
+def birth_date_text(born: dt.date | None, on: dt.date) -> str:
+    """The date of birth as the team compares it with an identity document: ISO, the era
+    date and the age on the visit day. "" when unknown (deleted)."""
+    if born is None:
+        return ""
+    return f"{born.isoformat()}（{era_date(born)}）・{age_on(born, on)}歳"
+
+
+def caller_text(booking: Booking) -> str:
+    """Who booked the visit when it was not the applicant (SPEC §6, §7 a): the team may have
+    to phone them or meet them at the door. "" when the applicant called."""
+    if booking.caller_relationship in ("", "self"):
+        return ""
+    relationship = texts.label(texts.CALLER_RELATIONSHIPS, booking.caller_relationship)
+    text = f"{booking.caller_name or '（氏名なし）'}（{relationship or booking.caller_relationship}）"
+    return text + (f"　電話 {booking.caller_phone}" if booking.caller_phone else "")
+
+
+def eligibility_text(booking: Booking) -> str:
+    """Why the applicant cannot go out (SPEC §7 b): the reason and the operator's notes."""
+    reason = texts.label(texts.ELIGIBILITY_REASONS, booking.eligibility)
+    detail = (booking.eligibility_detail or "").strip()
+    return "　".join(p for p in (reason, detail) if p)
+
+
+def condition_phrases(details: dict) -> tuple[tuple[str, bool], ...]:
+    """The condition answers (yes / no / unknown or missing) as plain words."""
+    out = []
+    for key, phrases in CONDITION_PHRASES:
+        answer = details.get(key)
+        out.append(phrases.get(answer if answer in ("yes", "no") else "", phrases[""]))
+    return tuple(out)
+
+
+def home_tasks(booking: Booking, details: dict) -> tuple[str, ...]:
+    """What to collect or check by the application type (SPEC §7 c). A renewal's 資格確認書
+    reminder stays unless the caller said they have one: the old card is collected, and
+    someone who uses it as their health-insurance card needs the certificate."""
     tasks: list[str] = []
     if booking.application_type == "renewal":
         tasks.append(RENEWAL_TASK)
-        if d.get("has_shikaku_kakuninsho") == "no":
-            tasks.append("資格確認書の入手状況を確認する（受付時点では未入手）")
+        certificate = details.get("has_shikaku_kakuninsho")
+        if certificate == "no":
+            tasks.append(RENEWAL_CERTIFICATE_MISSING)
+        elif certificate != "yes":
+            tasks.append(RENEWAL_CERTIFICATE_UNKNOWN)
     elif booking.application_type == "lost":
         tasks.append(LOST_TASK)
-        if d.get("card_suspended") != "yes":
+        if details.get("card_suspended") != "yes":
             tasks.append("カードの一時停止（フリーダイヤル）が済んでいるか確認する")
+    return tuple(tasks)
+
+
+def _stop(number: int, booking: Booking, arrival: int, travel: float) -> Stop:
+    d = booking.details or {}
+    _start, end = told_window(booking.eta)
     notes = tuple(n for n in (d.get("visit_notes") or "", d.get("other_notes") or "") if n)
     return Stop(
         number=number, half=booking.half, position=booking.position, kind="home",
@@ -273,17 +383,47 @@ def _stop(number: int, booking: Booking, arrival: int, travel: float) -> Stop:
         address=booking.address or "", phone=booking.phone or "", town=booking.town or "",
         lat=booking.lat, lng=booking.lng, applicants=booking.applicants,
         application_type=texts.label(texts.APPLICATION_TYPES, booking.application_type),
-        conditions=tuple((label, texts.label(texts.TRI_STATE, d.get(key)) or "不明")
-                         for key, label in CONDITION_FIELDS),
-        parking=texts.label(texts.TRI_STATE, d.get("parking")) or "不明",
+        conditions=condition_phrases(d),
+        parking=PARKING_PHRASES.get(d.get("parking") or "", PARKING_PHRASES[""]),
         notes=notes,
         id_documents=tuple(texts.label(texts.ID_DOCUMENTS, v) for v in d.get("id_documents") or ()),
-        tasks=tuple(tasks),
+        tasks=home_tasks(booking, d),
         status=booking.status, status_label=STATUS_LABELS[booking.status],
         applications_taken=booking.applications_taken,
         outcome_notes=booking.outcome_notes or "",
         outcome_recorded=booking.outcome_recorded_at is not None,
+        birth_date=birth_date_text(booking.birth_date, booking.visit_date),
+        caller=caller_text(booking), eligibility=eligibility_text(booking),
+        id_warning=texts.id_documents_shortfall(d.get("id_documents"), booking.application_type),
     )
+
+
+def facility_checks(facility: FacilityRequest) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The preparation checklist for the team: the confirmed items in full, and the short
+    names of the items nobody confirmed (listed compactly, so they do not bury the answers).
+    Once the applicant list has arrived, asking for it no longer matters."""
+    confirmed: list[str] = []
+    missing: list[str] = []
+    for row in checklist.rows(facility):
+        if row.done:
+            confirmed.append(f"{row.item.label}: {row.value_label}")
+        elif not (row.item.key == "list_requested" and facility.list_uploaded_at is not None):
+            missing.append(CHECK_SHORT_NAMES.get(row.item.key, row.item.label))
+    return tuple(confirmed), tuple(missing)
+
+
+def applicant_lines(facility: FacilityRequest, on: dt.date) -> tuple[ApplicantLine, ...]:
+    """The facility's applicant list for the team, or () once its personal data are deleted
+    (or before it arrived). Ages are on the visit day."""
+    if facility.personal_data_deleted_on is not None:
+        return ()
+    return tuple(
+        ApplicantLine(
+            number=n, name=a.name or "", birth_date=birth_date_text(a.birth_date, on),
+            proxy_writer=a.needs_proxy_writer, face_auth_only=a.face_auth_only,
+            deliver_to_facility=a.deliver_to_facility,
+            reapplication_reason=a.reapplication_reason or "", other=a.other or "")
+        for n, a in enumerate(facility.applicants, start=1))
 
 
 def facility_half_route(
@@ -306,23 +446,26 @@ def facility_half_route(
     else:
         list_state = "未提出"
     notes = tuple(n for n in (facility.notes or "",) if n)
+    confirmed, missing = facility_checks(facility)
     stop = Stop(
         number=number, half=visit.half, position=1, kind="facility", booking_id=None,
         receipt_no=None, told=visit.eta, arrival=clock_time(start),
         late=False, travel_min=travel, on_site_min=on_site, name=facility.name, name_kana="",
         address=facility.address, phone=facility.phone, town=facility.town or "",
         lat=facility.lat, lng=facility.lng, applicants=visit.applicants,
-        application_type="福祉施設", conditions=(("担当", facility.contact_person or "－"),),
+        application_type="福祉施設", conditions=(),
         parking="－", notes=notes, id_documents=(),
-        tasks=(*checklist.team_tasks(facility), f"申請者リスト: {list_state}"),
+        tasks=(*confirmed, f"申請者リスト: {list_state}"),
         status=visit.status,
         status_label=("当日取消" if visit.status == "cancelled"
                       else STATUS_LABELS.get(visit.status, visit.status)),
         applications_taken=visit.applications_taken, outcome_notes=visit.outcome_notes or "",
         outcome_recorded=visit.outcome_recorded_at is not None,
         facility_visit_id=visit.id, contact_person=facility.contact_person or "",
-        agreed_time=visit.agreed_time or "", checklist=checklist.team_tasks(facility),
-        list_received=received, list_state=list_state,
+        agreed_time=visit.agreed_time or "", checklist=confirmed, checklist_missing=missing,
+        list_received=received, list_state=list_state, list_count=listed,
+        facility_id=facility.id, list_deleted=facility.personal_data_deleted_on is not None,
+        applicant_lines=applicant_lines(facility, on),
     )
     return HalfRoute(
         half=visit.half, label=texts.HALF_LABELS[visit.half],

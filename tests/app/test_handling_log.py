@@ -43,6 +43,7 @@ PERSONAL_DATA_ENDPOINTS: dict[str, str] = {
     "teams.route_sheet": "view",
     "teams.route_sheet_print": "print",
     "teams.route_sheet_pdf": "export",
+    "teams.facility_applicants": "view",  # a facility stop's applicant list, for the team
     "teams.record_outcome": "change",
     "teams.record_facility_outcome": "change",
     "facilities.applicants": "view",  # GET shows the residents' list (POST stores it: change)
@@ -211,6 +212,9 @@ def test_every_personal_data_page_and_export_writes_a_handling_log_row(app, db, 
     walk("facilities.applicants_xlsx", "manager1",
          lambda: manager.get(f"/manager/facilities/{facility.id}/applicants.xlsx"),
          "facility_applicants")
+    walk("teams.facility_applicants", "team1", lambda: team.get(
+        f"/team/days/{visit.visit_date.isoformat()}/{visit.team}/facility/{visit.id}/applicants"),
+        "facility_applicants")
     app.config["APP_TODAY"] = visit.visit_date
     walk("teams.record_facility_outcome", "team1", lambda: team.post_form(
         f"/team/days/{visit.visit_date.isoformat()}/{visit.team}/facility-outcome/{visit.id}",

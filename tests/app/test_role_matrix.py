@@ -86,6 +86,7 @@ POLICY: dict[str, frozenset[str] | str] = {
     "teams.route_sheet": frozenset({"team", "manager"}),
     "teams.route_sheet_print": frozenset({"team", "manager"}),
     "teams.route_sheet_pdf": frozenset({"team", "manager"}),
+    "teams.facility_applicants": frozenset({"team", "manager"}),
     "teams.record_outcome": frozenset({"team", "manager"}),
     "teams.record_facility_outcome": frozenset({"team", "manager"}),
     "admin.users": frozenset({"admin"}),

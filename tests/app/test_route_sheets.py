@@ -26,7 +26,14 @@ from app.bookings.operations import Slot, active_bookings, cancel, reserve
 from app.bookings.planning import booking_visit, request_id, season_problem, with_travel
 from app.demo import load_demo_bookings
 from app.privacy.models import HandlingLogEntry
-from app.routesheets.sheet import build_route_sheet, on_site_minutes, told_window
+from app.routesheets.sheet import (
+    RENEWAL_CERTIFICATE_MISSING,
+    RENEWAL_CERTIFICATE_UNKNOWN,
+    build_route_sheet,
+    era_date,
+    on_site_minutes,
+    told_window,
+)
 from app.routesheets.sketch import build_sketch, svg
 from app.seasons.operations import season_config
 from routing.estimate import estimate_matrix
@@ -151,8 +158,10 @@ def test_renewal_and_lost_say_what_to_collect(db, five_stops, season):
     assert any("旧マイナンバーカードを回収" in t for t in renewal.tasks)
     assert any("2,000円" in t and "ちょうど" in t for t in lost.tasks)
     assert all(not s.tasks for s in stops if s.application_type.startswith("新規"))
-    assert stops[0].conditions == (("顔写真", "はい"), ("自署", "いいえ"), ("介助者同席", "はい"))
-    assert stops[0].parking == "いいえ" and stops[0].id_documents == ("運転免許証・運転経歴証明書",)
+    assert stops[0].conditions == (("顔写真の撮影可", False), ("自署不可（代筆が必要）", True),
+                                   ("介助者が同席", False))
+    assert stops[0].parking == "駐車スペースなし"
+    assert stops[0].id_documents == ("運転免許証・運転経歴証明書",) and stops[0].id_warning == ""
 
 
 # --- the page, the print page and the sketch -------------------------------------------
@@ -458,3 +467,106 @@ def test_recorded_outcomes_keep_the_season_plan_valid_for_new_bookings(app, team
     booking = reserve(db, season, intake(HANAZONO), Slot(later, "am", 1, 1), user.id,
                       today=five_stops)
     assert booking.visit_date == later
+
+
+# --- what the team checks at the door (SPEC §7) ----------------------------------------------
+
+def book_one(db, season, *, day_offset: int = 14, **changes) -> Booking:
+    """One home visit booked with `changes` to the intake (details merged into a full set)."""
+    user = make_user(db, "operator", f"op-{len(changes)}-{day_offset}")
+    day = first_home_day(season, TODAY + dt.timedelta(days=day_offset))
+    details = {"id_documents": ["driver_license"], "can_photo": "yes", "can_write": "yes",
+               "helper_present": "yes", "parking": "yes", **changes.pop("details", {})}
+    data = dataclasses.replace(intake(INAHO), details=details, **changes)
+    booking = reserve(db, season, data, Slot(day, "am", 1, 1), user.id, today=TODAY)
+    db.commit()
+    return booking
+
+
+def only_stop(db, season, booking: Booking):
+    return next(s for s in build_route_sheet(db, season, booking.visit_date, 1).stops
+                if s.booking_id == booking.id)
+
+
+@pytest.mark.parametrize(("born", "era"), [
+    (dt.date(1940, 4, 1), "昭和15年4月1日"),
+    (dt.date(1926, 12, 25), "昭和元年12月25日"),
+    (dt.date(1926, 12, 24), "大正15年12月24日"),
+    (dt.date(1989, 1, 7), "昭和64年1月7日"),
+    (dt.date(1989, 1, 8), "平成元年1月8日"),
+    (dt.date(2019, 5, 1), "令和元年5月1日"),
+    (dt.date(1912, 7, 29), "明治45年7月29日"),
+])
+def test_birth_dates_read_as_the_identity_documents_print_them(born, era):
+    assert era_date(born) == era
+
+
+def test_a_home_stop_shows_birth_date_caller_and_why_they_cannot_go_out(
+        team_client, db, season, tmp_path):
+    booking = book_one(
+        db, season, caller_relationship="household", caller_name="小樽 一郎",
+        caller_phone="090-1111-2222", birth_date=dt.date(1940, 4, 1),
+        eligibility="illness", eligibility_detail="脳梗塞の後で歩行が難しい",
+        details={"can_photo": "no", "can_write": "no", "helper_present": "unknown",
+                 "parking": "no"})
+    stop = only_stop(db, season, booking)
+    age = booking.visit_date.year - 1940 - ((booking.visit_date.month, booking.visit_date.day)
+                                            < (4, 1))
+    assert stop.birth_date == f"1940-04-01（昭和15年4月1日）・{age}歳"
+    assert stop.caller == "小樽 一郎（同居の家族）　電話 090-1111-2222"
+    assert stop.eligibility == "病気・療養中　脳梗塞の後で歩行が難しい"
+    assert stop.conditions == (("顔写真の撮影不可", True), ("自署不可（代筆が必要）", True),
+                               ("介助者の同席は未確認", False))
+    assert stop.parking == "駐車スペースなし"
+
+    page = team_client.get(sheet_url(booking.visit_date)).get_data(as_text=True)
+    assert f'生年月日 <strong class="birth-date">{stop.birth_date}</strong>' in page
+    assert '予約の電話: <span class="caller">小樽 一郎（同居の家族）　電話 090-1111-2222</span>' in page
+    assert "外出困難: <span" in page and "脳梗塞の後で歩行が難しい" in page
+    assert ("<strong>顔写真の撮影不可</strong>／<strong>自署不可（代筆が必要）</strong>"
+            "／介助者の同席は未確認</span>　駐車スペースなし") in page
+    assert "顔写真 いいえ" not in page and "駐車: " not in page
+    if shutil.which("pdftotext"):
+        text = pdf_text(tmp_path, team_client.get(sheet_url(booking.visit_date, "/sheet.pdf")).data)
+        joined = re.sub(r"\s", "", text)  # pdftotext turns the full-width space into " "
+        for expected in (f"生年月日 {stop.birth_date}", "予約の電話: 小樽 一郎（同居の家族）",
+                         "090-1111-2222", "外出困難: 病気・療養中　脳梗塞の後で歩行が難しい",
+                         "状態: 顔写真の撮影不可／自署不可（代筆が必要）／介助者の同席は未確認"):
+            assert re.sub(r"\s", "", expected) in joined, expected
+
+
+def test_no_caller_line_when_the_applicant_called(db, season):
+    stop = only_stop(db, season, book_one(db, season))
+    assert stop.caller == "" and stop.conditions[0] == ("顔写真の撮影可", False)
+
+
+@pytest.mark.parametrize(("answer", "expected"), [
+    ("no", RENEWAL_CERTIFICATE_MISSING),
+    ("unknown", RENEWAL_CERTIFICATE_UNKNOWN),
+    (None, RENEWAL_CERTIFICATE_UNKNOWN),  # an old booking without the answer
+    ("yes", None),
+])
+def test_a_renewal_is_reminded_of_the_certificate_unless_they_have_one(db, season, answer,
+                                                                       expected):
+    details = {} if answer is None else {"has_shikaku_kakuninsho": answer}
+    stop = only_stop(db, season, book_one(db, season, application_type="renewal",
+                                          details=details))
+    certificate = [t for t in stop.tasks if "資格確認書" in t]
+    assert certificate == ([expected] if expected else [])
+    assert any("旧マイナンバーカードを回収" in t for t in stop.tasks)
+
+
+def test_a_single_document_without_a_photo_is_flagged_on_the_stop(team_client, db, season,
+                                                                   tmp_path):
+    booking = book_one(db, season, details={"id_documents": ["pension_book"]})
+    stop = only_stop(db, season, booking)
+    assert stop.id_warning == "写真なし書類1点のみ：もう1点要確認"
+    page = team_client.get(sheet_url(booking.visit_date)).get_data(as_text=True)
+    assert '<strong class="warn id-warning">写真なし書類1点のみ：もう1点要確認</strong>' in page
+    if shutil.which("pdftotext"):
+        text = pdf_text(tmp_path, team_client.get(sheet_url(booking.visit_date, "/sheet.pdf")).data)
+        assert "写真なし書類1点のみ：もう1点要確認" in text.replace("\n", "")
+    two = book_one(db, season, day_offset=30,
+                   details={"id_documents": ["pension_book", "health_insurance"]})
+    assert only_stop(db, season, two).id_warning == ""
+
