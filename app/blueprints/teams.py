@@ -167,6 +167,12 @@ def _facility_stop(sheet: RouteSheet, visit_id: int) -> tuple[str, Stop] | None:
     return None
 
 
+def _flash_over_booking(outcome: str, taken: int | None, booked: int, what: str) -> None:
+    notice = outcomes.over_booking_notice(outcome, taken, booked, what)
+    if notice:
+        flash(notice, "warning")
+
+
 def _saved(form: Any, save: Callable[[], None]) -> bool:
     """Validate an outcome form and run `save`; a refusal lands on the field it names."""
     if not form.validate():
@@ -192,6 +198,7 @@ def record_outcome(date: str, team: int, booking_id: int) -> Any:
             form.notes.data or "", current_user, clock.today())):
         flash(f"受付番号 {booking.receipt_no} の訪問結果を記録しました"
               f"（{outcomes.OUTCOME_LABELS[booking.status]}）。", "success")
+        _flash_over_booking(booking.status, booking.applications_taken, booking.applicants, "予約")
         return redirect(url_for("teams.route_sheet", date=date, team=team) + f"#stop-{booking.id}")
     # A refused save re-shows the sheet with the input kept. The request rolls back (422),
     # so this re-display is not logged; the sheet view that led to the form was.
@@ -212,5 +219,6 @@ def record_facility_outcome(date: str, team: int, visit_id: int) -> Any:
             form.notes.data or "", current_user, clock.today())):
         flash(f"{visit.facility.name} の訪問結果を記録しました"
               f"（{outcomes.FACILITY_OUTCOME_LABELS[visit.status]}）。", "success")
+        _flash_over_booking(visit.status, visit.applications_taken, visit.applicants, "予定")
         return redirect(url_for("teams.route_sheet", date=date, team=team) + f"#stop-f{visit.id}")
     return _sheet_page(record, sheet, status=422, facility_forms={visit.id: form})

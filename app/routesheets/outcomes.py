@@ -128,6 +128,17 @@ def checked_outcome(
     return applications_taken, notes
 
 
+def over_booking_notice(outcome: str, applications_taken: int | None, booked: int,
+                        what: str = "予約") -> str:
+    """The notice after saving a visit with more applications than `booked`: not refused
+    (family members or residents join on the day, up to the limit), but said, so a typo
+    (2 for 1) is caught while the form is still at hand. "" when nothing to say."""
+    if outcome != "visited" or applications_taken is None or applications_taken <= booked:
+        return ""
+    return (f"申請受付件数（{applications_taken}件）が{what}の{booked}人より多くなっています。"
+            "当日の追加申請であればこのままで構いません。入力の誤りであれば修正してください。")
+
+
 def record_outcome(
     db: Session, booking: Booking, outcome: str, applications_taken: int | None, notes: str,
     user: Any, today: dt.date,

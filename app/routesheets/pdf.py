@@ -96,7 +96,9 @@ class WideRow(list):  # type: ignore[type-arg]
 def _result_cell(stop: Stop, blank: str) -> Paragraph:
     if stop.outcome_recorded:
         taken = f" {stop.applications_taken}件" if stop.status == "visited" else ""
-        return _p(f"<b>{_e(stop.status_label)}{taken}</b>"
+        over = (f"<br/><font color='{WARN}'>{_e(stop.over_booking_note)}</font>"
+                if stop.over_booking_note else "")
+        return _p(f"<b>{_e(stop.status_label)}{taken}</b>{over}"
                   + (f"<br/>{_e(stop.outcome_notes)}" if stop.outcome_notes else ""), SMALL)
     return _p(blank, SMALL)
 

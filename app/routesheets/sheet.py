@@ -172,6 +172,16 @@ class Stop:
     def travel_shown(self) -> int:
         return math.ceil(self.travel_min - 1e-9)
 
+    @property
+    def over_booking_note(self) -> str:
+        """More applications taken than booked: accepted (people join on the day), but said
+        next to the result so a typo can be caught. "" otherwise."""
+        if not (self.outcome_recorded and self.status == "visited"
+                and (self.applications_taken or 0) > self.applicants):
+            return ""
+        booked = "予定" if self.kind == "facility" else "予約"
+        return f"{booked}の{self.applicants}人より多い件数です（当日の追加でなければ修正を）"
+
 
 @dataclass(frozen=True)
 class HalfRoute:

@@ -570,3 +570,23 @@ def test_a_single_document_without_a_photo_is_flagged_on_the_stop(team_client, d
                    details={"id_documents": ["pension_book", "health_insurance"]})
     assert only_stop(db, season, two).id_warning == ""
 
+
+# --- more applications than booked -----------------------------------------------------------
+
+def test_more_applications_than_booked_are_kept_with_a_notice(app, team_client, db, season):
+    booking = book_one(db, season)  # 1 applicant
+    app.config["APP_TODAY"] = booking.visit_date
+    url = outcome_url(booking.visit_date, booking.id)
+    response = team_client.post_form(url, form(booking.id, "visited", "2"), follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    db.refresh(booking)
+    assert (booking.status, booking.applications_taken) == ("visited", 2)
+    assert "申請受付件数（2件）が予約の1人より多くなっています。" in page  # the flash
+    assert '<span class="warn more-than-booked">予約の1人より多い件数です' in page  # the result
+    assert only_stop(db, season, booking).over_booking_note.startswith("予約の1人より多い")
+
+    response = team_client.post_form(url, form(booking.id, "visited", "1"), follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "より多くなっています" not in page and "more-than-booked" not in page
+    assert only_stop(db, season, booking).over_booking_note == ""

@@ -188,3 +188,20 @@ def test_the_pdf_prints_the_list_under_the_facility_stop(team_client, db, season
     assert [r[:2] for r in list_rows(db)] == [("export", "facility_applicants"),
                                               ("export", "route_sheet")]
 
+
+def test_more_applications_than_planned_at_a_facility_get_a_notice(app, team_client, db, season):
+    user = make_user(db, "manager", "mgr-over")
+    facility = scheduled_facility(db, season, user, applicants=8)
+    visit = part_of(facility)
+    db.commit()
+    app.config["APP_TODAY"] = visit.visit_date
+    response = team_client.post_form(
+        f"{sheet_of(visit)}/facility-outcome/{visit.id}",
+        {f"f{visit.id}-outcome": "visited", f"f{visit.id}-applications_taken": "9"},
+        follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    db.refresh(visit)
+    assert (visit.status, visit.applications_taken) == ("visited", 9)
+    assert "申請受付件数（9件）が予定の8人より多くなっています。" in page
+    assert '<span class="warn more-than-booked">予定の8人より多い件数です' in page
