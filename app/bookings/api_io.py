@@ -285,7 +285,8 @@ def booking_created_json(booking: Booking, slip_url: str, renumbered: Sequence[B
     the intake page shows when the identity documents may not be enough (null when they
     are)."""
     shortfall = texts.id_documents_shortfall((booking.details or {}).get("id_documents"),
-                                             booking.application_type)
+                                             booking.application_type,
+                                             booking.caller_relationship)
     return {"id": booking.id, "receipt_no": booking.receipt_no,
             "date": booking.visit_date.isoformat(), "half": booking.half, "team": booking.team,
             "position": booking.position, "eta": booking.eta, "slip_url": slip_url,

@@ -85,15 +85,17 @@ PHOTO_ID_DOCUMENTS: frozenset[str] = frozenset(
     {"driver_license", "passport", "disability_cert", "residence_card", "old_mynumber"})
 
 
-def id_documents_shortfall(documents: object, application_type: str | None) -> str:
+def id_documents_shortfall(documents: object, application_type: str | None,
+                           caller_relationship: str | None = None) -> str:
     """Why the documents named at intake may not meet `ID_DOCUMENTS_SCRIPT` (one with a face
     photo, or two without), or "" when they do.
 
     A warning for the operator and the visit team, never a refusal: the caller can still find
     a second document before the visit. Renewals always pass: they are verified with the old
     card (SPEC §7 e). Each box of the form counts as one document, so a single box like
-    「資格確認書・健康保険証」 is one document, not two."""
-    if application_type == "renewal":
+    「資格確認書・健康保険証」 is one document, not two. A facility booking for its residents
+    passes too: each resident's documents are checked against the facility's list."""
+    if application_type == "renewal" or caller_relationship == FACILITY_CALLER:
         return ""
     chosen = {str(d) for d in documents} if isinstance(documents, (list, tuple, set)) else set()
     if chosen & PHOTO_ID_DOCUMENTS or len(chosen) >= 2:

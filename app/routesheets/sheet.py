@@ -404,7 +404,8 @@ def _stop(number: int, booking: Booking, arrival: int, travel: float) -> Stop:
         outcome_recorded=booking.outcome_recorded_at is not None,
         birth_date=birth_date_text(booking.birth_date, booking.visit_date),
         caller=caller_text(booking), eligibility=eligibility_text(booking),
-        id_warning=texts.id_documents_shortfall(d.get("id_documents"), booking.application_type),
+        id_warning=texts.id_documents_shortfall(d.get("id_documents"), booking.application_type,
+                                                booking.caller_relationship),
     )
 
 

@@ -278,6 +278,8 @@ def test_a_facility_of_five_books_a_home_slot_with_its_staff_as_the_caller(
             booking.name) == ("facility", None, below, "緑の丘ホーム")
     slip = operator_client.get(booked.headers["Location"]).get_data(as_text=True)
     assert "（施設の申請者リストで確認）" in slip
+    # Each resident's documents are checked on the list: no single-document warning.
+    assert 'id="id-documents-warning"' not in found.get_data(as_text=True)
 
 
 def test_only_a_facility_caller_may_leave_the_date_of_birth_blank(operator_client, season):
