@@ -83,10 +83,15 @@ class LoginForm(Form):
 
 
 def _safe_next(target: str | None) -> str | None:
-    if not target:
+    r"""`next` only as a path of this site. Browsers read a backslash as a slash and drop tabs
+    and newlines, so "/\evil.example" or "/<tab>/evil.example" would leave the site as
+    "//evil.example" does: any of these, or a scheme or host, falls back to the home page."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/"):
+    if parts.scheme or parts.netloc:
         return None
     return target
 

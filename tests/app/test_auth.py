@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlalchemy import select
 
 from app.auth.models import User
@@ -113,6 +114,20 @@ def test_login_redirects_only_to_local_next_urls(client, db, season):
     data["csrf_token"] = client.csrf_token()
     response = client.post("/login?next=/manager/calendar", data=data)
     assert response.headers["Location"] == "/manager/calendar"
+
+
+@pytest.mark.parametrize("target", [
+    "//evil.example/", "/\\evil.example/", "/\\/evil.example/",
+    "/\t/evil.example", "/\n/evil.example", "evil.example", "javascript:alert(1)",
+])
+def test_login_refuses_next_urls_a_browser_would_read_as_another_site(client, db, season,
+                                                                        target):
+    make_user(db, "manager")
+    data = {"csrf_token": client.csrf_token(), "username": "manager1", "password": PASSWORD}
+    response = client.post("/login", query_string={"next": target}, data=data)
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location == "/", location
 
 
 def test_admin_creates_an_account_and_bad_input_is_kept_with_reasons(db, admin_client):
