@@ -8,6 +8,7 @@ One team-day fits on one page up to 5 stops (AM 2 + PM 3, SPEC §3); a longer da
 from __future__ import annotations
 
 import io
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
@@ -34,6 +35,10 @@ BOLD = ParagraphStyle("bold", parent=BASE, fontSize=9.5, leading=12)
 TITLE = ParagraphStyle("title", parent=BASE, fontSize=14, leading=18)
 HEAD = ParagraphStyle("head", parent=BASE, fontSize=10, leading=13)
 NUMBER = ParagraphStyle("number", parent=BASE, fontSize=15, leading=17, alignment=TA_CENTER)
+# The times cell: the told time (案内 / 計画) is what the team reads first, so it is the largest
+# text of the cell; a line holding it grows to fit (autoLeading).
+TIMES = ParagraphStyle("times", parent=SMALL, autoLeading="max")
+TOLD_SIZE = 9.5
 
 NOTICE = ("個人情報を含みます。持ち出し・複写は業務に必要な範囲に限り、訪問後は所定の方法で返却・廃棄してください。"
           "時間は出発・到着の見込みです（移動は1分単位の切り上げ）。")
@@ -93,6 +98,10 @@ class WideRow(list):  # type: ignore[type-arg]
     list of a facility stop); `_half_table` spans it."""
 
 
+def _told(stop: Stop) -> str:
+    return f'<font size="{TOLD_SIZE}"><b>{_e(stop.told)}</b></font>'
+
+
 def _result_cell(stop: Stop, blank: str) -> Paragraph:
     if stop.outcome_recorded:
         taken = f" {stop.applications_taken}件" if stop.status == "visited" else ""
@@ -100,7 +109,9 @@ def _result_cell(stop: Stop, blank: str) -> Paragraph:
                 if stop.over_booking_note else "")
         return _p(f"<b>{_e(stop.status_label)}{taken}</b>{over}"
                   + (f"<br/>{_e(stop.outcome_notes)}" if stop.outcome_notes else ""), SMALL)
-    return _p(blank, SMALL)
+    # The blank "申請　　件" is for writing the count in: a Paragraph folds runs of spaces,
+    # full-width ones too, unless they are written as character references.
+    return _p(blank.replace("\u3000", "&#x3000;"), SMALL)
 
 
 APPLICANT_COLUMNS = [7 * mm, 28 * mm, 44 * mm, 10 * mm, 13 * mm, 17 * mm, 26 * mm, 25 * mm]
@@ -135,8 +146,8 @@ def _facility_rows(stop: Stop) -> list[list[object]]:
     """A facility stop: the facility, its contact person, the applicant count, the checklist
     and whether the applicant list has arrived; no receipt number, no 様."""
     agreed = f"<br/>施設と調整 <b>{_e(stop.agreed_time)}</b>" if stop.agreed_time else ""
-    times = _p(f"計画 <b>{_e(stop.told)}</b>{agreed}<br/>到着見込 {_e(stop.arrival)}<br/>"
-               f"移動 {stop.travel_shown}分<br/>滞在 約{stop.on_site_min}分", SMALL)
+    times = _p(f"計画 {_told(stop)}{agreed}<br/>到着見込 {_e(stop.arrival)}<br/>"
+               f"移動 {stop.travel_shown}分<br/>滞在 約{stop.on_site_min}分", TIMES)
     list_colour = "" if stop.list_received else " color='#b3261e'"
     place = _p(
         f"<b>{_e(stop.name)}</b>（福祉施設）<br/>{_e(stop.address)}<br/>"
@@ -159,8 +170,8 @@ def _stop_rows(stop: Stop) -> list[list[object]]:
     if stop.kind == "facility":
         return _facility_rows(stop)
     late = "<br/><font color='#b3261e'>案内時間帯を過ぎる見込み：事前に電話</font>" if stop.late else ""
-    times = _p(f"案内 <b>{_e(stop.told)}</b><br/>到着見込 {_e(stop.arrival)}<br/>"
-               f"移動 {stop.travel_shown}分<br/>滞在 約{stop.on_site_min}分{late}", SMALL)
+    times = _p(f"案内 {_told(stop)}<br/>到着見込 {_e(stop.arrival)}<br/>"
+               f"移動 {stop.travel_shown}分<br/>滞在 約{stop.on_site_min}分{late}", TIMES)
     conditions = "／".join(f"<font color='{WARN}'>{_e(text)}</font>" if attention else _e(text)
                           for text, attention in stop.conditions)
     born = f"生年月日 {_e(stop.birth_date)}<br/>" if stop.birth_date else ""
@@ -179,7 +190,8 @@ def _stop_rows(stop: Stop) -> list[list[object]]:
     return [[_p(str(stop.number), NUMBER), times, person, checks, result]]
 
 
-COLUMNS = [10 * mm, 27 * mm, 72 * mm, 44 * mm, 33 * mm]
+# The times column holds "案内 14:30-15:30" on one line at TOLD_SIZE.
+COLUMNS = [10 * mm, 30 * mm, 69 * mm, 44 * mm, 33 * mm]
 
 
 def _half_table(sheet: RouteSheet, half: HalfRoute) -> Table:
@@ -237,14 +249,50 @@ def render_pdf(sheet: RouteSheet, printed_by: str, printed_at: str) -> bytes:
         story.extend([_half_table(sheet, half), Spacer(0, 3 * mm)])
 
     printed = f"出力: {printed_by}　{printed_at}"
+    day = f"{sheet.date.isoformat()}（{sheet.weekday}） 第{sheet.team}班"
 
     def on_page(canvas: Canvas, document: SimpleDocTemplate) -> None:
         canvas.saveState()
         canvas.setFont(FONT, 6.5)
         canvas.drawString(12 * mm, 9 * mm, printed)
         canvas.drawString(12 * mm, 5.5 * mm, NOTICE)
-        canvas.drawRightString(A4[0] - 12 * mm, 9 * mm, f"{document.page}ページ")
         canvas.restoreState()
 
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page,
+              canvasmaker=_numbered_canvas(f"訪問ルート表 {day}", day))
     return buffer.getvalue()
+
+
+def _numbered_canvas(title: str, day: str) -> type[Canvas]:
+    """A canvas that holds every page until the end, so that each page can name the day and
+    team and say "N / M ページ": a sheet that runs onto a second page is still read, and
+    filed, as one. Pages after the first also get a running head (the first has the title)."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._held: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+            self._held.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._held)
+            for state in self._held:
+                self.__dict__.update(state)
+                self._page_marks(total)
+                super().showPage()
+            super().save()
+
+        def _page_marks(self, total: int) -> None:
+            number = self.getPageNumber()
+            self.saveState()
+            self.setFont(FONT, 8)
+            self.drawRightString(A4[0] - 12 * mm, 9 * mm, f"{day}　{number} / {total} ページ")
+            if number > 1:
+                self.drawString(12 * mm, A4[1] - 8 * mm, f"{title}（続き）")
+                self.drawRightString(A4[0] - 12 * mm, A4[1] - 8 * mm, f"{number} / {total} ページ")
+            self.restoreState()
+
+    return NumberedCanvas
