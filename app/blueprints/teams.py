@@ -24,6 +24,7 @@ from app.facilities.models import FacilityVisit
 from app.facilities.operations import APPLICANT_LIST_RECORD
 from app.privacy.operations import log_handling
 from app.routesheets import outcomes
+from app.routesheets.day_list import day_list
 from app.routesheets.pdf import render_pdf
 from app.routesheets.sheet import (
     SHEET_RECORD_TYPE,
@@ -33,10 +34,8 @@ from app.routesheets.sheet import (
     build_route_sheet,
     sheet_bookings,
     sheet_facility_visits,
-    stop_counts,
 )
 from app.routesheets.sketch import build_sketch, svg
-from app.seasons.calendar_view import capacity
 from app.seasons.models import SeasonRecord
 from app.seasons.operations import season_config, visit_days_of
 
@@ -46,17 +45,14 @@ bp = Blueprint("teams", __name__)
 @bp.route("/")
 @roles_required(Role.TEAM, Role.MANAGER)
 def index() -> Any:
+    """Today and the next day with visits first, then the past days still lacking a result,
+    then the other days (the days without a visit for the user's team folded away)."""
     record = require_active_season()
     config = season_config(record)
-    today = clock.today()
-    days = [d for d in visit_days_of(record)]
-    upcoming = [d for d in days if d.date >= today]
-    past = [d for d in days if d.date < today]
-    return render_template(
-        "teams/index.html", record=record, config=config, days=days, upcoming=upcoming,
-        past=past, capacity=capacity, today=today, counts=stop_counts(session(), record.id),
-        teams=[t for t in range(1, config.rules.teams + 1) if current_user.may_open_team(t)],
-    )
+    teams = [t for t in range(1, config.rules.teams + 1) if current_user.may_open_team(t)]
+    days = day_list(session(), record.id, visit_days_of(record), teams, clock.today())
+    return render_template("teams/index.html", record=record, config=config, days=days,
+                           teams=teams)
 
 
 def _sheet_or_404(date: str, team: int) -> tuple[SeasonRecord, RouteSheet]:
