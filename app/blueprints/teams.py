@@ -55,6 +55,14 @@ def index() -> Any:
                            teams=teams)
 
 
+@bp.app_template_filter("tel_href")
+def tel_href(phone: str) -> str:
+    """A phone number as a `tel:` link target: its digits only (full-width ones too), so a
+    phone dials it with one tap; a leading + stays."""
+    digits = "".join(c for c in phone.translate(outcomes.FULLWIDTH_DIGITS) if c.isdigit())
+    return "tel:" + ("+" if phone.strip().startswith(("+", "＋")) else "") + digits
+
+
 def _sheet_or_404(date: str, team: int) -> tuple[SeasonRecord, RouteSheet]:
     record = require_active_season()
     try:

@@ -1,4 +1,5 @@
-"""The visit team's pages in a real browser, as a team member uses them on a phone (390 px).
+"""The route sheet as a visit team member uses it, in a real browser: on a phone (390 px)
+and on paper.
 
 The demo season runs as on 2026-07-15 (as `APP_TODAY=2026-07-15 make run`): some past days
 still lack their results, so the sheets have outcome forms.
@@ -7,7 +8,9 @@ still lack their results, so the sheets have outcome forms.
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,10 +41,55 @@ def log_in(page: Any, base: str, role: str = "team", path: str = "/login") -> No
     page.wait_for_load_state()
 
 
+def sheets_to_record(page: Any, base: str) -> list[str]:
+    """The sheets of past days whose results are still missing (the list's alert)."""
+    page.goto(base + "/team/")
+    return [a.get_attribute("href") for a in page.locator("#missing a:text-is('ルート表')").all()]
+
+
+def open_form(page: Any) -> Any:
+    """The first stop's outcome form not yet recorded."""
+    form = page.locator("details.outcome[open] form").first
+    assert form.count() == 1
+    return form
+
+
 def box(locator: Any) -> dict[str, float]:
     result = locator.bounding_box()
     assert result is not None
     return result
+
+
+# --- a phone ------------------------------------------------------------------------------
+
+def test_on_a_phone_each_stop_is_a_readable_card_with_big_tap_targets(team_server, browser):  # noqa: F811
+    page = browser.new_page(viewport=PHONE)
+    log_in(page, team_server)
+    sheet = sheets_to_record(page, team_server)[0]
+    page.goto(team_server + sheet)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    stops = page.locator("tr.stop")
+    assert stops.count() >= 1
+    for i in range(stops.count()):
+        stop = stops.nth(i)
+        assert box(stop.locator("td.place"))["width"] >= 250
+        assert box(stop.locator("td.checks"))["width"] >= 250
+        # the number and the times side by side on top, the place below them
+        assert box(stop.locator("td.times"))["y"] < box(stop.locator("td.place"))["y"]
+        tel = stop.locator("td.place a.tel")
+        assert tel.get_attribute("href").startswith("tel:")
+        assert re.fullmatch(r"tel:\+?\d+", tel.get_attribute("href"))
+        assert box(tel)["height"] >= 44
+    form = open_form(page)
+    for label in form.locator("[data-field$=outcome] li label").all():
+        assert box(label)["height"] >= 44
+        assert box(label)["height"] < 60, "a choice's label wraps"
+    for radio in form.locator("input[type=radio]").all():
+        assert box(radio)["width"] >= 20
+    save = form.locator("button.save")
+    assert box(save)["height"] >= 44 and box(save)["width"] >= 250
+    assert box(page.locator("details.outcome summary").first)["height"] >= 44
+    page.close()
 
 
 @pytest.mark.parametrize("width", [390, 700, 900])
@@ -75,4 +123,50 @@ def test_the_days_list_leads_with_today_and_the_missing_results(team_server, bro
         if link.is_visible():
             assert link.evaluate("e => e.getClientRects().length") == 1, link.inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.close()
+
+
+# --- paper -------------------------------------------------------------------------------------
+
+def pdf_page_texts(path: Path) -> list[str]:
+    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True,
+                          text=True).stdout
+    count = int(re.search(r"Pages:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
+    return [subprocess.run(["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(path), "-"],
+                           check=True, capture_output=True, text=True).stdout
+            for n in range(1, count + 1)]
+
+
+def test_printed_pages_repeat_the_day_and_never_end_on_a_half_days_heading(
+        team_server, browser, tmp_path):  # noqa: F811
+    page = browser.new_page()
+    log_in(page, team_server)
+    page.goto(team_server + "/team/")
+    busiest = max(page.locator("#upcoming tbody tr").all(),
+                  key=lambda r: int(re.search(r"(\d+)件", r.inner_text()).group(1)))
+    sheet = busiest.locator("a:text-is('ルート表')").get_attribute("href")
+    day = sheet.split("/")[3]
+    for heights in range(120, 240, 20):  # short pages put the page breaks everywhere
+        page.goto(team_server + sheet + "/print")
+        page.add_style_tag(content=f"@page {{ size:210mm {heights}mm; }}")
+        pdf = tmp_path / f"sheet{heights}.pdf"
+        page.pdf(path=str(pdf), prefer_css_page_size=True)
+        texts = pdf_page_texts(pdf)
+        assert len(texts) >= 2
+        for n, text in enumerate(texts, start=1):
+            lines = [line.strip() for line in text.splitlines() if line.strip()]
+            if n > 1:
+                assert day in lines[0] and "第1班" in lines[0], (heights, n, lines[:2])
+            assert not re.search(r"(午前|午後)\s+\d\d:\d\d .*出発$", lines[-1]), (heights, n, lines[-3:])
+    page.close()
+
+
+def test_printing_the_sheet_page_keeps_the_whole_sketch(team_server, browser):  # noqa: F811
+    page = browser.new_page(viewport={"width": 718, "height": 1000})  # A4 less 10 mm margins
+    log_in(page, team_server)
+    page.goto(team_server + sheets_to_record(page, team_server)[0])
+    page.emulate_media(media="print")
+    sketch = box(page.locator(".sheet-sketch svg"))
+    assert sketch["x"] + sketch["width"] <= 718 - 2
+    assert page.locator("tr.running").first.is_visible()
     page.close()

@@ -1,9 +1,10 @@
-"""The visit teams' list of days: today and the next day with visits first, the past days
-whose results are missing flagged, the days without a visit for the team folded away."""
+"""The route sheet around the visit: phone numbers to tap, the printed half-day heads, and
+the teams' list of days."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import select
 
@@ -17,6 +18,26 @@ from tests.app.test_route_sheets import (  # noqa: F401 (fixtures)
     outcome_url,
     sheet_url,
 )
+
+
+def test_phone_numbers_are_tel_links_on_screen_not_on_paper(team_client, db, five_stops, season):  # noqa: F811
+    stop = build_route_sheet(db, season, five_stops, 1).stops[0]
+    digits = re.sub(r"\D", "", stop.phone.translate(str.maketrans("０１２３４５６７８９",
+                                                                   "0123456789")))
+    page = team_client.get(sheet_url(five_stops)).get_data(as_text=True)
+    assert f'href="tel:{digits}"' in page
+    printed = team_client.get(sheet_url(five_stops, "/print")).get_data(as_text=True)
+    assert "tel:" not in printed and stop.phone in printed
+
+
+def test_the_printed_sheet_repeats_the_day_in_each_half_days_head(team_client, five_stops):  # noqa: F811
+    printed = team_client.get(sheet_url(five_stops, "/print")).get_data(as_text=True)
+    heads = re.findall(r"<thead>(.*?)</thead>", printed, re.S)
+    assert len(heads) == 2  # AM and PM
+    for head, label in zip(heads, ("午前", "午後"), strict=True):
+        assert f"訪問ルート表 {five_stops.isoformat()}" in head and "第1班" in head
+        assert re.search(rf"<h2>{label}.*出発</h2>", head, re.S)  # the heading goes with it
+
 
 # --- the teams' list of days -------------------------------------------------------------
 
