@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
@@ -91,6 +91,10 @@ def register_error_pages(app: Flask) -> None:
         if api_io.is_api_request():
             reason = api_io.CSRF_REASONS.get(e.description or "", api_io.ERRORS[400][1])
             return api_io.error_response(400, reason, error="csrf_failed")
+        if request.blueprint == "teams":  # a visit's outcome: its draft waits in the browser
+            from app.blueprints.teams import expired_form_page
+
+            return expired_form_page()
         return render_error(
             400, "画面の有効期限が切れました。ページを再読み込みしてから、もう一度操作してください。"
         )

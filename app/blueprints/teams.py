@@ -9,7 +9,8 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask import session as browser_session
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -100,7 +101,8 @@ def _log_sheet(action: str, sheet: RouteSheet) -> None:
 
 
 def _sheet_page(record: SeasonRecord, sheet: RouteSheet, forms: dict[int, Any] | None = None,
-                status: int = 200, facility_forms: dict[int, Any] | None = None) -> Any:
+                status: int = 200, facility_forms: dict[int, Any] | None = None,
+                saved: dict[str, str] | None = None) -> Any:
     bookings = {b.id: b for b in sheet_bookings(session(), record.id, sheet.date, sheet.team)}
     all_forms = {bid: outcomes.form_for(b) for bid, b in bookings.items()}
     all_forms.update(forms or {})
@@ -110,7 +112,7 @@ def _sheet_page(record: SeasonRecord, sheet: RouteSheet, forms: dict[int, Any] |
     return render_template(
         "teams/sheet.html", sheet=sheet, sketch=Markup(svg(build_sketch(sheet))),
         forms=all_forms, facility_forms=all_facility_forms,
-        can_record=sheet.date <= clock.today(), printing=False,
+        can_record=sheet.date <= clock.today(), printing=False, saved=saved or {},
     ), status
 
 
@@ -119,7 +121,7 @@ def _sheet_page(record: SeasonRecord, sheet: RouteSheet, forms: dict[int, Any] |
 def route_sheet(date: str, team: int) -> Any:
     record, sheet = _sheet_or_404(date, team)
     _log_sheet("view", sheet)
-    return _sheet_page(record, sheet)
+    return _sheet_page(record, sheet, saved=browser_session.pop(SAVED_KEY, None))
 
 
 @bp.route("/days/<date>/<int:team>/print")
@@ -171,10 +173,32 @@ def _facility_stop(sheet: RouteSheet, visit_id: int) -> tuple[str, Stop] | None:
     return None
 
 
-def _flash_over_booking(outcome: str, taken: int | None, booked: int, what: str) -> None:
+def _with_over_booking(message: str, outcome: str, taken: int | None, booked: int,
+                       what: str) -> str:
+    """The saved-outcome confirmation, with the notice when more applications than booked
+    were recorded (said beside the stop, where the team member is looking)."""
     notice = outcomes.over_booking_notice(outcome, taken, booked, what)
-    if notice:
-        flash(notice, "warning")
+    return f"{message}{notice}" if notice else message
+
+
+def _back_to_stop(date: str, team: int, anchor: str) -> Any:
+    """An outcome URL opened as a page leads to its stop on the sheet: the address bar shows
+    it after a refused save, and the log-in page returns to it (`next`) when the session
+    ended before a save reached the view (a phone's changed address fails the session's
+    "strong" protection after the CSRF check has passed)."""
+    return redirect(url_for("teams.route_sheet", date=date, team=team) + f"#{anchor}")
+
+
+# The confirmation of a saved outcome, shown once beside its stop (see `_saved_redirect`).
+SAVED_KEY = "route_sheet_saved"
+
+
+def _saved_redirect(date: str, team: int, anchor: str, message: str) -> Any:
+    """Back to the stop after a save. The confirmation is shown beside the stop rather than
+    as a flash at the top of the page, which a phone scrolled to the stop never shows; it also
+    names the form's action, so the page's script drops the browser's unsaved draft of it."""
+    browser_session[SAVED_KEY] = {"anchor": anchor, "action": request.path, "message": message}
+    return _back_to_stop(date, team, anchor)
 
 
 def _saved(form: Any, save: Callable[[], None]) -> bool:
@@ -189,9 +213,11 @@ def _saved(form: Any, save: Callable[[], None]) -> bool:
     return True
 
 
-@bp.route("/days/<date>/<int:team>/outcome/<int:booking_id>", methods=["POST"])
+@bp.route("/days/<date>/<int:team>/outcome/<int:booking_id>", methods=["GET", "POST"])
 @roles_required(Role.TEAM, Role.MANAGER)
 def record_outcome(date: str, team: int, booking_id: int) -> Any:
+    if request.method == "GET":
+        return _back_to_stop(date, team, f"stop-{booking_id}")
     record, sheet = _sheet_or_404(date, team)
     booking = session().get(Booking, booking_id)
     if booking is None or booking_id not in sheet.booking_ids:
@@ -200,19 +226,21 @@ def record_outcome(date: str, team: int, booking_id: int) -> Any:
     if _saved(form, lambda: outcomes.record_route_sheet_outcome(
             session(), booking, form.outcome.data or "", form.applications_taken.data,
             form.notes.data or "", current_user, clock.today())):
-        flash(f"受付番号 {booking.receipt_no} の訪問結果を記録しました"
-              f"（{outcomes.OUTCOME_LABELS[booking.status]}）。", "success")
-        _flash_over_booking(booking.status, booking.applications_taken, booking.applicants, "予約")
-        return redirect(url_for("teams.route_sheet", date=date, team=team) + f"#stop-{booking.id}")
+        return _saved_redirect(date, team, f"stop-{booking.id}", _with_over_booking(
+            f"受付番号 {booking.receipt_no} の訪問結果を"
+            f"「{outcomes.OUTCOME_LABELS[booking.status]}」で記録しました。",
+            booking.status, booking.applications_taken, booking.applicants, "予約"))
     # A refused save re-shows the sheet with the input kept. The request rolls back (422),
     # so this re-display is not logged; the sheet view that led to the form was.
     return _sheet_page(record, sheet, {booking.id: form}, 422)
 
 
-@bp.route("/days/<date>/<int:team>/facility-outcome/<int:visit_id>", methods=["POST"])
+@bp.route("/days/<date>/<int:team>/facility-outcome/<int:visit_id>", methods=["GET", "POST"])
 @roles_required(Role.TEAM, Role.MANAGER)
 def record_facility_outcome(date: str, team: int, visit_id: int) -> Any:
     """A facility half-day's outcome: visited with N applications, or cancelled on the day."""
+    if request.method == "GET":
+        return _back_to_stop(date, team, f"stop-f{visit_id}")
     record, sheet = _sheet_or_404(date, team)
     visit = session().get(FacilityVisit, visit_id)
     if visit is None or visit_id not in sheet.facility_visit_ids:
@@ -221,8 +249,23 @@ def record_facility_outcome(date: str, team: int, visit_id: int) -> Any:
     if _saved(form, lambda: outcomes.record_facility_outcome(
             session(), visit, form.outcome.data or "", form.applications_taken.data,
             form.notes.data or "", current_user, clock.today())):
-        flash(f"{visit.facility.name} の訪問結果を記録しました"
-              f"（{outcomes.FACILITY_OUTCOME_LABELS[visit.status]}）。", "success")
-        _flash_over_booking(visit.status, visit.applications_taken, visit.applicants, "予定")
-        return redirect(url_for("teams.route_sheet", date=date, team=team) + f"#stop-f{visit.id}")
+        return _saved_redirect(date, team, f"stop-f{visit.id}", _with_over_booking(
+            f"{visit.facility.name} の訪問結果を"
+            f"「{outcomes.FACILITY_OUTCOME_LABELS[visit.status]}」で記録しました。",
+            visit.status, visit.applications_taken, visit.applicants, "予定"))
     return _sheet_page(record, sheet, status=422, facility_forms={visit.id: form})
+
+
+def expired_form_page() -> Any:
+    """The page shown when an outcome form comes back without a valid session or CSRF token
+    (the idle logout, SESSION_LIFETIME_MINUTES, fell in the middle of a visit). What was
+    typed is kept as a draft in the browser tab (route_sheet.js), so the page says so and leads
+    back to the sheet, through the log-in page (with `next`) if the session is gone."""
+    args = request.view_args or {}
+    if "date" in args and "team" in args:
+        sheet = url_for("teams.route_sheet", date=args["date"], team=args["team"])
+    else:
+        sheet = url_for("teams.index")
+    logged_in = current_user.is_authenticated
+    back = sheet if logged_in else url_for("auth.login", next=sheet)
+    return render_template("teams/expired.html", back=back, logged_in=logged_in), 400

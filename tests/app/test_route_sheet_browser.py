@@ -1,5 +1,5 @@
-"""The route sheet as a visit team member uses it, in a real browser: on a phone (390 px)
-and on paper.
+"""The route sheet as a visit team member uses it, in a real browser: on a phone (390 px),
+through an idle logout in the middle of a visit, and on paper.
 
 The demo season runs as on 2026-07-15 (as `APP_TODAY=2026-07-15 make run`): some past days
 still lack their results, so the sheets have outcome forms.
@@ -22,6 +22,7 @@ pytestmark = pytest.mark.browser
 
 TODAY = "2026-07-15"
 PHONE = {"width": 390, "height": 844}
+DRAFT_PREFIX = "route-sheet-draft:"
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,7 @@ def sheets_to_record(page: Any, base: str) -> list[str]:
 
 def open_form(page: Any) -> Any:
     """The first stop's outcome form not yet recorded."""
-    form = page.locator("details.outcome[open] form").first
+    form = page.locator("details.outcome[open] form[data-draft]").first
     assert form.count() == 1
     return form
 
@@ -58,6 +59,12 @@ def box(locator: Any) -> dict[str, float]:
     result = locator.bounding_box()
     assert result is not None
     return result
+
+
+def drafts(page: Any) -> dict[str, str]:
+    return page.evaluate(
+        "p => Object.fromEntries(Object.keys(sessionStorage).filter(k => k.startsWith(p))"
+        ".map(k => [k, sessionStorage.getItem(k)]))", DRAFT_PREFIX)
 
 
 # --- a phone ------------------------------------------------------------------------------
@@ -103,6 +110,74 @@ def test_the_header_keeps_the_brand_clear_of_the_users_name(team_server, browser
     assert page.locator("header .brand").evaluate("e => e.scrollWidth <= e.clientWidth + 1")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.close()
+
+
+# --- an idle logout in the middle of a visit ------------------------------------------------
+
+def test_a_result_typed_after_the_session_expired_is_kept_and_saved_after_logging_in(
+        team_server, browser):  # noqa: F811
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    log_in(page, team_server)
+    sheet = sheets_to_record(page, team_server)[0]
+    page.goto(team_server + sheet)
+    form = open_form(page)
+    action = form.get_attribute("action")
+    form.locator("input[type=radio][value=visited]").check()
+    form.locator("input[name$=applications_taken]").fill("2")
+    form.locator("textarea[name$=notes]").fill("写真は椅子に座って撮影")
+
+    context.clear_cookies()  # the idle logout: the session is gone
+    form.locator("button.save").click()
+    page.wait_for_selector("#expired")
+    text = page.locator("#expired").inner_text()
+    assert "この端末" in text and "もう一度ログイン" in text
+    page.click("#expired a.button")
+    assert "/login?next=" in page.url
+    log_in(page, team_server, path="")
+    assert page.url.split("#")[0] == team_server + sheet  # back on the sheet
+
+    page.wait_for_selector(".draft-restored")
+    notice = "保存されていない入力を戻しました。内容を確かめて保存してください。"
+    assert notice in page.locator(".draft-restored").inner_text()
+    form = page.locator(f"form[action='{action}']")
+    assert notice in form.inner_text()
+    assert form.locator("input[type=radio][value=visited]").is_checked()
+    assert form.locator("input[name$=applications_taken]").input_value() == "2"
+    assert form.locator("textarea[name$=notes]").input_value() == "写真は椅子に座って撮影"
+
+    form.locator("button.save").click()
+    page.wait_for_selector(".saved-note")
+    note = page.locator(".saved-note")
+    assert "「訪問済（申請受付）」で記録しました" in note.inner_text()
+    assert "（訪問済（" not in page.content()
+    top = box(note)["y"]
+    assert 0 <= top < PHONE["height"], "the confirmation is off screen"
+    assert drafts(page) == {}
+    page.reload()
+    assert page.locator(".draft-restored").count() == 0
+    assert "写真は椅子に座って撮影" in page.locator("main").inner_text()  # saved
+    context.close()
+
+
+def test_logging_out_drops_the_drafts(team_server, browser):  # noqa: F811
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    log_in(page, team_server)
+    page.goto(team_server + sheets_to_record(page, team_server)[-1])
+    open_form(page).locator("textarea[name$=notes]").fill("下書き")
+    assert len(drafts(page)) == 1
+    assert all(json_ok(v) for v in drafts(page).values())
+    assert page.evaluate("localStorage.length") == 0  # never in localStorage
+    page.click("header button:has-text('ログアウト')")
+    page.wait_for_selector("input[name=username]")
+    assert drafts(page) == {}
+    assert page.evaluate("localStorage.length") == 0
+    context.close()
+
+
+def json_ok(value: str) -> bool:
+    return value.startswith("{") and '"values"' in value
 
 
 # --- the list of days -------------------------------------------------------------------------
