@@ -22,8 +22,17 @@ Decisions (documented once, here):
   the same day first (004 §8(2)イ "AM and PM"), then later days. Applicants are split with
   `facility_parts`, the larger shares first.
 - `excluded` lists every visit day inside the caller's hard window that no offer uses, with
-  its reasons. When the window holds no visit day at all (or the caller gave none), the whole
-  season is listed instead, so the operator always sees why (e.g. `window`).
+  its reasons (no window: the whole season). When the window holds no visit day at all, the
+  visit days nearest to it are listed instead (the last one before it and the first one
+  after it), not the whole season: the operator needs the days around the caller's period,
+  not forty lines of `window`.
+- `excluded_halves` gives the reasons per half-day where a day is offered in one half but not
+  in the other (e.g. a Tuesday-morning caller offered 10/13 PM needs to hear why not 10/13 AM:
+  the morning's confirmed visit is more than 30 minutes away). Day verdicts stay per day.
+- `nearest`: when no offer fits the hard window, the feasible places *outside* it closest to
+  it (at most `NEAREST`, closest first, ties in date order), so the operator can ask whether
+  the caller could widen the period. They are never in `offers`: `simulate`'s callers still
+  take only offers inside their window, and the plan file is unchanged.
 - Reason codes per excluded day: the static ones of `problem.day_reasons` (`lead_time`,
   `window`, `no_visit_day`) when there are any, else the reasons of its half-days:
   `capacity` (full, or taken by a large household), `travel_cap` /
@@ -32,11 +41,18 @@ Decisions (documented once, here):
   (the facility half-days are taken, or too few remain for every part).
 
 Ranking. `fcfs`: soft wishes met first, then the earliest (date, half, team) — what an
-operator with a paper calendar does. `smart`: soft wishes met first as well (the caller's
-wishes come first), then a score of how much future capacity the choice costs (see
-`_smart_cost`): earlier days first (future callers can only reach later days), completing a
-half-day with a nearby visit rather than opening a new one, and, when a half-day must be
+operator with a paper calendar does (SCENARIO.md). `smart`: soft wishes met first as well
+(the caller's wishes come first), then a score of how much future capacity the choice costs
+(see `_smart_cost`): earlier days first (future callers can only reach later days), completing
+a half-day with a nearby visit rather than opening a new one, and, when a half-day must be
 opened, not stranding its free slots with a visit that few callers seen so far could join.
+Inside the tier of offers that miss a wish, a caller who gave both a weekday and a half-day
+wish gets the offers meeting one of them (a Tuesday afternoon for a Tuesday-morning caller)
+ahead of those meeting neither when their costs are within `SmartWeights.partial` (half a
+week) of each other: a tie-break, not a tier. A strict tier (every partial match before
+every non-match) cost 0.14 requests per season on average over seeds 41-140 (19 seeds
+worse, 7 better) and 2 on the benchmark case otaru-150 seed 3; the tie-break cost none
+(docs/BENCHMARKS.md, "Planner — simulate").
 """
 
 from __future__ import annotations
@@ -65,11 +81,15 @@ from solver.problem import (
     static_reasons,
     visit_eta,
 )
-from solver.season import HALVES, Half, Request, VisitDay
+from solver.season import HALVES, Half, Request, VisitDay, Wish
 
 Policy = Literal["smart", "fcfs"]
 POLICIES: tuple[Policy, ...] = ("fcfs", "smart")
 RouteKey = tuple[dt.date, Half, int]
+CellKey = tuple[dt.date, Half]
+# A soft wish an offer can meet: the weekdays or the half-day the caller asked for.
+WishPart = Literal["weekdays", "half"]
+NEAREST = 3  # places outside the hard window named when none fits inside it
 
 
 @dataclass(frozen=True)
@@ -77,13 +97,16 @@ class SmartWeights:
     """Weights of the `smart` cost (lower is better), chosen on scenario seeds 11-16 (not the
     benchmark seeds 1-3). The unit is "one week later than the caller's earliest offer".
     Measured on twenty fresh seeds they serve as many callers as `fcfs`, no more
-    (docs/BENCHMARKS.md, "Planner — what foresight is worth")."""
+    (docs/BENCHMARKS.md, "Planner — what foresight is worth"). `partial` was chosen on seeds
+    41-140 as the largest value of 0.25 / 0.5 / 1 / 2 / 3 that served as many callers as 0 (the
+    module doc's ranking paragraph); it only reorders offers missing a wish."""
 
     week: float = 1.0  # per week after the earliest day the caller could be visited
     open_half: float = 0.6  # opening an empty half-day rather than joining one
     strand: float = 2.5  # per free slot left that few seen callers could join
     travel: float = 0.02  # per minute of travel added to the half-day
     pressure: float = 0.3  # per expected future caller per free slot of the half-day
+    partial: float = 0.5  # per soft wish missed, among offers missing one (see _rank)
 
 
 SMART = SmartWeights()
@@ -107,6 +130,7 @@ class Offer:
     travel_from_previous_min: float | None
     moves: tuple[Visit, ...] = ()
     parts: tuple[Visit, ...] = ()
+    meets: tuple[WishPart, ...] = ()  # the soft wishes given that every part meets
 
 
 @dataclass(frozen=True)
@@ -116,14 +140,27 @@ class DayVerdict:
 
 
 @dataclass(frozen=True)
+class HalfVerdict:
+    """Why one half-day of an offered day has no offer (see the module doc)."""
+
+    date: dt.date
+    half: Half
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class OfferList:
     """The answer to one call. `reasons` (only when there is no offer) say why, for the
-    unassigned list of a plan: the static reasons of the request, else those of its days."""
+    unassigned list of a plan: the static reasons of the request, else those of its days.
+    `excluded_halves` and `nearest` are for the operator only (module doc); neither reaches a
+    plan file."""
 
     request: str
     offers: tuple[Offer, ...]
     excluded: tuple[DayVerdict, ...]
     reasons: tuple[str, ...] = ()
+    excluded_halves: tuple[HalfVerdict, ...] = ()
+    nearest: tuple[Offer, ...] = ()
 
 
 @dataclass
@@ -207,6 +244,23 @@ def _order_travel(problem: PlanningProblem, on: dt.date, order: Sequence[str]) -
     return sum(problem.minutes(on, a, b) for a, b in zip(order, order[1:], strict=False))
 
 
+def wishes_met(wish: Wish, visits: Sequence[tuple[dt.date, Half]]) -> tuple[WishPart, ...]:
+    """The soft wishes the caller gave that every visit meets: "weekdays", "half", both or
+    none. `soft_wish_met` is "every given one"; this says which, so a partial match (the
+    wished weekday in the other half) can be ranked and shown as such."""
+    met: list[WishPart] = []
+    if wish.weekdays and all(on.weekday() in wish.weekdays for on, _h in visits):
+        met.append("weekdays")
+    if wish.half is not None and all(half == wish.half for _d, half in visits):
+        met.append("half")
+    return tuple(met)
+
+
+def _wishes_missed(wish: Wish, offer: Offer) -> int:
+    """How many of the given soft wishes `offer` misses (0 when none was given)."""
+    return int(bool(wish.weekdays)) + int(wish.half is not None) - len(offer.meets)
+
+
 # --- home visits --------------------------------------------------------------------------
 
 
@@ -246,7 +300,8 @@ def _home_candidate(problem: PlanningProblem, route: _Route, request: Request,
     offer = Offer(date=on, half=route.half, team=route.team, position=position, eta=visit.eta,
                   wish_met=soft_wish_met(request.wish, on, route.half),
                   travel_from_previous_min=visit.travel_from_previous_min,
-                  moves=_renumbered(problem, route, order), parts=(visit,))
+                  moves=_renumbered(problem, route, order), parts=(visit,),
+                  meets=wishes_met(request.wish, [(on, route.half)]))
     return _Candidate(offer, len(route.ids), capacity, added,
                       (on, HALVES.index(route.half), route.team))
 
@@ -254,9 +309,10 @@ def _home_candidate(problem: PlanningProblem, route: _Route, request: Request,
 def _home_candidates(
     problem: PlanningProblem, routes: Mapping[RouteKey, _Route], request: Request,
     days: Sequence[VisitDay], insert: bool,
-) -> tuple[list[_Candidate], dict[dt.date, set[str]]]:
+) -> tuple[list[_Candidate], dict[CellKey, set[str]]]:
+    """Every place for a home visit on `days`, and the reason codes of each half-day."""
     found: list[_Candidate] = []
-    codes: dict[dt.date, set[str]] = defaultdict(set)
+    codes: dict[CellKey, set[str]] = defaultdict(set)
     for day in days:
         for half in HALVES:
             for team in range(1, problem.rules.teams + 1):
@@ -264,7 +320,7 @@ def _home_candidates(
                                              insert)
                 if candidate is not None:
                     found.append(candidate)
-                codes[day.date] |= why
+                codes[(day.date, half)] |= why
     return found, codes
 
 
@@ -274,7 +330,7 @@ def _home_candidates(
 def _facility_candidates(
     problem: PlanningProblem, routes: Mapping[RouteKey, _Route], request: Request,
     days: Sequence[VisitDay],
-) -> tuple[list[_Candidate], dict[dt.date, set[str]]]:
+) -> tuple[list[_Candidate], dict[CellKey, set[str]]]:
     """One candidate per free facility half-day that can start the booking (see module doc)."""
     free = [routes[(d.date, h, t)] for d in days for h in HALVES
             for t in range(1, problem.rules.teams + 1) if not routes[(d.date, h, t)].visits]
@@ -294,12 +350,14 @@ def _facility_candidates(
         offer = Offer(date=first.day.date, half=first.half, team=first.team, position=1,
                       eta=parts[0].eta,
                       wish_met=all(soft_wish_met(request.wish, v.date, v.half) for v in parts),
-                      travel_from_previous_min=None, parts=parts)
+                      travel_from_previous_min=None, parts=parts,
+                      meets=wishes_met(request.wish, [(v.date, v.half) for v in parts]))
         taken_days = len({c.day.date for c in chosen})
         found.append(_Candidate(offer, 0, 1, float(taken_days),
                                 (first.day.date, HALVES.index(first.half), first.team)))
-    used = {v.date for c in found for v in c.offer.parts}
-    codes = {d.date: {"facility_capacity"} for d in days if d.date not in used}
+    used = {(v.date, v.half) for c in found for v in c.offer.parts}
+    codes = {(d.date, h): {"facility_capacity"} for d in days for h in HALVES
+             if (d.date, h) not in used}
     return found, codes
 
 
@@ -427,8 +485,11 @@ def _rank(problem: PlanningProblem, routes: Mapping[RouteKey, _Route],
         return []
     demand = _demand(problem, routes, request, seen)
     first_day = min(c.offer.date for c in candidates)
-    scored = [(not c.offer.wish_met, _smart_cost(c, request, first_day, demand, weights),
-               c.sort_key, c) for c in candidates]
+    scored = [(not c.offer.wish_met,
+               _smart_cost(c, request, first_day, demand, weights)
+               + weights.partial * _wishes_missed(request.wish, c.offer),
+               c.sort_key, c)
+              for c in candidates]
     scored.sort(key=lambda t: t[:3])
     return [t[3] for t in scored]
 
@@ -437,9 +498,58 @@ def _rank(problem: PlanningProblem, routes: Mapping[RouteKey, _Route],
 
 
 def _listed_days(problem: PlanningProblem, request: Request) -> tuple[VisitDay, ...]:
-    """The days the answer covers: those in the hard window, else the whole season."""
-    inside = tuple(d for d in problem.visit_days if in_window(request.wish, d.date))
-    return inside or problem.visit_days
+    """The days the answer covers: those in the hard window (all of them without one), else
+    the visit days nearest to the window on either side."""
+    wish = request.wish
+    inside = tuple(d for d in problem.visit_days if in_window(wish, d.date))
+    if inside:
+        return inside
+    before = [d for d in problem.visit_days if wish.date_from and d.date < wish.date_from]
+    after = [d for d in problem.visit_days if wish.date_to and d.date > wish.date_to]
+    return tuple(before[-1:] + after[:1])
+
+
+def _candidates(
+    problem: PlanningProblem, routes: Mapping[RouteKey, _Route], request: Request,
+    days: Sequence[VisitDay], insert: bool,
+) -> tuple[list[_Candidate], dict[CellKey, set[str]]]:
+    if is_facility_visit(problem.rules, request):
+        return _facility_candidates(problem, routes, request, days)
+    return _home_candidates(problem, routes, request, days, insert)
+
+
+def _outside_days(wish: Wish, on: dt.date) -> int:
+    """Days from `on` to the nearest day of the hard window (0 inside it)."""
+    if wish.date_from is not None and on < wish.date_from:
+        return (wish.date_from - on).days
+    if wish.date_to is not None and on > wish.date_to:
+        return (on - wish.date_to).days
+    return 0
+
+
+def _nearest(problem: PlanningProblem, routes: Mapping[RouteKey, _Route], request: Request,
+             insert: bool) -> tuple[Offer, ...]:
+    """The feasible places outside the hard window closest to it (module doc). Each side of
+    the window is searched alone, so a split facility visit never straddles the window."""
+    outside = [d for d in problem.visit_days
+               if day_reasons(problem, request, d) == ("window",)]
+    wish = request.wish
+    found: list[_Candidate] = []
+    for side in ([d for d in outside if wish.date_from and d.date < wish.date_from],
+                 [d for d in outside if wish.date_to and d.date > wish.date_to]):
+        found += _candidates(problem, routes, request, side, insert)[0]
+    found.sort(key=lambda c: (_outside_days(wish, c.offer.date), c.sort_key))
+    return tuple(c.offer for c in found[:NEAREST])
+
+
+def _half_verdicts(listed: Sequence[VisitDay], ranked: Sequence[_Candidate],
+                   codes: Mapping[CellKey, set[str]]) -> tuple[HalfVerdict, ...]:
+    """The unoffered half of each listed day whose other half is offered, with its reasons."""
+    used = {(v.date, v.half) for c in ranked for v in c.offer.parts}
+    offered = {on for on, _h in used}
+    return tuple(
+        HalfVerdict(d.date, half, ordered_reasons(codes.get((d.date, half), ())) or ("capacity",))
+        for d in listed if d.date in offered for half in HALVES if (d.date, half) not in used)
 
 
 def offer_slots(
@@ -466,22 +576,25 @@ def offer_slots(
     listed = _listed_days(problem, request)
     static = {d.date: day_reasons(problem, request, d) for d in listed}
     open_days = [d for d in problem.visit_days if not day_reasons(problem, request, d)]
-    if is_facility_visit(problem.rules, request):
-        candidates, codes = _facility_candidates(problem, routes, request, open_days)
-    else:
-        candidates, codes = _home_candidates(problem, routes, request, open_days, insert)
+    candidates, codes = _candidates(problem, routes, request, open_days, insert)
+    day_codes: dict[dt.date, set[str]] = defaultdict(set)
+    for (on, _half), found in codes.items():
+        day_codes[on] |= found
     ranked = _rank(problem, routes, candidates, request, policy, seen, weights)
     offered = {v.date for c in ranked for v in c.offer.parts}
     excluded = tuple(
-        DayVerdict(d.date, static[d.date] or ordered_reasons(codes.get(d.date, ())) or
+        DayVerdict(d.date, static[d.date] or ordered_reasons(day_codes.get(d.date, ())) or
                    ("capacity",))
         for d in listed if d.date not in offered
     )
     reasons: tuple[str, ...] = ()
+    nearest: tuple[Offer, ...] = ()
     if not ranked:
         reasons = static_reasons(problem, request) or ordered_reasons(
-            code for d in open_days for code in codes.get(d.date, ())) or ("capacity",)
-    return OfferList(request.id, tuple(c.offer for c in ranked), excluded, reasons)
+            code for d in open_days for code in day_codes.get(d.date, ())) or ("capacity",)
+        nearest = _nearest(problem, routes, request, insert)
+    return OfferList(request.id, tuple(c.offer for c in ranked), excluded, reasons,
+                     _half_verdicts(listed, ranked, codes), nearest)
 
 
 def book(booked: Sequence[Visit], offer: Offer) -> list[Visit]:
@@ -492,6 +605,6 @@ def book(booked: Sequence[Visit], offer: Offer) -> list[Visit]:
 
 
 __all__ = [
-    "POLICIES", "SMART", "DayVerdict", "Offer", "OfferList", "Policy", "SmartWeights", "book",
-    "offer_slots",
+    "NEAREST", "POLICIES", "SMART", "DayVerdict", "HalfVerdict", "Offer", "OfferList", "Policy",
+    "SmartWeights", "WishPart", "book", "offer_slots", "wishes_met",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -10,7 +11,9 @@ from hypothesis import strategies as st
 
 from solver.check import check_plan
 from solver.plan_types import Plan, Unassigned, Visit
-from solver.policy import Offer, OfferList, book, offer_slots
+from solver.policy import NEAREST, HalfVerdict, Offer, OfferList, book, offer_slots
+from solver.problem import in_window
+from solver.season import Wish
 from solver.simulate import arrival_order, replay
 from tests.solver.factories import (
     layout_plan,
@@ -83,13 +86,22 @@ def test_lead_time() -> None:
     assert answer.reasons == ("lead_time",)
 
 
-def test_window_without_visit_days_lists_the_season() -> None:
-    x = at("X", "A", wish_from=dt.date(2026, 9, 1), wish_to=dt.date(2026, 9, 10))
-    problem, booked = setup([x], {}, days=make_visit_days(3))
+def test_window_without_visit_days_lists_the_nearest_day_on_each_side() -> None:
+    days = make_visit_days(6)  # Wed 17, Thu 18, Fri 19, Mon 22, Tue 23, Wed 24 June
+    x = at("X", "A", wish_from=dt.date(2026, 6, 20), wish_to=dt.date(2026, 6, 21))  # a weekend
+    problem, booked = setup([x], {}, days=days)
     answer = ask(problem, booked, "X")
-    assert answer.offers == ()
-    assert {v.reasons for v in answer.excluded} == {("window",)}
-    assert len(answer.excluded) == 3
+    assert answer.offers == () and answer.reasons == ("window",)
+    # the days around the weekend, with their reason; not the other four days of the season
+    assert verdicts(answer) == {days[2].date: ("window",), days[3].date: ("window",)}
+
+
+def test_window_after_the_season_lists_its_last_day_only() -> None:
+    x = at("X", "A", wish_from=dt.date(2026, 9, 1), wish_to=dt.date(2026, 9, 10))
+    days = make_visit_days(3)
+    problem, booked = setup([x], {}, days=days)
+    answer = ask(problem, booked, "X")
+    assert verdicts(answer) == {days[-1].date: ("window",)}
 
 
 def test_capacity() -> None:
@@ -156,6 +168,81 @@ def test_no_visit_day() -> None:
     assert answer.reasons == ("no_visit_day",)
 
 
+def test_a_half_day_not_offered_beside_an_offered_one_gets_its_own_reason() -> None:
+    """A Wednesday-morning caller offered only the afternoon hears why not the morning."""
+    requests = [at("Z1", "Z"), at("X", "A", weekdays=[2], half="am")]
+    problem, booked = setup(requests, {(D1, "am", 1): ["Z1"]})
+    answer = ask(problem, booked, "X")
+    assert [(o.date, o.half) for o in answer.offers] == [(D1, "pm")]
+    assert answer.excluded == ()  # the day is offered, so no day verdict
+    assert answer.excluded_halves == (HalfVerdict(D1, "am", ("travel_cap",)),)
+
+
+def test_no_half_day_verdict_when_both_halves_are_offered_or_neither() -> None:
+    requests = [at("A1", "A"), at("Z1", "Z"), at("Z2", "Z"), at("X", "A")]
+    problem, booked = setup(requests, {(D1, "am", 1): ["A1"]})
+    both = ask(problem, booked, "X")
+    assert {o.half for o in both.offers} == {"am", "pm"} and both.excluded_halves == ()
+    problem, booked = setup(requests, {(D1, "am", 1): ["Z1"], (D1, "pm", 1): ["Z2"]})
+    neither = ask(problem, booked, "X")
+    assert neither.excluded_halves == () and verdicts(neither) == {D1: ("travel_cap",)}
+
+
+def test_a_facility_day_with_one_half_taken_says_so_per_half() -> None:
+    days = make_visit_days(2, kinds="facility")
+    early = D1 - dt.timedelta(days=60)
+    requests = [make_request(f"F{i}", kind="facility", applicants=12, received=early)
+                for i in range(2)]
+    problem, booked = setup(requests, {(D1, "am", 1): [("F0", 12)]}, days=days)
+    answer = ask(problem, booked, "F1")
+    assert (D1, "pm") in {(o.date, o.half) for o in answer.offers}
+    assert answer.excluded_halves == (HalfVerdict(D1, "am", ("facility_capacity",)),)
+
+
+# --- places outside the hard window -------------------------------------------------------
+
+
+def test_a_full_window_names_the_nearest_places_outside_it() -> None:
+    days = make_visit_days(6)  # Wed 17, Thu 18, Fri 19, Mon 22, Tue 23, Wed 24 June
+    received = dt.date(2026, 6, 4)  # 17 June is inside the lead time, 18 June is not
+    fill = [at(f"A{i}", "A", received=received) for i in range(8)]
+    x = at("X", "A", received=received, wish_from=days[1].date, wish_to=days[2].date)
+    layout = {(day.date, half, 1): [f"A{4 * i + 2 * j}", f"A{4 * i + 2 * j + 1}"]
+              for i, day in enumerate(days[1:3]) for j, half in enumerate(("am", "pm"))}
+    problem, booked = setup([*fill, x], layout, days=days)
+    for policy in ("smart", "fcfs"):
+        answer = ask(problem, booked, "X", policy=policy)
+        assert answer.offers == () and answer.reasons == ("capacity",)
+        # after the window, closest first; 17 June (before it) is past the booking deadline
+        assert [(o.date, o.half) for o in answer.nearest] == [
+            (days[3].date, "am"), (days[3].date, "pm"), (days[4].date, "am")]
+        assert len(answer.nearest) == NEAREST
+        # each is bookable once the caller widens the period to include it
+        wide = dataclasses.replace(problem, requests=tuple(
+            dataclasses.replace(r, wish=Wish()) if r.id == "X" else r
+            for r in problem.requests))
+        for offer in answer.nearest:
+            assert not in_window(x.wish, offer.date)
+            assert check_plan(wide, plan_with(wide, book(booked, offer))) == []
+
+
+def test_nearest_places_come_from_both_sides_of_the_window_by_distance() -> None:
+    days = make_visit_days(6)
+    x = at("X", "A", wish_from=dt.date(2026, 6, 20), wish_to=dt.date(2026, 6, 21))
+    problem, booked = setup([x], {}, days=days)
+    answer = ask(problem, booked, "X")
+    assert [(o.date, o.half) for o in answer.nearest] == [
+        (days[2].date, "am"), (days[2].date, "pm"), (days[3].date, "am")]
+
+
+def test_no_nearest_places_when_an_offer_fits_the_window() -> None:
+    days = make_visit_days(6)
+    x = at("X", "A", wish_from=days[1].date, wish_to=days[2].date)
+    problem, booked = setup([x], {}, days=days)
+    answer = ask(problem, booked, "X")
+    assert answer.offers and answer.nearest == ()
+
+
 def test_excluded_covers_the_window_only() -> None:
     days = make_visit_days(6)
     x = at("X", "A", wish_from=days[2].date, wish_to=days[3].date)
@@ -201,6 +288,48 @@ def test_smart_and_fcfs_put_wish_meeting_offers_first() -> None:
         offers = ask(problem, booked, "X", policy=policy).offers
         assert offers[0].wish_met and (offers[0].date.weekday(), offers[0].half) == (0, "pm")
         assert [o.wish_met for o in offers] == sorted((o.wish_met for o in offers), reverse=True)
+
+
+def _both_mornings_full(days: Any) -> tuple[Any, list[Visit]]:
+    """A Tuesday-morning caller X at A; every morning of `days` is full."""
+    fill = [at(f"A{i}", "A") for i in range(2 * len(days))]
+    x = at("X", "A", weekdays=[1], half="am")
+    layout = {(day.date, "am", 1): [f"A{2 * i}", f"A{2 * i + 1}"] for i, day in enumerate(days)}
+    return setup([*fill, x], layout, days=days)
+
+
+def test_smart_puts_a_partial_wish_match_first_among_close_offers() -> None:
+    days = make_visit_days(2, start=dt.date(2026, 6, 22))  # Mon 22, Tue 23 June
+    problem, booked = _both_mornings_full(days)
+    offers = ask(problem, booked, "X", policy="smart").offers
+    assert [(o.date, o.half, o.meets) for o in offers] == [
+        (days[1].date, "pm", ("weekdays",)), (days[0].date, "pm", ())]
+    assert not any(o.wish_met for o in offers)
+    # fcfs stays the paper calendar: the earliest first
+    assert [o.date for o in ask(problem, booked, "X", policy="fcfs").offers] == [
+        days[0].date, days[1].date]
+
+
+def test_a_partial_wish_match_is_a_tie_break_not_a_tier() -> None:
+    """A Tuesday afternoon a week later does not jump an earlier Monday afternoon: taking later
+    days for half a wish cost served requests in the benchmarks (module doc)."""
+    days = make_visit_days(2, start=dt.date(2026, 6, 22), step=6)  # Mon 22, Tue 30 June
+    problem, booked = _both_mornings_full(days)
+    offers = ask(problem, booked, "X", policy="smart").offers
+    assert [(o.date, o.meets) for o in offers] == [(days[0].date, ()), (days[1].date, ("weekdays",))]
+
+
+def test_offers_say_which_wishes_they_meet() -> None:
+    days = make_visit_days(5)  # Wed 17 .. Tue 23 June
+    x = at("X", "A", weekdays=[1], half="am")
+    problem, booked = setup([x], {}, days=days)
+    for offer in ask(problem, booked, "X").offers:
+        assert ("weekdays" in offer.meets) == (offer.date.weekday() == 1)
+        assert ("half" in offer.meets) == (offer.half == "am")
+        assert offer.wish_met == (len(offer.meets) == 2)
+    y = at("Y", "A")
+    problem, booked = setup([y], {}, days=days)
+    assert all(o.meets == () and not o.wish_met for o in ask(problem, booked, "Y").offers)
 
 
 def test_fcfs_takes_the_earliest() -> None:
@@ -269,6 +398,12 @@ def test_every_offer_is_feasible(problem: Any, policy: Any, pick: int) -> None:
     offered = {v.date for o in answer.offers for v in o.parts}
     assert offered.isdisjoint(v.date for v in answer.excluded)
     assert bool(answer.offers) != bool(answer.reasons)
+    used = {(v.date, v.half) for o in answer.offers for v in o.parts}
+    for half in answer.excluded_halves:
+        assert half.date in offered and (half.date, half.half) not in used and half.reasons
+    assert not (answer.offers and answer.nearest)
+    for near in answer.nearest:
+        assert not in_window(call.request.wish, near.date)
     for offer in answer.offers:
         assert isinstance(offer, Offer) and offer.parts[0].date == offer.date
         assert check_plan(problem, plan_with(problem, book(before, offer))) == []
