@@ -266,13 +266,21 @@ def offers_json(result: OfferResult) -> dict[str, Any]:
         "offers": [
             {"key": o.key, "date": o.date.isoformat(), "half": o.half, "team": o.team,
              "position": o.position, "eta": o.eta, "meets_wishes": o.meets_wishes,
-             "travel_from_previous_min": o.travel_from_previous_min}
+             "travel_from_previous_min": o.travel_from_previous_min,
+             "meets": list(o.meets), "recommended": o.recommended}
             for o in result.offers
         ],
         "excluded": [
             {"date": date.isoformat(), "reasons": list(codes), "labels": labels.get(date, [])}
             for date, codes in result.reason_codes
         ],
+        "excluded_halves": [
+            {"date": h.date.isoformat(), "half": h.half, "reasons": list(h.codes),
+             "labels": h.labels}
+            for h in result.half_reasons
+        ],
+        "nearest": [{"date": n.date.isoformat(), "half": n.half, "eta": n.eta}
+                    for n in result.nearest],
         "estimated": result.estimated,
     }
 

@@ -130,6 +130,10 @@ def openapi_document() -> dict[str, Any]:
             "meets_wishes": {"type": "boolean", "description": "希望の曜日・時間帯に合うか"},
             "travel_from_previous_min": {"type": ["number", "null"],
                                          "description": "前の訪問先からの移動時間（分）"},
+            "meets": {"type": "array", "items": {"type": "string", "enum": ["weekdays", "half"]},
+                      "description": "指定された希望のうち満たすもの（曜日・時間帯）"},
+            "recommended": {"type": "boolean",
+                            "description": "おすすめ（先頭の1件）。続きは希望に合うもの・日付の順"},
         },
     }
     return {
@@ -295,12 +299,37 @@ def openapi_document() -> dict[str, Any]:
                                    "description": "reasons の日本語（お客様への説明）"},
                     },
                 },
+                "ExcludedHalf": {
+                    "type": "object", "required": ["date", "half", "reasons", "labels"],
+                    "properties": {
+                        "date": {"type": "string", "format": "date"},
+                        "half": {"type": "string", "enum": ["am", "pm"]},
+                        "reasons": {"type": "array", "items": {
+                            "type": "string", "enum": list(texts.REASON_LABELS)}},
+                        "labels": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+                "NearbySlot": {
+                    "type": "object", "required": ["date", "half", "eta"],
+                    "properties": {
+                        "date": {"type": "string", "format": "date"},
+                        "half": {"type": "string", "enum": ["am", "pm"]},
+                        "eta": {"type": "string"},
+                    },
+                },
                 "SlotSearch": {
                     "type": "object", "required": ["location", "offers", "excluded", "estimated"],
                     "properties": {
                         "location": _ref("Location"),
                         "offers": {"type": "array", "items": _ref("Offer")},
                         "excluded": {"type": "array", "items": _ref("ExcludedDay")},
+                        "excluded_halves": {
+                            "type": "array", "items": _ref("ExcludedHalf"),
+                            "description": "案内できる日のうち、案内できない半日とその理由"},
+                        "nearest": {
+                            "type": "array", "items": _ref("NearbySlot"),
+                            "description": "希望期間内に枠がないときだけ: 期間外で最も近い空き"
+                                           "（期間を広げてから検索し直すと予約できる）"},
                         "estimated": {"type": "boolean",
                                       "description": "移動時間が推定値（道路網なし）か"},
                     },

@@ -165,6 +165,31 @@ def test_slots_prefer_the_wished_half_and_weekdays(operator_client, season):
     assert met == sorted(met, reverse=True)  # wishes first
 
 
+def test_slots_name_the_nearest_free_slots_when_the_period_has_none(app, operator_client,
+                                                                    season):
+    app.config["APP_TODAY"] = dt.date(2026, 9, 10)
+    body = slots(operator_client, wish_from="2026-09-11", wish_to="2026-09-23",
+                 half="am", weekdays="1").get_json()
+    assert body["offers"] == [] and body["excluded_halves"] == []
+    nearest = body["nearest"]
+    assert 1 <= len(nearest) <= 3
+    assert all(n["date"] >= "2026-09-24" and n["half"] in ("am", "pm") and n["eta"]
+               for n in nearest)
+    assert [n["date"] for n in nearest] == sorted(n["date"] for n in nearest)
+
+
+def test_slot_offers_say_which_wishes_they_meet_and_which_is_recommended(operator_client,
+                                                                         season):
+    offers = slots(operator_client, half="pm", weekdays="1,3").get_json()["offers"]
+    assert [o["recommended"] for o in offers] == [True] + [False] * (len(offers) - 1)
+    for o in offers:
+        weekday = dt.date.fromisoformat(o["date"]).weekday() in (1, 3)
+        expected = {part for part, met in (("weekdays", weekday), ("half", o["half"] == "pm"))
+                    if met}
+        assert set(o["meets"]) == expected
+        assert o["meets_wishes"] == (len(o["meets"]) == 2)
+
+
 def test_slots_by_address_show_the_match(operator_client, season):
     response = operator_client.get(SLOTS, query_string={"address": "小樽市稲穂２丁目５－１"})
     assert response.status_code == 200, response.get_json()

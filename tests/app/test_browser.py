@@ -191,6 +191,39 @@ def test_offers_refresh_when_another_operator_books(live_server, browser):
     assert keys and first_key not in keys
 
 
+def _offers_text(page) -> str:
+    """What the offers section shows (hidden parts and the refresh notice left out)."""
+    return re.sub(r"\s+", "", page.evaluate("""(() => {
+        const s = document.getElementById('offers').cloneNode(true);
+        s.querySelector('#offers-updated').remove();
+        s.querySelectorAll('[hidden]').forEach(e => e.remove());
+        return s.textContent; })()"""))
+
+
+def test_refreshed_offers_read_as_the_page_rendered_them(live_server, browser):
+    """The refresh script re-renders from the JSON API: wish marks, the recommendation, the
+    per-half reasons, the deadline summary and the nearest free slots come out the same."""
+    page = browser.new_page()
+    _login(page, live_server, "operator")
+    page.goto(live_server + "/operator/bookings/new")
+    _fill_intake(page, "小樽 再描画", "オタル サイビョウガ")  # Tuesdays, 6/22-7/31
+    for wish_from, wish_to, expect in (("2026-06-22", "2026-07-31", "曜日"),
+                                       ("2026-06-02", "2026-06-12", "最も早い空き")):
+        page.fill("input[name=wish_from]", wish_from)
+        page.fill("input[name=wish_to]", wish_to)
+        page.select_option("select[name=wish_half]", "am")
+        page.click("button[value=search]")
+        page.wait_for_selector("#offers")
+        before = _offers_text(page)
+        assert expect in before
+        page.evaluate("""['#offer-table tbody', '#reason-table tbody', '#nearest-first',
+                         '#nearest-more'].forEach(q => document.querySelector(q).textContent = '')""")
+        assert _offers_text(page) != before  # wiped, so only the refresh can bring it back
+        page.evaluate("document.getElementById('offers').refreshOffers()")
+        assert _offers_text(page) == before
+    page.close()
+
+
 def test_manager_cancels_a_snowed_in_day_and_gets_the_call_back_list(live_server, browser):
     page = browser.new_page()
     _login(page, live_server, "manager")

@@ -119,11 +119,126 @@ def test_a_search_offers_dates_in_the_wish_window_with_reasons_for_the_others(
     assert offers
     for date, _half in offers:
         assert dt.date(2026, 6, 15) <= dt.date.fromisoformat(date) <= dt.date(2026, 7, 15)
-    # days before the two-week lead time are named with their reason
-    excluded = re.findall(r"<tr><td>(2026-\d\d-\d\d)（.）</td><td>([^<]*)</td></tr>", page)
-    early = [(d, why) for d, why in excluded if d < "2026-06-24"]
-    assert early and all(texts.reason_label("lead_time", SeasonConfig().rules) in why for _d, why in early)
+    # days before the two-week lead time are summarised in one line, not listed one by one
+    lead = texts.reason_label("lead_time", SeasonConfig().rules)
+    assert f'id="closed-until">6/23までの訪問日は{lead}。</p>' in page
+    assert all(d >= "2026-06-24" for d, _why in reason_rows(page))
     assert all(d >= "2026-06-24" for d, _h in offers)
+
+
+WEEKDAY_NAMES = "月火水木金土日"
+
+
+def reason_rows(page: str) -> list[tuple[str, str]]:
+    """(date, reasons) of the reason table's day rows."""
+    return re.findall(r"<tr><td>(2026-\d\d-\d\d)（.）</td><td>([^<]*)</td></tr>", page)
+
+
+def offer_rows(page: str) -> list[tuple[str, str, str, str]]:
+    """(date, half, おすすめ mark, 希望 note) of each offer row, in page order."""
+    rows = re.findall(r'<tr class="offer"[^>]*>(.*?)</tr>', page, flags=re.S)
+    found = []
+    for row in rows:
+        date, half = re.search(r'name="offer" value="([^|]+)\|(am|pm)\|', row).groups()
+        note = re.sub(r"<[^>]+>", "", re.search(r'class="wish-note">(.*?)</td>', row).group(1))
+        found.append((date, half, "おすすめ" if "おすすめ" in row else "", note))
+    return found
+
+
+def md(day: dt.date) -> str:
+    return f"{day.month}/{day.day}（{WEEKDAY_NAMES[day.weekday()]}）"
+
+
+def home_days(season: Any) -> list[dt.date]:
+    return sorted(d.date for d in season.visit_days if d.kind == "home")
+
+
+def test_a_period_without_visit_days_names_the_earliest_free_slot_and_summarises_closed_days(
+        app, operator_client, season):
+    days = sorted(d.date for d in season.visit_days)
+    # a gap of 3+ days between two visit days in September; "today" puts the whole gap and
+    # the next visit day inside the two-week lead time, as on the 9/15-9/23 call of the review
+    before, after = next((a, b) for a, b in zip(days, days[1:], strict=False)
+                         if a.month == 9 and (b - a).days >= 3)
+    today = after - dt.timedelta(days=10)
+    app.config["APP_TODAY"] = today
+    bookable = today + dt.timedelta(days=14)
+    earliest = min(d for d in home_days(season) if d >= bookable)
+    page = operator_client.post_form(URL, answers(
+        wish_from=(before + dt.timedelta(days=1)).isoformat(),
+        wish_to=(after - dt.timedelta(days=1)).isoformat())).get_data(as_text=True)
+    assert 'name="offer"' not in page
+    assert "この期間に訪問日はありません。" in page
+    assert re.search(rf'最も早い空き</span>は<strong id="nearest-first">{re.escape(md(earliest))}午前 ',
+                     page), page[page.find('id="no-offers"'):][:800]
+    closed = bookable - dt.timedelta(days=1)
+    lead = texts.reason_label("lead_time", SeasonConfig().rules)
+    assert f"{closed.month}/{closed.day}までの訪問日は{lead}。" in page
+    # only the days around the period are listed, none of the closed ones one by one
+    rows = reason_rows(page)
+    assert len(rows) <= 2 and all(d >= bookable.isoformat() for d, _why in rows)
+    assert lead not in " ".join(why for _d, why in rows)
+
+
+def test_a_period_inside_the_lead_time_hints_the_earliest_bookable_slot(app, operator_client,
+                                                                        season):
+    app.config["APP_TODAY"] = today = dt.date(2026, 9, 10)
+    earliest = min(d for d in home_days(season) if d >= today + dt.timedelta(days=14))
+    page = operator_client.post_form(URL, answers(
+        wish_from="2026-09-11", wish_to="2026-09-23")).get_data(as_text=True)
+    assert "希望の期間に案内できる日時がありません。" in page
+    assert f'<strong id="nearest-first">{md(earliest)}午前 ' in page
+    assert 'id="closed-until">9/23までの訪問日は' in page and reason_rows(page) == []
+
+
+def test_an_offered_day_says_why_its_other_half_is_not_offered(operator_client, db, season):
+    day = min(d for d in home_days(season) if d >= TODAY + dt.timedelta(days=14))
+    other = make_user(db, "operator", "other")
+    reserve(db, season, intake(ZENIBAKO, name="銭函の先客"), Slot(day, "am", 1, 1), other.id,
+            today=TODAY)
+    db.commit()
+    page = operator_client.post_form(URL, answers(
+        wish_from=day.isoformat(), wish_to=day.isoformat(), wish_half="am")).get_data(as_text=True)
+    assert [(d, h) for d, h, _mark, _note in offer_rows(page)] == [(day.isoformat(), "pm")]
+    travel = texts.reason_label("travel_cap", SeasonConfig().rules)
+    assert (f'<tr data-half="am"><td>{day.isoformat()}（{WEEKDAY_NAMES[day.weekday()]}）午前</td>'
+            f"<td>{travel}</td></tr>") in page
+    assert reason_rows(page) == []  # the day itself is offered: no day row
+
+
+def test_offers_missing_a_wish_are_ranked_and_marked_by_the_wishes_they_meet(
+        operator_client, db, season):
+    days = [d for d in home_days(season) if d >= dt.date(2026, 6, 22)]
+    first = days[0]
+    second = next(d for d in days if d.weekday() != first.weekday())
+    other = make_user(db, "operator", "other")
+    for position in (1, 2):  # the wished weekday's morning is full
+        reserve(db, season, intake(INAHO, name=f"先客{position}"),
+                Slot(second, "am", 1, position), other.id, today=TODAY)
+    db.commit()
+    page = operator_client.post_form(URL, answers(
+        wish_from=first.isoformat(), wish_to=second.isoformat(),
+        wish_weekdays=[str(second.weekday())], wish_half="am")).get_data(as_text=True)
+    rows = offer_rows(page)
+    assert rows[0][2] == "おすすめ" and all(mark == "" for _d, _h, mark, _n in rows[1:])
+    notes = {(d, h): note for d, h, _mark, note in rows}
+    assert notes[(second.isoformat(), "pm")] == "曜日○・午前午後×"
+    assert notes[(first.isoformat(), "am")] == "曜日×・午前午後○"
+    assert notes[(first.isoformat(), "pm")] == "曜日×・午前午後×"
+    # after the recommendation: the partial matches, then the rest
+    missed = [note.count("×") for _d, _h, _mark, note in rows[1:]]
+    assert missed == sorted(missed)
+    assert "希望に合う順" in page
+
+
+def test_without_wishes_the_offers_read_in_date_order(operator_client, season):
+    page = operator_client.post_form(URL, answers()).get_data(as_text=True)
+    rows = offer_rows(page)
+    assert len(rows) > 3 and rows[0][2] == "おすすめ"
+    rest = [(d, h) for d, h, _mark, _note in rows[1:]]
+    assert rest == sorted(rest)
+    assert {note for _d, _h, _mark, note in rows} == {"指定なし"}
+    assert "（日付順）" in page
 
 
 def test_offers_that_meet_the_wishes_come_first(operator_client, season):
