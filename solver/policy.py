@@ -50,9 +50,10 @@ Inside the tier of offers that miss a wish, a caller who gave both a weekday and
 wish gets the offers meeting one of them (a Tuesday afternoon for a Tuesday-morning caller)
 ahead of those meeting neither when their costs are within `SmartWeights.partial` (half a
 week) of each other: a tie-break, not a tier. A strict tier (every partial match before
-every non-match) cost 0.14 requests per season on average over seeds 41-140 (19 seeds
-worse, 7 better) and 2 on the benchmark case otaru-150 seed 3; the tie-break cost none
-(docs/BENCHMARKS.md, "Planner — simulate").
+every non-match) cost 0.14 requests per season on average over otaru-150 seeds 41-140 of
+scripts/bench_planner.py's generator (19 seeds worse, 7 better) and 2 on its benchmark case
+otaru-150 seed 3; the tie-break served as many as no partial-match ranking at all (127.59
+per season on those seeds) and leaves the benchmark cases' requests and wishes unchanged.
 """
 
 from __future__ import annotations
