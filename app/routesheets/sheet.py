@@ -43,7 +43,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.bookings import texts
-from app.bookings.forms import age_on
+from app.bookings.birth_dates import age_on, era_of
 from app.bookings.models import Booking
 from app.bookings.planning import request_id, season_problem
 from app.bookings.records import STATUS_LABELS
@@ -85,10 +85,6 @@ CHECK_SHORT_NAMES: dict[str, str] = {
 }
 
 # When each Japanese era began (identity documents print the birth date in the era).
-ERAS: tuple[tuple[str, dt.date], ...] = (
-    ("令和", dt.date(2019, 5, 1)), ("平成", dt.date(1989, 1, 8)), ("昭和", dt.date(1926, 12, 25)),
-    ("大正", dt.date(1912, 7, 30)), ("明治", dt.date(1868, 1, 25)),
-)
 SHEET_RECORD_TYPE = "route_sheet"
 
 
@@ -319,12 +315,13 @@ def depot_minutes(problem: PlanningProblem, on: dt.date, booking: Booking, back:
 
 
 def era_date(born: dt.date) -> str:
-    """1941-03-03 -> "昭和16年3月3日" (the first year of an era is 元年)."""
-    for era, start in ERAS:
-        if born >= start:
-            year = born.year - start.year + 1
-            return f"{era}{'元' if year == 1 else year}年{born.month}月{born.day}日"
-    return f"{born.year}年{born.month}月{born.day}日"
+    """1941-03-03 -> "昭和16年3月3日" (the first year of an era is 元年), with the era table
+    the intake reads dates of birth by (`app.bookings.birth_dates`)."""
+    found = era_of(born)
+    if found is None:
+        return f"{born.year}年{born.month}月{born.day}日"
+    era, year = found
+    return f"{era.name}{era.year_label(year)}{born.month}月{born.day}日"
 
 
 def birth_date_text(born: dt.date | None, on: dt.date) -> str:
