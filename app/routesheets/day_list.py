@@ -4,8 +4,8 @@ days still lack a result.
 A team member opens this list on a phone on the day; it must lead with today (and the next
 day with visits), flag the days whose results are still missing, and keep the many visit
 days without a visit for this team out of the way. The counts are those of the route sheets
-(`sheet_bookings`, `sheet_facility_visits`): a stop is on a sheet if it is still planned or
-its outcome was recorded, and it lacks a result while no outcome has been recorded.
+(`BOOKING_ON_SHEET`, `FACILITY_VISIT_ON_SHEET`): a stop is on a sheet if it is still planned
+or its outcome was recorded, and it lacks a result while no outcome has been recorded.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.bookings.models import Booking
 from app.facilities.models import FacilityVisit
-from app.facilities.planning import PLANNED_VISIT_STATUSES
+from app.routesheets.sheet import BOOKING_ON_SHEET, FACILITY_VISIT_ON_SHEET
 from solver.season import VisitDay
 
 
@@ -67,14 +67,10 @@ def sheet_counts(db: Session, season_id: int) -> dict[tuple[dt.date, int], tuple
     """(date, team) -> (stops on the sheet, of which without a recorded outcome)."""
     counts: dict[tuple[dt.date, int], list[int]] = defaultdict(lambda: [0, 0])
     bookings = db.execute(select(Booking.visit_date, Booking.team, Booking.outcome_recorded_at)
-                          .where(Booking.season_id == season_id,
-                                 or_(Booking.status == "booked",
-                                     Booking.outcome_recorded_at.is_not(None))))
+                          .where(Booking.season_id == season_id, BOOKING_ON_SHEET))
     visits = db.execute(select(FacilityVisit.visit_date, FacilityVisit.team,
                                FacilityVisit.outcome_recorded_at)
-                        .where(FacilityVisit.season_id == season_id,
-                               or_(FacilityVisit.status.in_(PLANNED_VISIT_STATUSES),
-                                   FacilityVisit.outcome_recorded_at.is_not(None))))
+                        .where(FacilityVisit.season_id == season_id, FACILITY_VISIT_ON_SHEET))
     for on, team, recorded_at in [*bookings, *visits]:
         entry = counts[(on, team)]
         entry[0] += 1

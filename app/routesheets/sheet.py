@@ -227,38 +227,22 @@ class RouteSheet:
         return tuple(s.facility_visit_id for s in self.stops if s.facility_visit_id is not None)
 
 
+# Which visits a route sheet shows: those still planned, and those whose outcome was recorded
+# (a visit cancelled on the day stays on the sheet; one cancelled beforehand does not).
+BOOKING_ON_SHEET = or_(Booking.status == "booked", Booking.outcome_recorded_at.is_not(None))
+FACILITY_VISIT_ON_SHEET = or_(FacilityVisit.status.in_(PLANNED_VISIT_STATUSES),
+                              FacilityVisit.outcome_recorded_at.is_not(None))
+
+
 def sheet_bookings(db: Session, season_id: int, on: dt.date, team: int) -> list[Booking]:
     """The day's visits of one team: active ones, and those whose outcome was recorded (a
     visit cancelled on the day stays on the sheet; one cancelled beforehand does not)."""
     return list(db.scalars(
         select(Booking).where(
             Booking.season_id == season_id, Booking.visit_date == on, Booking.team == team,
-            or_(Booking.status == "booked", Booking.outcome_recorded_at.is_not(None)),
+            BOOKING_ON_SHEET,
         ).order_by(Booking.half, Booking.position)
     ))
-
-
-def teams_of_day(db: Session, season_id: int, on: dt.date) -> list[int]:
-    rows = db.scalars(select(Booking.team).where(
-        Booking.season_id == season_id, Booking.visit_date == on,
-        or_(Booking.status == "booked", Booking.outcome_recorded_at.is_not(None)),
-    ).distinct())
-    return sorted(set(rows))
-
-
-def stop_counts(db: Session, season_id: int) -> dict[dt.date, int]:
-    """Visits on each day's sheets (all teams), for the list of visit days."""
-    counts: dict[dt.date, int] = {}
-    for on in db.scalars(select(Booking.visit_date).where(
-        Booking.season_id == season_id,
-        or_(Booking.status == "booked", Booking.outcome_recorded_at.is_not(None)),
-    )):
-        counts[on] = counts.get(on, 0) + 1
-    for on in db.scalars(select(FacilityVisit.visit_date).where(
-        FacilityVisit.season_id == season_id, FacilityVisit.status.in_(PLANNED_VISIT_STATUSES),
-    )):
-        counts[on] = counts.get(on, 0) + 1
-    return counts
 
 
 def sheet_facility_visits(db: Session, season_id: int, on: dt.date, team: int) -> list[FacilityVisit]:
@@ -267,9 +251,7 @@ def sheet_facility_visits(db: Session, season_id: int, on: dt.date, team: int) -
     return list(db.scalars(
         select(FacilityVisit).where(
             FacilityVisit.season_id == season_id, FacilityVisit.visit_date == on,
-            FacilityVisit.team == team,
-            or_(FacilityVisit.status.in_(PLANNED_VISIT_STATUSES),
-                FacilityVisit.outcome_recorded_at.is_not(None)),
+            FacilityVisit.team == team, FACILITY_VISIT_ON_SHEET,
         ).order_by(FacilityVisit.half)
     ))
 
