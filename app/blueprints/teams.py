@@ -60,7 +60,7 @@ def index() -> Any:
 def tel_href(phone: str) -> str:
     """A phone number as a `tel:` link target: its digits only (full-width ones too), so a
     phone dials it with one tap; a leading + stays."""
-    digits = "".join(c for c in phone.translate(outcomes.FULLWIDTH_DIGITS) if c.isdigit())
+    digits = "".join(c for c in phone.translate(outcomes.FULLWIDTH_DIGITS) if c in "0123456789")
     return "tel:" + ("+" if phone.strip().startswith(("+", "＋")) else "") + digits
 
 

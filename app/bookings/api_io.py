@@ -224,7 +224,7 @@ def parse_weekdays(text: str) -> tuple[int, ...]:
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit() or int(part) > 4:
+        if part not in ("0", "1", "2", "3", "4"):  # str.isdigit() also passes "²"
             raise ValidationError(
                 f"希望曜日「{part}」は使えません。0（月）〜4（金）の数字をカンマ区切りで指定してください。")
         days.add(int(part))

@@ -67,6 +67,11 @@ class FacilityError(ValueError):
         self.field = field
 
 
+def _ascii_digits(text: str) -> bool:
+    """0-9 only: str.isdigit() also passes "²" and other digits int() cannot read."""
+    return text.isascii() and text.isdigit()
+
+
 def parse_clock_time(text: str, label: str, field: str) -> str | None:
     """"9:30" / "０９：３０" -> "09:30"; "" -> None. Anything else, or a time outside
     `WORKING_FROM`-`WORKING_TO`, raises `FacilityError` on `field`, naming `label`."""
@@ -74,7 +79,7 @@ def parse_clock_time(text: str, label: str, field: str) -> str | None:
     if not value:
         return None
     hours, sep, minutes = value.partition(":")
-    if (not sep or not hours.isdigit() or not minutes.isdigit() or len(hours) > 2
+    if (not sep or not _ascii_digits(hours) or not _ascii_digits(minutes) or len(hours) > 2
             or len(minutes) != 2 or int(hours) > 23 or int(minutes) > 59):
         raise FacilityError(f"{label}は 10:30 のように「時:分」で入力してください"
                             f"（入力値: {text.strip()}）。", field)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -108,3 +109,28 @@ def test_any_post_to_any_page_gets_an_answer_not_a_500(app, manager_client, db, 
                                        max_size=8))
     response = manager_client.post_form(_url(app, rule, "POST", sample), fields)
     assert response.status_code < 500, (rule.rule, fields, response.get_data(as_text=True)[:300])
+
+
+# Characters str.isdigit() accepts but int() cannot read: each once led to a 500.
+NON_ASCII_DIGITS = ("²", "①", "٣")
+
+
+@pytest.mark.parametrize("digit", NON_ASCII_DIGITS)
+def test_digits_int_cannot_read_are_refused_not_a_500(operator_client, season, digit):
+    from wtforms.validators import ValidationError
+
+    from app.bookings.api_io import parse_weekdays
+    from app.facilities.operations import FacilityError, parse_clock_time
+
+    with pytest.raises(ValidationError):
+        parse_weekdays(digit)
+    with pytest.raises(FacilityError):
+        parse_clock_time(f"1{digit}:30", "打合せの時刻", "time")
+    assert operator_client.get(f"/api/v1/slots?address=&weekdays={digit}").status_code == 422
+    assert operator_client.get(f"/operator/bookings/new?applicants={digit}").status_code == 200
+
+
+def test_a_tel_link_dials_ascii_digits_only():
+    from app.blueprints.teams import tel_href
+
+    assert tel_href("０１３４－２２－１１１１ 内線²") == "tel:0134221111"
