@@ -119,8 +119,9 @@ def _prefill(args: Any) -> dict[str, Any]:
     weekdays = [int(d) for d in args.getlist("wish_weekdays") if d in ("0", "1", "2", "3", "4")]
     if weekdays:
         data["wish_weekdays"] = weekdays
-    if (args.get("applicants") or "").isascii() and args["applicants"].isdigit():
-        data["applicants"] = int(args["applicants"])
+    applicants = args.get("applicants") or ""
+    if applicants.isascii() and applicants.isdigit():  # isdigit() alone passes "²"
+        data["applicants"] = int(applicants)
     return data
 
 
