@@ -5,6 +5,9 @@
   parts of at most `facility_max_per_half_day` (AM+PM of one day, or another day) and the
   1-month lead time are the planner's (`solver.problem`). Facility days taken by a
   pre-meeting are left out (`app.facilities.meetings`).
+- Nothing that fits the facility's wished period: the policy's `nearest` free places outside
+  it are listed, and the unoffered half of an offered day says why, both shown as on the
+  home-visit intake (`app.bookings.offers`, the shared `_offers.html` macros).
 - 5 or fewer: no facility offers; the manager books a home visit through the ordinary
   home-visit intake (`home_path`) and links its receipt number.
 - Confirming re-computes the offers under the season's booking lock, takes the chosen one
@@ -22,6 +25,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
+from app.bookings.offers import HalfReason, OfferResult
 from app.bookings.operations import active_bookings
 from app.bookings.planning import booking_visit, season_problem, with_travel
 from app.bookings.texts import REASON_LABELS, reason_label
@@ -44,9 +48,9 @@ from app.seasons.models import SeasonRecord
 from app.seasons.operations import season_config
 from solver.check import check_plan
 from solver.plan_types import Plan, Visit
-from solver.policy import Offer, offer_slots
+from solver.policy import Offer, OfferList, offer_slots
 from solver.problem import PlanningProblem, facility_parts
-from solver.season import Request
+from solver.season import Half, Request
 
 FACILITY_REASON_LABELS: dict[str, str] = {
     **REASON_LABELS,
@@ -79,12 +83,26 @@ class FacilityOfferRow:
 
 @dataclass(frozen=True)
 class FacilityOffers:
+    """`excluded`: the days without an offer and why; `half_reasons`: the unoffered half of an
+    offered day and why; `nearest`: when nothing fits the wished period, the closest free
+    places outside it (not bookable until the facility widens the period), `nearest_after`
+    saying that all of them come after it."""
+
     applicants: int
     home_path: bool  # 5 or fewer: book a home visit instead
     split: tuple[int, ...] = ()
     earliest: dt.date | None = None
     offers: list[FacilityOfferRow] = field(default_factory=list)
     excluded: list[tuple[dt.date, list[str]]] = field(default_factory=list)
+    half_reasons: list[HalfReason] = field(default_factory=list)
+    nearest: list[FacilityOfferRow] = field(default_factory=list)
+    nearest_after: bool = True
+
+    @property
+    def reason_rows(self) -> list[tuple[dt.date, Half | None, list[str]]]:
+        """The day and half-day reason rows in date order, built as the intake builds them."""
+        return OfferResult(offers=[], reasons=self.excluded,
+                           half_reasons=self.half_reasons).reason_rows
 
 
 def intake_notes(outlook: FacilityOffers) -> list[str]:
@@ -134,16 +152,22 @@ def _state(db: Session, record: SeasonRecord, facility: FacilityRequest,
     return _State(problem, request, booked, blocked_facility_days(db, record))
 
 
-def _answer(state: _State, seen: list[Request]) -> tuple[list[Offer], list[tuple[dt.date, list[str]]]]:
+def _answer(state: _State, seen: list[Request]) -> OfferList:
+    """The policy's answer on the facility days a pre-meeting leaves free."""
     days = tuple(d for d in state.problem.visit_days if d.date not in state.blocked)
     open_problem = dataclasses.replace(state.problem, visit_days=days)
-    answer = offer_slots(open_problem, state.booked, state.request, "smart", seen)
-    rules = state.problem.config.rules
-    excluded = [(v.date, [reason_label(c, rules, FACILITY_REASON_LABELS) for c in v.reasons])
-                for v in answer.excluded]
-    excluded += [(d, [FACILITY_REASON_LABELS["meeting"]]) for d in sorted(state.blocked)]
-    excluded.sort()
-    return list(answer.offers), excluded
+    return offer_slots(open_problem, state.booked, state.request, "smart", seen)
+
+
+def _labels(state: _State, codes: tuple[str, ...]) -> list[str]:
+    return [reason_label(c, state.problem.config.rules, FACILITY_REASON_LABELS) for c in codes]
+
+
+def _row(offer: Offer) -> FacilityOfferRow:
+    return FacilityOfferRow(
+        key=offer_key(offer),
+        parts=tuple(PartRow(v.date, v.half, v.team, v.applicants, v.eta) for v in offer.parts),
+        meets_wishes=offer.wish_met)
 
 
 def facility_offers(db: Session, record: SeasonRecord, facility: FacilityRequest,
@@ -155,16 +179,20 @@ def facility_offers(db: Session, record: SeasonRecord, facility: FacilityRequest
         return FacilityOffers(applicants=applicants, home_path=True)
     state = _state(db, record, facility, applicants, today)
     seen = [r for r in state.problem.requests if r.id != state.request.id]
-    offers, excluded = _answer(state, seen)
-    rows = [FacilityOfferRow(
-        key=offer_key(o),
-        parts=tuple(PartRow(v.date, v.half, v.team, v.applicants, v.eta) for v in o.parts),
-        meets_wishes=o.wish_met) for o in offers]
+    answer = _answer(state, seen)
+    excluded = [(v.date, _labels(state, v.reasons)) for v in answer.excluded]
+    excluded += [(d, [FACILITY_REASON_LABELS["meeting"]]) for d in sorted(state.blocked)]
+    excluded.sort()
+    wish_from = state.request.wish.date_from
     return FacilityOffers(
         applicants=applicants, home_path=False,
         split=facility_parts(rules, applicants),
         earliest=today + dt.timedelta(days=rules.facility_lead_days),
-        offers=rows, excluded=excluded,
+        offers=[_row(o) for o in answer.offers], excluded=excluded,
+        half_reasons=[HalfReason(v.date, v.half, v.reasons, _labels(state, v.reasons))
+                      for v in answer.excluded_halves],
+        nearest=[_row(o) for o in answer.nearest],
+        nearest_after=not any(wish_from and o.date < wish_from for o in answer.nearest),
     )
 
 
@@ -184,8 +212,7 @@ def schedule(db: Session, record: SeasonRecord, facility: FacilityRequest, key: 
                .values(last_receipt_no=SeasonRecord.last_receipt_no))
     state = _state(db, record, facility, applicants, today)
     seen = [r for r in state.problem.requests if r.id != state.request.id]
-    offers, _excluded = _answer(state, seen)
-    chosen = next((o for o in offers if offer_key(o) == key), None)
+    chosen = next((o for o in _answer(state, seen).offers if offer_key(o) == key), None)
     if chosen is None:
         raise FacilityError("選んだ日程は、他の予約や打合せで埋まったか、規則に合わなくなりました。"
                             "候補を選び直してください。")

@@ -22,7 +22,8 @@ from app.facilities.operations import (
 from app.facilities.planning import all_facility_visits, planned_facilities
 from app.seasons.operations import season_config
 from solver.check import check_plan
-from solver.plan_types import Plan
+from solver.plan_types import REASON_CODES, Plan
+from solver.policy import NEAREST
 from solver.season import SeasonConfig, Wish
 from tests.app.test_bookings_reserve import INAHO, first_home_day, intake
 from tests.conftest import make_user
@@ -322,6 +323,88 @@ def test_meeting_on_a_free_facility_day_blocks_it_for_facility_offers(db, season
     answer = scheduling.facility_offers(db, season, other, TODAY)
     assert all(p.date != free_day for o in answer.offers for p in o.parts)
     assert "事前打合せが入っています" in dict(answer.excluded)[free_day]
+
+
+# --- what does not fit: the nearest places and the other half's reason ------------------
+
+
+def later_facility_days(season) -> list[dt.date]:
+    """Facility days well past the one-month lead time from TODAY."""
+    return [d for d in facility_days(season) if d > TODAY + dt.timedelta(days=40)]
+
+
+def take_half_days(db, season, manager, day: dt.date, halves=("am", "pm")) -> None:
+    """Other facilities are scheduled on `day`'s facility half-days."""
+    for half in halves:
+        other = make_facility(db, season, manager, 8, name=f"先約ホーム{half}")
+        scheduling.schedule(db, season, other, f"{day.isoformat()}|{half}|1|8", manager, TODAY)
+
+
+FULL = reason_label("facility_capacity", RULES, scheduling.FACILITY_REASON_LABELS)
+
+
+def test_every_reason_code_has_a_facility_sentence():
+    for code in (*REASON_CODES, "meeting"):
+        sentence = reason_label(code, RULES, scheduling.FACILITY_REASON_LABELS)
+        assert sentence != code and "{" not in sentence, code
+    assert "福祉施設" in FULL
+    assert str(RULES.facility_lead_days) in reason_label(
+        "lead_time", RULES, scheduling.FACILITY_REASON_LABELS)
+
+
+def test_a_wish_with_no_free_facility_half_day_names_the_nearest_places(db, season, manager):
+    days = later_facility_days(season)
+    day = days[1]
+    take_half_days(db, season, manager, day)
+    facility = make_facility(db, season, manager, 8, wish=Wish(date_from=day, date_to=day))
+    answer = scheduling.facility_offers(db, season, facility, TODAY)
+    assert answer.offers == [] and answer.half_reasons == []
+    assert answer.excluded == [(day, [FULL])]
+    assert answer.reason_rows == [(day, None, [FULL])]
+    starts = [o.parts[0] for o in answer.nearest]
+    assert 1 <= len(starts) <= NEAREST
+    assert all(p.date != day for o in answer.nearest for p in o.parts)
+    # closest to the wished day first, beginning with a neighbouring facility day
+    distance = [abs((p.date - day).days) for p in starts]
+    assert distance == sorted(distance)
+    assert distance[0] == min(abs((d - day).days) for d in (days[0], days[2]))
+    assert answer.nearest_after == all(p.date > day for p in starts)
+    # the nearest places are not bookable until the facility widens the period
+    with pytest.raises(FacilityError, match="選び直して"):
+        scheduling.schedule(db, season, facility, answer.nearest[0].key, manager, TODAY)
+
+
+def test_a_split_visit_names_every_part_of_its_nearest_places(db, season, manager):
+    day = later_facility_days(season)[1]
+    take_half_days(db, season, manager, day)
+    big = RULES.facility_max_per_half_day + 1
+    facility = make_facility(db, season, manager, big, wish=Wish(date_from=day, date_to=day))
+    answer = scheduling.facility_offers(db, season, facility, TODAY)
+    assert answer.offers == [] and answer.nearest
+    for place in answer.nearest:
+        assert [p.applicants for p in place.parts] == list(answer.split)
+        assert all(p.date != day for p in place.parts)
+
+
+def test_a_day_offered_in_one_half_says_why_not_the_other(db, season, manager):
+    day = later_facility_days(season)[1]
+    take_half_days(db, season, manager, day, halves=("am",))
+    facility = make_facility(db, season, manager, 8, wish=Wish(date_from=day, date_to=day))
+    answer = scheduling.facility_offers(db, season, facility, TODAY)
+    assert [(p.date, p.half) for o in answer.offers for p in o.parts] == [(day, "pm")]
+    assert [(h.date, h.half, h.codes, h.labels) for h in answer.half_reasons] == [
+        (day, "am", ("facility_capacity",), [FULL])]
+    assert answer.reason_rows == [(day, "am", [FULL])]
+    assert answer.excluded == [] and answer.nearest == []
+
+
+def test_a_free_wish_has_no_nearest_places_nor_half_reasons(db, season, manager):
+    day = later_facility_days(season)[1]
+    facility = make_facility(db, season, manager, 8, wish=Wish(date_from=day, date_to=day))
+    answer = scheduling.facility_offers(db, season, facility, TODAY)
+    assert {(p.date, p.half) for o in answer.offers for p in o.parts} == {(day, "am"),
+                                                                          (day, "pm")}
+    assert answer.nearest == [] and answer.half_reasons == [] and answer.reason_rows == []
 
 
 # --- checklist ----------------------------------------------------------------------------

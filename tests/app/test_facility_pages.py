@@ -8,10 +8,22 @@ import re
 
 from sqlalchemy import select
 
+from app.facilities import scheduling
 from app.facilities.models import FacilityRequest
 from app.reports.summary import season_report
 from app.seasons.operations import season_config
-from tests.app.test_facilities import TODAY, facility_days
+from solver.calendar_rules import WEEKDAY_NAMES
+from solver.season import Wish
+from tests.app.test_facilities import (
+    FULL,
+    TODAY,
+    facility_days,
+    later_facility_days,
+    make_facility,
+    take_half_days,
+)
+from tests.app.test_intake import md
+from tests.conftest import make_user
 
 INTAKE = {
     "name": "緑の丘ホーム", "facility_type": "tokuyo", "address": "小樽市稲穂2丁目",
@@ -316,3 +328,61 @@ def test_intake_tells_the_operator_when_nothing_fits_the_wish_yet(operator_clien
     roomy = _intake(operator_client, name="広い希望の家")
     assert "ご案内できる福祉施設訪問日がありません" not in operator_client.get(
         roomy.headers["Location"]).get_data(as_text=True)
+
+
+# --- what does not fit: said as on the home-visit intake ----------------------------------
+
+
+def _wishing(db, season, manager, applicants: int, day: dt.date) -> FacilityRequest:
+    facility = make_facility(db, season, manager, applicants, name="希望日の家",
+                             wish=Wish(date_from=day, date_to=day))
+    db.commit()
+    return facility
+
+
+def test_scheduling_names_the_nearest_places_when_the_wish_has_no_free_half_day(
+        manager_client, db, season):
+    manager = make_user(db, "manager", "booker")
+    days = later_facility_days(season)
+    day = days[1]
+    take_half_days(db, season, manager, day)
+    big = season_config(season).rules.facility_max_per_half_day + 1
+    facility = _wishing(db, season, manager, big, day)
+    page = manager_client.get(f"/manager/facilities/{facility.id}").get_data(as_text=True)
+    assert 'name="offer"' not in page and 'id="no-offers"' in page
+    nearest = scheduling.facility_offers(db, season, facility, TODAY).nearest
+    first = nearest[0].parts
+    assert [(p.date, p.half) for p in first] == [(days[0], "am"), (days[0], "pm")]
+    # the split visit's place names both half-days, its date once
+    assert ('<span id="nearest-label">ご希望の期間に最も近い空き</span>は<strong id="nearest-first">'
+            f"{md(days[0])}午前 10:00頃＋午後 14:00頃</strong>です"
+            f'<span id="nearest-more">（ほかに {md(days[2])}午前 10:00頃＋午後 14:00頃、') in page
+    assert "期間を広げられるか、施設の方にお尋ねください。" in page
+    # the reasons are open under the empty list, one row for the wished day
+    assert '<details id="reasons" open>' in page
+    assert f"<tr><td>{day.isoformat()}（{WEEKDAY_NAMES[day.weekday()]}）</td><td>{FULL}</td></tr>" in page
+
+
+def test_scheduling_says_why_the_other_half_of_an_offered_day_is_not_offered(
+        manager_client, db, season):
+    manager = make_user(db, "manager", "booker")
+    day = later_facility_days(season)[1]
+    take_half_days(db, season, manager, day, halves=("am",))
+    facility = _wishing(db, season, manager, 8, day)
+    page = manager_client.get(f"/manager/facilities/{facility.id}").get_data(as_text=True)
+    assert re.findall(r'name="offer" value="([^"]+)"', page) == [f"{day.isoformat()}|pm|1|8"]
+    assert (f'<tr data-half="am"><td>{day.isoformat()}（{WEEKDAY_NAMES[day.weekday()]}）午前</td>'
+            f"<td>{FULL}</td></tr>") in page
+    assert '<details id="reasons">' in page  # closed: there is an offer to read out first
+    assert 'id="nearest"' not in page and 'id="no-offers"' not in page
+
+
+def test_scheduling_a_free_wish_shows_the_offers_only(manager_client, db, season):
+    manager = make_user(db, "manager", "booker")
+    day = later_facility_days(season)[1]
+    facility = _wishing(db, season, manager, 8, day)
+    page = manager_client.get(f"/manager/facilities/{facility.id}").get_data(as_text=True)
+    assert sorted(re.findall(r'name="offer" value="([^"]+)"', page)) == [
+        f"{day.isoformat()}|am|1|8", f"{day.isoformat()}|pm|1|8"]
+    assert 'id="nearest"' not in page and 'id="no-offers"' not in page
+    assert 'id="reasons"' not in page and "期間を広げられるか" not in page
