@@ -8,7 +8,7 @@ export FLASK_APP := app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test venv chromium lint typecheck bench clean
+.PHONY: run test venv fonts chromium lint typecheck bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,10 +18,13 @@ $(STAMP): requirements.txt
 
 venv: $(STAMP)
 
-run: venv
+run: venv fonts
 	$(BIN)/flask db upgrade
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/flask demo load
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+fonts:
+	bash scripts/ensure_fonts.sh
 
 chromium:
 	bash scripts/ensure_chromium.sh
@@ -32,7 +35,7 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-test: venv chromium lint typecheck
+test: venv fonts chromium lint typecheck
 	$(BIN)/python -m pytest
 
 bench: venv

@@ -7,6 +7,7 @@ APP_TODAY     optional ISO date to run the app as if it were that day (rehearsal
 HANDOVER_RECIPIENTS  comma-separated e-mail addresses the city designated (SPEC §10).
 SMTP_HOST, SMTP_PORT, SMTP_FROM, SMTP_USERNAME, SMTP_PASSWORD, SMTP_STARTTLS, SMTP_CAFILE  optional mail.
 PERSONAL_DATA_RETENTION_DAYS  days after a visit is done and shared before deletion is overdue.
+ROUTE_SHEET_FONT  the TrueType font file the route-sheet PDF embeds (default: Debian's IPAex Gothic).
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ class BaseConfig:
     PERSONAL_DATA_RETENTION_DAYS = int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS", "7"))
     # Seconds the re-planner may search for the fewest moves (a manager waits on the page).
     REPLAN_TIME_LIMIT_S = float(os.environ.get("REPLAN_TIME_LIMIT_S", "10"))
+    # The Japanese font the route-sheet PDF embeds (scripts/ensure_fonts.sh installs it; the
+    # PDF falls back to a font it cannot embed without it: app/routesheets/pdf.py).
+    ROUTE_SHEET_FONT = os.environ.get(
+        "ROUTE_SHEET_FONT", "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
 
 
 class DevelopmentConfig(BaseConfig):

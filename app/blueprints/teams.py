@@ -9,7 +9,16 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask import session as browser_session
 from flask_login import current_user
 from markupsafe import Markup
@@ -140,7 +149,8 @@ def route_sheet_print(date: str, team: int) -> Any:
 def route_sheet_pdf(date: str, team: int) -> Any:
     _record, sheet = _sheet_or_404(date, team)
     _log_sheet("export", sheet)
-    data = render_pdf(sheet, current_user.display_name, local_time(utcnow()))
+    data = render_pdf(sheet, current_user.display_name, local_time(utcnow()),
+                      current_app.config["ROUTE_SHEET_FONT"])
     return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=False,
                      download_name=f"route_{sheet.date.isoformat()}_team{sheet.team}.pdf")
 

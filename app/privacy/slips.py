@@ -96,7 +96,7 @@ def slip_fields_header() -> list[tuple[str, object]]:
 
 
 def slips_pdf(title: str, bookings: Sequence[Booking]) -> bytes:
-    """One A4 page per slip, Japanese text in the built-in CID font (as the route sheets)."""
+    """One A4 page per slip, Japanese text in the route sheets' font (app/routesheets/pdf.py)."""
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
                             topMargin=15 * mm, bottomMargin=15 * mm, title=f"{title} 受付票")

@@ -1,13 +1,20 @@
-"""The route sheet as an A4 PDF (reportlab), Japanese text in the built-in CID font.
+"""The route sheet as an A4 PDF (reportlab), Japanese text in an embedded TrueType font.
 
-HeiseiKakuGo-W5 is one of the Adobe-Japan1 fonts every PDF reader provides, so no font file
-is shipped or embedded; the text stays real text (searchable, extractable with `pdftotext`).
-One team-day fits on one page up to 5 stops (AM 2 + PM 3, SPEC §3); a longer day flows on.
+The font is IPAex Gothic from Debian's fonts-ipaexfont-gothic (scripts/ensure_fonts.sh installs
+it; the ROUTE_SHEET_FONT setting names the file). reportlab embeds the subset of glyphs a PDF
+uses, so every viewer shows the same text whether or not it has a Japanese font of its own,
+and the text stays real text (searchable, extractable with `pdftotext`). Without the font file
+the PDF is still made, in the built-in CID font HeiseiKakuGo-W5, which is not embedded: a
+viewer without a Japanese font pack substitutes another font or shows blanks; a warning is
+logged once. One team-day fits on one page up to 5 stops (AM 2 + PM 3, SPEC §3); a longer day
+flows on.
 """
 
 from __future__ import annotations
 
 import io
+import logging
+import threading
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -19,15 +26,61 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
+from app.config import BaseConfig
 from app.routesheets.sheet import HalfRoute, RouteSheet, Stop
 from app.routesheets.sketch import HALF_COLOURS, Sketch, build_sketch, scale_text
 
-FONT = "HeiseiKakuGo-W5"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+log = logging.getLogger(__name__)
+
+# The name every style and canvas below writes in; use_font() says which font it stands for.
+FONT = "JapaneseGothic"
+FALLBACK_FONT = "HeiseiKakuGo-W5"
+
+
+class _FallbackFont(UnicodeCIDFont):
+    """The built-in CID font (not embedded) registered under FONT."""
+
+    def __init__(self) -> None:
+        super().__init__(FALLBACK_FONT)
+        self.name = self.fontName = FONT
+
+
+_lock = threading.Lock()
+_fonts: dict[str, TTFont | None] = {}  # by path: the parsed font, None if it cannot be read
+_in_use: str | None = None  # the path FONT is registered from
+
+
+def use_font(path: str) -> str:
+    """Register FONT as the TrueType font file at `path`, embedded (as a subset) in each PDF,
+    or, when that file is missing or unreadable, as the CID font HeiseiKakuGo-W5 (not
+    embedded), with a warning logged once per path. Returns the font's own name.
+
+    One process serves one configuration, so FONT changes only when a test asks for another
+    path."""
+    global _in_use
+    with _lock:
+        if path not in _fonts:
+            try:
+                _fonts[path] = TTFont(FONT, path)
+            except (OSError, TTFError) as error:
+                _fonts[path] = None
+                log.warning("Route-sheet font %s cannot be read (%s): PDFs use the CID font "
+                            "%s, which is not embedded; install fonts-ipaexfont-gothic "
+                            "(scripts/ensure_fonts.sh) or set ROUTE_SHEET_FONT.",
+                            path, error, FALLBACK_FONT)
+        font = _fonts[path]
+        if _in_use != path:
+            pdfmetrics.registerFont(font or _FallbackFont())
+            _in_use = path
+        return font.face.name.decode() if font else FALLBACK_FONT
+
+
+use_font(BaseConfig.ROUTE_SHEET_FONT)
 
 BASE = ParagraphStyle("base", fontName=FONT, fontSize=8, leading=10.2, wordWrap="CJK")
 SMALL = ParagraphStyle("small", parent=BASE, fontSize=7, leading=8.8)
@@ -55,7 +108,8 @@ def _e(text: object) -> str:
 def sketch_drawing(sketch: Sketch, width: float) -> Drawing:
     """The SVG sketch redrawn for the PDF (y flipped), scaled to `width` points."""
     k = width / sketch.width
-    drawing = Drawing(sketch.width * k, sketch.height * k)
+    # (its initial font would otherwise put Helvetica, unused, into the PDF)
+    drawing = Drawing(sketch.width * k, sketch.height * k, initialFontName=FONT)
     h = sketch.height
 
     def xy(x: float, y: float) -> tuple[float, float]:
@@ -91,6 +145,9 @@ def sketch_drawing(sketch: Sketch, width: float) -> Drawing:
 
 
 WARN = "#b3261e"
+# A table's cells that hold no Paragraph (the empty ones) would set Helvetica, which the
+# PDF then names as a font left to the viewer.
+CELL_FONT = ("FONTNAME", (0, 0), (-1, -1), FONT)
 
 
 class WideRow(list):  # type: ignore[type-arg]
@@ -133,7 +190,7 @@ def _applicant_table(stop: Stop) -> list[Flowable]:
             _p(_e(a.other), SMALL)])
     table = Table(rows, colWidths=APPLICANT_COLUMNS, repeatRows=1)
     table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#aaaaaa")),
+        CELL_FONT, ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#aaaaaa")),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f4")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
@@ -207,7 +264,7 @@ def _half_table(sheet: RouteSheet, half: HalfRoute) -> Table:
     table = Table(rows, colWidths=COLUMNS, repeatRows=2)
     wide = [("SPAN", (1, i), (-1, i)) for i, row in enumerate(rows) if isinstance(row, WideRow)]
     table.setStyle(TableStyle([
-        *wide, ("SPAN", (0, 0), (-1, 0)), ("SPAN", (0, -1), (-1, -1)),
+        *wide, CELL_FONT, ("SPAN", (0, 0), (-1, 0)), ("SPAN", (0, -1), (-1, -1)),
         ("GRID", (0, 1), (-1, -2), 0.4, colors.HexColor("#888888")),
         ("BACKGROUND", (0, 1), (-1, 1), colors.HexColor("#eef1f4")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -228,13 +285,17 @@ def _summary(sheet: RouteSheet) -> list[Flowable]:
     return [_p("<br/>".join(lines), BASE)]
 
 
-def render_pdf(sheet: RouteSheet, printed_by: str, printed_at: str) -> bytes:
-    """The sheet as PDF bytes; the footer names who printed it and when (Japan time)."""
+def render_pdf(sheet: RouteSheet, printed_by: str, printed_at: str,
+               font_path: str = BaseConfig.ROUTE_SHEET_FONT) -> bytes:
+    """The sheet as PDF bytes; the footer names who printed it and when (Japan time); the
+    Japanese text in the font file at `font_path` (see use_font)."""
+    use_font(font_path)
     buffer = io.BytesIO()
     title = f"訪問ルート表 {sheet.date.isoformat()}（{sheet.weekday}） 第{sheet.team}班"
     doc = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=12 * mm, rightMargin=12 * mm, topMargin=11 * mm,
         bottomMargin=14 * mm, title=title, author=sheet.season_title,
+        initialFontName=FONT,  # else each page starts in Helvetica, a font the PDF does not need
     )
     header = Table(
         [[[_p(_e(title), TITLE), _p(_e(sheet.season_title), SMALL), Spacer(0, 3 * mm),
@@ -242,7 +303,7 @@ def render_pdf(sheet: RouteSheet, printed_by: str, printed_at: str) -> bytes:
           sketch_drawing(build_sketch(sheet), 86 * mm)]],
         colWidths=[doc.width - 88 * mm, 88 * mm],
     )
-    header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+    header.setStyle(TableStyle([CELL_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                 ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     story: list[Flowable] = [header, Spacer(0, 3 * mm)]
     for half in sheet.halves:
