@@ -254,3 +254,73 @@ def test_printing_the_sheet_page_keeps_the_whole_sketch(team_server, browser):  
     assert sketch["x"] + sketch["width"] <= 718 - 2
     assert page.locator("tr.running").first.is_visible()
     page.close()
+
+
+# A4 portrait (210 mm) less the print pages' 10 mm side margins, in CSS px (96 per inch).
+PRINTABLE_PX = 718
+COUNT_BOX = "□ 訪問済（申請　　件）"
+
+# Where each "□ 訪問済（申請　　件）" of the page lies: the line tops its text is set on, its
+# right end, and the right end of its cell's content box (whatever the markup around it).
+COUNT_BOXES_JS = """text => {
+  const found = [];
+  for (const cell of document.querySelectorAll('table.route td.result')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode, at = node.data.indexOf(text);
+      if (at < 0 || !node.parentElement.getClientRects().length) continue;  // hidden
+      const range = document.createRange();
+      range.setStart(node, at); range.setEnd(node, at + text.length);
+      const rects = [...range.getClientRects()].filter(r => r.width > 0);
+      const box = cell.getBoundingClientRect(), style = getComputedStyle(cell);
+      found.push({tops: [...new Set(rects.map(r => Math.round(r.top)))],
+                  right: Math.max(...rects.map(r => r.right)),
+                  cellRight: box.right - parseFloat(style.paddingRight)});
+    }
+  }
+  return found;
+}"""
+
+
+def sheets_for_paper(page: Any, base: str) -> list[str]:
+    """The sheets whose result columns hold the boxes to tick: the past days still to be
+    recorded and, if there is one ahead, a facility day."""
+    sheets = sheets_to_record(page, base)
+    page.goto(base + "/team/")
+    facility = page.locator("#upcoming tbody tr:has-text('福祉施設') a:text-is('ルート表')")
+    if facility.count():
+        sheets.append(facility.first.get_attribute("href"))
+    return sheets
+
+
+def assert_count_boxes_on_one_line(page: Any, where: str) -> int:
+    boxes = page.evaluate(COUNT_BOXES_JS, COUNT_BOX)
+    for b in boxes:
+        assert len(b["tops"]) == 1, (where, "the count's box wraps", b)
+        assert b["right"] <= b["cellRight"] + 0.5, (where, "the count's box overflows its cell", b)
+    for right in page.evaluate(
+            "[...document.querySelectorAll('table.route')].map(t => t.getBoundingClientRect().right)"):
+        assert right <= PRINTABLE_PX, (where, "the table runs past the A4 page", right)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PRINTABLE_PX, where
+    return len(boxes)
+
+
+def test_the_print_pages_result_boxes_keep_the_count_on_one_line_within_a4(
+        team_server, browser, tmp_path):  # noqa: F811
+    page = browser.new_page(viewport={"width": PRINTABLE_PX, "height": 1000})
+    log_in(page, team_server)
+    sheets = sheets_for_paper(page, team_server)
+    page.emulate_media(media="print")
+    boxes = 0
+    for sheet in sheets:
+        page.goto(team_server + sheet + "/print")
+        boxes += assert_count_boxes_on_one_line(page, sheet)
+    assert boxes >= 3
+    # And on paper: Chromium's own PDF of the page, read back by poppler, line by line.
+    page.goto(team_server + sheets[0] + "/print")
+    pdf = tmp_path / "print.pdf"
+    page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
+    lines = [line for text in pdf_page_texts(pdf) for line in text.splitlines()]
+    counts = [line for line in lines if "訪問済（申請" in line]
+    assert counts and all("件）" in line for line in counts), counts
+    page.close()
