@@ -324,3 +324,30 @@ def test_the_print_pages_result_boxes_keep_the_count_on_one_line_within_a4(
     counts = [line for line in lines if "訪問済（申請" in line]
     assert counts and all("件）" in line for line in counts), counts
     page.close()
+
+
+def test_printing_the_sheet_page_gives_the_result_boxes_of_the_print_page(
+        team_server, browser):  # noqa: F811
+    """Ctrl+P on the sheet itself: where the screen has the form to record a result, paper
+    has the print page's boxes to tick (the form is not printed)."""
+    page = browser.new_page(viewport={"width": PRINTABLE_PX, "height": 1000})
+    log_in(page, team_server)
+    sheet = sheets_to_record(page, team_server)[0]
+    page.goto(team_server + sheet)
+    to_record = page.locator("tr.stop:has(details.outcome summary:text-is('結果を記録'))")
+    assert to_record.count() >= 1
+    ids = [to_record.nth(i).get_attribute("id") for i in range(to_record.count())]
+    for stop_id in ids:  # on screen: the form, no boxes
+        result = page.locator(f"#{stop_id} td.result")
+        assert result.locator("form").is_visible()
+        assert "□" not in result.inner_text()
+    page.emulate_media(media="print")
+    for stop_id in ids:
+        result = page.locator(f"#{stop_id} td.result")
+        assert not result.locator("form").is_visible()
+        text = result.inner_text()
+        assert COUNT_BOX in text and "□ 当日取消" in text and "メモ:" in text, text
+        if "facility" not in (page.locator(f"#{stop_id}").get_attribute("class") or ""):
+            assert "□ 不在" in text
+    assert assert_count_boxes_on_one_line(page, sheet) == len(ids)
+    page.close()
