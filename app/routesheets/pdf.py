@@ -75,6 +75,11 @@ def use_font(path: str) -> str:
                             path, error, FALLBACK_FONT)
         font = _fonts[path]
         if _in_use != path:
+            # reportlab registers a TrueType font only under a name not taken yet, and keeps
+            # the first font of each face: forget the one in use, or it would stay.
+            pdfmetrics._fonts.pop(FONT, None)
+            if font:
+                pdfmetrics._dynFaceNames.pop(font.face.name, None)
             pdfmetrics.registerFont(font or _FallbackFont())
             _in_use = path
         return font.face.name.decode() if font else FALLBACK_FONT

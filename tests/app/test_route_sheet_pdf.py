@@ -130,3 +130,16 @@ def test_without_the_font_file_the_pdf_is_made_in_the_cid_font_with_one_warning(
     warnings = [r for r in caplog.records if str(missing) in r.getMessage()]
     assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
     assert "fonts-ipaexfont-gothic" in warnings[0].getMessage()
+
+
+@needs_font
+def test_the_embedded_font_comes_back_after_a_fallback(
+        app, team_client, five_stops, tmp_path):  # noqa: F811
+    """The font is chosen per configured path, in either order (tests switch it)."""
+    for path in (str(tmp_path / "no-such-font.ttf"), BaseConfig.ROUTE_SHEET_FONT,
+                 str(tmp_path), BaseConfig.ROUTE_SHEET_FONT):  # a folder is no font either
+        app.config["ROUTE_SHEET_FONT"] = path
+        data = team_client.get(sheet_url(five_stops, "/sheet.pdf")).data
+        embedded = path == BaseConfig.ROUTE_SHEET_FONT
+        assert (b"/FontFile2" in data) is embedded, path
+        assert (FALLBACK_FONT.encode() in data) is not embedded, path
