@@ -245,9 +245,15 @@ def _slip_page(booking: Booking, form: CancelForm | None = None, status: int = 2
     page, where the operator sees it, instead of below the history."""
     if cancel_step == "error" and form is not None:
         form.reason.render_kw = {"autofocus": True}
+    booked = booking.status == "booked"
     return render_template(
         "bookings/slip.html", booking=booking, texts=texts, form=form or CancelForm(),
         status_label=records.STATUS_LABELS[booking.status], cancel_step=cancel_step,
+        day_passed=booked and bookings.visit_day_passed(booking),
+        past_note=bookings.past_visit_day(booking, "変更・取消できません"),
+        change_refused=bookings.change_refusal(booking),
+        on_visit_day=booked and bookings.on_visit_day(booking),
+        same_day_cancel_note=bookings.SAME_DAY_CANCEL_NOTE,
     ), status
 
 
@@ -282,7 +288,9 @@ def cancel(booking_id: int) -> Any:
     except bookings.SlotUnavailable as exc:
         form.reason.errors = list(exc.problems)
         return _slip_page(booking, form, 422, "error")
-    flash(f"受付番号 {booking.receipt_no} の予約を取り消しました。", "success")
+    flash(f"受付番号 {booking.receipt_no} の予約を取り消しました。"
+          + ("本日の訪問のため、訪問ルート表に「当日取消」として記録しました。"
+             if booking.outcome_recorded_at else ""), "success")
     _flash_renumbered()
     return redirect(url_for("bookings.slip", booking_id=booking.id))
 
@@ -298,8 +306,9 @@ def change(booking_id: int) -> Any:
     """The caller asks for another day: search places for the new wish, move the booking."""
     booking = _booking_or_404(booking_id)
     record = require_active_season()
-    if booking.status != "booked":
-        flash("この予約は変更できません（取消済みか、訪問が終わっています）。", "warning")
+    refusal = bookings.change_refusal(booking)
+    if refusal:
+        flash(refusal, "warning")
         return redirect(url_for("bookings.slip", booking_id=booking.id))
     if request.method == "GET":
         form = ChangeForm(data={"wish_from": booking.wish_from, "wish_to": booking.wish_to,

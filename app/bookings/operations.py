@@ -33,6 +33,7 @@ from app.bookings.planning import (
 )
 from app.facilities.planning import all_facility_visits, planned_facilities
 from app.privacy.operations import log_handling
+from app.routesheets.outcomes import record_outcome
 from app.seasons.models import SeasonRecord
 from app.seasons.operations import season_config
 from solver.check import check_plan
@@ -255,15 +256,17 @@ def reschedule(
     The receipt number stays; the caller's new wish replaces the old one; the lead time counts
     from today, as for a new booking. The old half-day's later visits move up, the new
     half-day's may move down (each recorded as a re-order, so they are called back). Refused
-    with `SlotUnavailable` when the new place breaks a rule; nothing changes then.
+    with `SlotUnavailable` when the new place breaks a rule, or on or after the visit day
+    (`change_refusal`); nothing changes then.
     """
-    if booking.status != "booked":
-        raise SlotUnavailable(["この予約は既に取り消されているか、訪問が終わっています。"])
+    today = today or clock.today()
+    refusal = change_refusal(booking, today)
+    if refusal:
+        raise SlotUnavailable([refusal])
     if not reason.strip():
         raise SlotUnavailable(["変更の理由を入力してください。"])
     with db.begin_nested():
-        _reschedule(db, record, booking, slot, wish, reason.strip(), user_id,
-                    today or clock.today())
+        _reschedule(db, record, booking, slot, wish, reason.strip(), user_id, today)
 
 
 def _reschedule(
@@ -366,23 +369,91 @@ CANCEL_REFUSALS: dict[str, str] = {
     "visited": "この予約は訪問が終わっているため、取り消せません。",
     "not_home": "この予約は訪問結果（不在）が記録済みのため、取り消せません。",
 }
+NOT_CHANGEABLE = "この予約は変更できません（取消済みか、訪問が終わっています）。"
+# Once the visit day has passed, what happened is the visit team's to record (訪問結果).
+PAST_VISIT_DAY = "訪問日（{day}）を過ぎているため、この予約は{what}。訪問結果は訪問ルート表で記録してください。"
+SAME_DAY_CHANGE = ("本日が訪問日のため、この予約は変更できません。本日伺えない場合は予約を取り消し"
+                   "（訪問ルート表に「当日取消」として記録されます）、別の日は新しい予約として"
+                   "受け付けてください。")
+SAME_DAY_CANCEL_NOTE = ("本日が訪問日のため、取り消すと訪問ルート表に「当日取消」として記録され、"
+                        "訪問班に表示されます（同じ時間帯の他の訪問の順番・時間は変わりません）。")
 
 
-def cancel_refusal(booking: Booking) -> str | None:
-    """Why `booking` can no longer be cancelled; None while it is booked."""
-    if booking.status == "booked":
-        return None
-    return CANCEL_REFUSALS.get(booking.status, "この予約は取り消せません。")
+def visit_day_passed(booking: Booking, today: dt.date | None = None) -> bool:
+    """The booking's visit day is over (before today, `app.clock`'s today)."""
+    return booking.visit_date < (today or clock.today())
 
 
-def cancel(db: Session, record: SeasonRecord, booking: Booking, reason: str, user_id: int) -> None:
-    """Cancel a booking with its reason; the later visits of its half-day move up one place."""
-    refusal = cancel_refusal(booking)
+def on_visit_day(booking: Booking, today: dt.date | None = None) -> bool:
+    """Today is the booking's visit day."""
+    return booking.visit_date == (today or clock.today())
+
+
+def past_visit_day(booking: Booking, what: str) -> str:
+    """「訪問日（2026-06-22）を過ぎているため、この予約は{what}。訪問結果は…」"""
+    return PAST_VISIT_DAY.format(day=booking.visit_date.isoformat(), what=what)
+
+
+def change_refusal(booking: Booking, today: dt.date | None = None) -> str | None:
+    """Why `booking` can no longer be moved to another day; None while it can.
+
+    The visit day decides, with today as `app.clock` reads it (`APP_TODAY` in a rehearsal):
+    - Before the visit day: changed and cancelled freely from the slip.
+    - After it (visit date < today): neither. The visit happened or did not; either way
+      its outcome is the visit team's to record on the route sheet (visited, not at home,
+      cancelled on the day), which is what feeds the reception list, the reports and the
+      deletion of personal data. A change or cancellation now would rewrite a past day.
+    - On the visit day itself: cancel yes, change no. A caller phoning in sick that morning
+      must be able to call the visit off, so the team does not drive there; the slip's cancel
+      records it as the day's outcome 当日取消 (see `cancel`), so the visit stays on the day's
+      route sheet marked as such and the other visits of its half-day keep the order and times
+      their callers were given (renumbering them hours before their visits would put them on
+      the call-back list and out of step with the sheet the team carries). A change, by
+      contrast, would take the stop off today's sheet without a trace there and renumber the
+      rest of the half-day; and it gains nothing over cancelling today and booking anew, since
+      any new day is at least the lead time away and is searched from today either way.
+    """
+    if booking.status != "booked":
+        return NOT_CHANGEABLE
+    today = today or clock.today()
+    if visit_day_passed(booking, today):
+        return past_visit_day(booking, "変更できません")
+    if on_visit_day(booking, today):
+        return SAME_DAY_CHANGE
+    return None
+
+
+def cancel_refusal(booking: Booking, today: dt.date | None = None) -> str | None:
+    """Why `booking` can no longer be cancelled; None while it is booked and its visit day
+    has not passed (on the day itself it can: see `change_refusal`)."""
+    if booking.status != "booked":
+        return CANCEL_REFUSALS.get(booking.status, "この予約は取り消せません。")
+    if visit_day_passed(booking, today):
+        return past_visit_day(booking, "取り消せません")
+    return None
+
+
+def cancel(
+    db: Session, record: SeasonRecord, booking: Booking, reason: str, user_id: int,
+    today: dt.date | None = None,
+) -> None:
+    """Cancel a booking with its reason; the later visits of its half-day move up one place
+    (their callers go on the call-back list) and a slip the city has is marked for correction.
+
+    On the visit day itself the cancellation is the day's outcome 当日取消, recorded as the
+    team would record it on the route sheet (`app.routesheets.outcomes.record_outcome`, the
+    reason as its note): the visit keeps its place on the day's sheet and nobody else moves.
+    Refused after the visit day (`cancel_refusal`)."""
+    today = today or clock.today()
+    refusal = cancel_refusal(booking, today)
     if refusal:
         raise SlotUnavailable([refusal])
     if not reason.strip():
         raise SlotUnavailable(["取消の理由を入力してください。"])
     _lock_season(db, record.id)
+    if on_visit_day(booking, today):
+        record_outcome(db, booking, "cancelled", None, reason, db.get(User, user_id), today)
+        return
     before = {"visit_date": booking.visit_date.isoformat(), "half": booking.half,
               "team": booking.team, "position": booking.position, "eta": booking.eta}
     booking.status = "cancelled"

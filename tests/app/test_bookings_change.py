@@ -9,7 +9,15 @@ from sqlalchemy import select
 
 from app.bookings.models import Booking, BookingEvent
 from app.bookings.operations import Slot, reserve
-from tests.app.test_bookings_reserve import HANAZONO, INAHO, TODAY, ZENIBAKO, intake, make_booking
+from tests.app.test_bookings_reserve import (
+    HANAZONO,
+    INAHO,
+    TODAY,
+    ZENIBAKO,
+    first_home_day,
+    intake,
+    make_booking,
+)
 from tests.conftest import make_user
 
 
@@ -114,7 +122,10 @@ def test_a_place_taken_meanwhile_is_refused_with_fresh_offers(operator_client, d
 
 def test_the_lead_time_counts_from_the_day_of_the_change(app, operator_client, db, season):
     user = make_user(db, "operator", "other")
-    booking = make_booking(db, season, user.id)
+    # A visit still ahead on the day of the change (a past one cannot be changed).
+    booking = reserve(db, season, intake(INAHO), Slot(first_home_day(season, dt.date(2026, 9, 1)),
+                                                      "am", 1, 1), user.id, today=TODAY)
+    db.commit()
     app.config["APP_TODAY"] = dt.date(2026, 8, 3)
     page = operator_client.post_form(_url(booking), {"reason": "入院"}).get_data(as_text=True)
     offers = _offers(page)
@@ -129,3 +140,24 @@ def test_a_cancelled_booking_cannot_be_changed(operator_client, db, season):
     response = operator_client.get(_url(booking))
     assert response.status_code == 302 and response.headers["Location"].endswith(
         f"/operator/bookings/{booking.id}")
+
+
+def test_a_change_page_sent_on_or_after_the_visit_day_changes_nothing(app, operator_client, db,
+                                                                       season):
+    """Opened the day before, sent on the visit day or later: refused (change_refusal)."""
+    user = make_user(db, "operator", "other")
+    booking = make_booking(db, season, user.id)
+    data = {"reason": "家族の都合", "wish_from": "2026-07-01", "wish_to": "2026-07-31"}
+    app.config["APP_TODAY"] = booking.visit_date - dt.timedelta(days=1)
+    key = _offers(operator_client.post_form(_url(booking), data).get_data(as_text=True))[0]
+    for today, why in ((booking.visit_date, "本日が訪問日のため、この予約は変更できません"),
+                       (booking.visit_date + dt.timedelta(days=3), "訪問結果は訪問ルート表で")):
+        app.config["APP_TODAY"] = today
+        response = operator_client.post_form(_url(booking), {**data, "offer": key})
+        assert response.status_code == 302 and response.headers["Location"].endswith(
+            f"/operator/bookings/{booking.id}")
+        slip = operator_client.get(response.headers["Location"]).get_data(as_text=True)
+        assert why in slip
+    db.expire_all()
+    assert db.get(Booking, booking.id).visit_date == booking.visit_date
+    assert db.scalars(select(BookingEvent).where(BookingEvent.action == "changed")).first() is None

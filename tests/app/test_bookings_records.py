@@ -374,3 +374,54 @@ def test_a_visit_time_range_reads_with_a_wave_dash():
 
     assert visit_when(dt.date(2026, 10, 19), "pm", "14:30-15:30") == (
         "2026-10-19（月）午後 14:30〜15:30頃")
+
+
+# --- the visit day (operations.change_refusal): cancel on the day, nothing after it --------
+
+def test_after_the_visit_day_the_slip_offers_no_change_or_cancel_and_says_why(
+        app, operator_client, db, season):
+    from app.bookings.models import BookingEvent
+
+    booking = make_booking(db, season, _operator(db).id)
+    app.config["APP_TODAY"] = booking.visit_date + dt.timedelta(days=1)
+    slip = f"/operator/bookings/{booking.id}"
+    page = operator_client.get(slip).get_data(as_text=True)
+    note = page.split('id="visit-day-passed">')[1].split("</p>")[0]
+    assert note == (f"訪問日（{booking.visit_date.isoformat()}）を過ぎているため、この予約は"
+                    "変更・取消できません。訪問結果は訪問ルート表で記録してください。")
+    assert 'id="cancel"' not in page and f'href="{slip}/change"' not in page
+
+    # A page opened the day before and sent now is refused with the same reason.
+    refused = operator_client.post_form(f"{slip}/cancel", {"reason": "入院のため",
+                                                           "confirmed": "y"})
+    assert refused.status_code == 422
+    assert "を過ぎているため、この予約は取り消せません。訪問結果は訪問ルート表で記録してください。" \
+        in refused.get_data(as_text=True)
+    change = operator_client.get(f"{slip}/change", follow_redirects=True)
+    assert "を過ぎているため、この予約は変更できません。訪問結果は訪問ルート表で" \
+        in change.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Booking, booking.id).status == "booked"
+    assert [e.action for e in db.scalars(select(BookingEvent).where(
+        BookingEvent.booking_id == booking.id))] == ["created"]
+
+
+def test_on_the_visit_day_the_slip_cancels_as_the_days_outcome_but_does_not_change(
+        app, operator_client, db, season):
+    booking = make_booking(db, season, _operator(db).id)
+    app.config["APP_TODAY"] = booking.visit_date
+    slip = f"/operator/bookings/{booking.id}"
+    page = operator_client.get(slip).get_data(as_text=True)
+    assert f'href="{slip}/change"' not in page and 'id="visit-day-passed"' not in page
+    assert "本日が訪問日のため、この予約は変更できません" in page.split('id="change-refused">')[1]
+    assert 'id="cancel"' in page and "「当日取消」として記録され" in page.split('id="cancel"')[1]
+    asked = operator_client.post_form(f"{slip}/cancel", {"reason": "朝から発熱"})
+    assert "「当日取消」として記録され" in _before_history(asked.get_data(as_text=True))
+    done = operator_client.post_form(f"{slip}/cancel", {"reason": "朝から発熱", "confirmed": "y"},
+                                     follow_redirects=True)
+    assert "訪問ルート表に「当日取消」として記録しました" in done.get_data(as_text=True)
+    db.expire_all()
+    cancelled = db.get(Booking, booking.id)
+    assert cancelled.status == "cancelled" and cancelled.outcome_recorded_at is not None
+    changed = operator_client.get(f"{slip}/change", follow_redirects=True)
+    assert "この予約は変更できません" in changed.get_data(as_text=True)

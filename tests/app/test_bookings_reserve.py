@@ -10,7 +10,15 @@ from sqlalchemy import select
 
 from app import create_app, migrate
 from app.bookings.models import Booking
-from app.bookings.operations import Intake, Slot, SlotUnavailable, cancel, reserve
+from app.bookings.operations import (
+    Intake,
+    Slot,
+    SlotUnavailable,
+    active_bookings,
+    cancel,
+    reschedule,
+    reserve,
+)
 from app.seasons.models import SeasonRecord, VisitDayRecord
 from app.seasons.operations import create_season
 from solver.season import SeasonConfig, Wish
@@ -94,8 +102,8 @@ def test_cancelling_moves_later_visits_up_and_keeps_the_history(db, season):
     first = reserve(db, season, intake(INAHO), Slot(day, "am", 1, 1), user.id, today=TODAY)
     second = reserve(db, season, intake(HANAZONO), Slot(day, "am", 1, 2), user.id, today=TODAY)
     with pytest.raises(SlotUnavailable):
-        cancel(db, season, first, "   ", user.id)
-    cancel(db, season, first, "入院のため", user.id)
+        cancel(db, season, first, "   ", user.id, today=TODAY)
+    cancel(db, season, first, "入院のため", user.id, today=TODAY)
     assert first.status == "cancelled" and first.history[-1].reason == "入院のため"
     assert second.position == 1 and second.history[-1].action == "reordered"
 
@@ -179,3 +187,59 @@ def test_concurrent_bookings_of_different_slots_get_contiguous_receipt_numbers(r
     slots = [Slot(days[i // 2], "am" if i % 2 == 0 else "pm", 1, 1) for i in range(12)]
     outcomes = _race(app, season_id, user_id, slots)
     assert sorted(outcomes) == list(range(1, 13))  # type: ignore[type-var]
+
+
+# --- the visit day: cancelled on the day as the day's outcome, nothing after it ------------
+
+def _two_visits(db, season):
+    user = make_user(db, "operator")
+    day = first_home_day(season, TODAY + dt.timedelta(days=14))
+    first = reserve(db, season, intake(INAHO), Slot(day, "am", 1, 1), user.id, today=TODAY)
+    second = reserve(db, season, intake(HANAZONO), Slot(day, "am", 1, 2), user.id, today=TODAY)
+    return user, first, second
+
+
+def test_after_the_visit_day_a_booking_can_be_neither_cancelled_nor_changed(db, season):
+    user, first, second = _two_visits(db, season)
+    day = first.visit_date
+    later = first_home_day(season, day + dt.timedelta(days=14))
+    the_day_after = first.visit_date + dt.timedelta(days=1)
+    with pytest.raises(SlotUnavailable) as cancelled:
+        cancel(db, season, first, "入院のため", user.id, today=the_day_after)
+    with pytest.raises(SlotUnavailable) as changed:
+        reschedule(db, season, first, Slot(later, "pm", 1, 1), Wish(), "本人の都合", user.id,
+                   today=the_day_after)
+    for refusal, what in ((cancelled, "取り消せません"), (changed, "変更できません")):
+        assert refusal.value.problems == [
+            f"訪問日（{first.visit_date.isoformat()}）を過ぎているため、この予約は{what}。"
+            "訪問結果は訪問ルート表で記録してください。"]
+    assert (first.status, first.visit_date, second.position) == ("booked", day, 2)
+    assert [e.action for e in first.history] == ["created"]
+
+
+def test_on_the_visit_day_a_cancel_is_the_days_outcome_and_nobody_moves(db, season):
+    user, first, second = _two_visits(db, season)
+    day = first.visit_date
+    cancel(db, season, first, "朝から発熱", user.id, today=day)
+    db.flush()
+    assert first.status == "cancelled" and first.outcome_recorded_at is not None
+    assert first.history[-1].action == "outcome" and "当日取消" in first.history[-1].reason
+    assert "朝から発熱" in first.history[-1].reason
+    # The second visit keeps the place and time its caller was told (no call-back on the day).
+    assert (second.position, [e.action for e in second.history]) == (2, ["created"])
+    # ... and the cancelled visit stays on the day's route (the route sheet shows it).
+    assert first in active_bookings(db, season.id)
+
+
+def test_on_the_visit_day_a_booking_cannot_be_changed(db, season):
+    user, first, _second = _two_visits(db, season)
+    later = first_home_day(season, first.visit_date + dt.timedelta(days=14))
+    with pytest.raises(SlotUnavailable) as refused:
+        reschedule(db, season, first, Slot(later, "pm", 1, 1), Wish(), "本人の都合", user.id,
+                   today=first.visit_date)
+    assert "本日が訪問日のため、この予約は変更できません" in refused.value.problems[0]
+    assert first.visit_date != later and [e.action for e in first.history] == ["created"]
+    # The day before, it still can.
+    reschedule(db, season, first, Slot(later, "pm", 1, 1), Wish(), "本人の都合", user.id,
+               today=first.visit_date - dt.timedelta(days=1))
+    assert first.visit_date == later

@@ -191,7 +191,7 @@ def test_each_booking_event_records_its_cause(db, season):
     later = first_home_day(season, day + dt.timedelta(days=1))
     reschedule(db, season, second, Slot(later, "pm", 1, 1), Wish(), "本人の都合", user.id,
                today=TODAY)
-    cancel(db, season, second, "入院のため", user.id)
+    cancel(db, season, second, "入院のため", user.id, today=TODAY)
     db.flush()
     assert [(e.action, e.cause) for e in first.history] == [
         ("created", CAUSE_CALLER), ("reordered", CAUSE_RENUMBER),
@@ -250,7 +250,7 @@ def test_a_change_after_the_list_was_shown_refuses_the_call_back(operator_client
     pushing = reserve(db, season, intake(HANAZONO, name="割込1"), Slot(day, "pm", 1, 1),
                       user.id, today=TODAY)
     shown = callbacks.due_event(first).id  # the operator reads the list: 2nd visit
-    cancel(db, season, pushing, "取消", user.id)  # meanwhile it moves up, then down again
+    cancel(db, season, pushing, "取消", user.id, today=TODAY)  # meanwhile it moves up, then down again
     reserve(db, season, intake(HANAZONO, name="割込2"), Slot(day, "pm", 1, 1), user.id,
             today=TODAY)
     db.commit()
@@ -272,7 +272,7 @@ def test_a_time_that_came_back_to_what_the_caller_was_told_needs_no_call(db, sea
     first = reserve(db, season, intake(INAHO), Slot(day, "am", 1, 1), user.id, today=TODAY)
     pushing = reserve(db, season, intake(HANAZONO), Slot(day, "am", 1, 1), user.id, today=TODAY)
     assert callbacks.pending_changes(first)
-    cancel(db, season, pushing, "間違えて予約した", user.id)  # back to the first visit
+    cancel(db, season, pushing, "間違えて予約した", user.id, today=TODAY)  # back to the first visit
     assert first.position == 1 and callbacks.pending_changes(first) == ()
     assert first.id not in {row.booking.id for row in callbacks.due(db, season.id)}
 
@@ -285,7 +285,7 @@ def test_a_visit_with_its_outcome_recorded_is_renumbered_without_a_call_back(db,
     second.status, second.outcome_recorded_at = "cancelled", dt.datetime(2026, 7, 1, 1, 0)
     db.flush()
     callbacks.renumbered_now(db)
-    cancel(db, season, first, "入院のため", user.id)
+    cancel(db, season, first, "入院のため", user.id, today=TODAY)
     assert second.position == 1 and "reordered" not in [e.action for e in second.history]
     assert callbacks.renumbered_now(db) == []
     assert callbacks.due(db, season.id) == []

@@ -167,7 +167,7 @@ def test_a_shared_booking_cancelled_is_kept_until_the_city_has_the_cancellation(
     manager = make_user(db, "manager")
     booking = make_booking(db, season, manager.id)
     booking.shared_on = TODAY
-    cancel(db, season, booking, CANCEL_REASON, manager.id)
+    cancel(db, season, booking, CANCEL_REASON, manager.id, today=TODAY)
     after_day = booking.visit_date + dt.timedelta(days=30)
     assert deletion.deletion_state(booking, after_day, 7).state == "waiting_share"
     booking.shared_on = TODAY + dt.timedelta(days=1)  # the cancellation notice went out
@@ -251,7 +251,7 @@ def test_deletion_page_shows_status_labels_and_japan_time(app, manager_client, d
     day = visited.visit_date
     record_outcome(db, visited, "visited", 1, "", manager, day)
     visited.shared_on = day
-    cancel(db, season, cancelled, "都合が悪くなった", manager.id)
+    cancel(db, season, cancelled, "都合が悪くなった", manager.id, today=TODAY)
     db.commit()
     app.config["APP_TODAY"] = day + dt.timedelta(days=1)
 

@@ -343,7 +343,7 @@ def test_report_page_and_xlsx_count_bookings_visits_towns_and_age_bands(
     cancelled = make_booking(db, season, user.id, half="pm")
     from app.bookings.operations import cancel
 
-    cancel(db, season, cancelled, "都合", user.id)
+    cancel(db, season, cancelled, "都合", user.id, today=TODAY)
     record_outcome(db, visited, "visited", 3, "", user, visited.visit_date)
     record_outcome(db, not_home, "not_home", None, "", user, not_home.visit_date)
     log_call(db, season.id, user.id, "booking", None)

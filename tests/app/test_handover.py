@@ -28,7 +28,7 @@ from app.bookings.models import Booking
 from app.privacy import handover
 from app.privacy.models import HandlingLogEntry, HandoverPackage
 from tests.app.test_bookings_reserve import make_booking
-from tests.conftest import PASSWORD, Client, make_user
+from tests.conftest import PASSWORD, SEASON_TODAY, Client, make_user
 
 CITY = "mynumber@city.otaru.example.jp"
 DASHBOARD = "/manager/privacy/handover"
@@ -272,7 +272,7 @@ def test_a_booking_cancelled_after_packing_stops_the_release_until_the_package_i
     package = package_of(db, booked)
     assert set(package.booking_ids) == {booked.id, other.id}
     assert approve(second_manager, package.id).status_code == 302
-    cancel(db, season, other, "入院のため", booked.booked_by)
+    cancel(db, season, other, "入院のため", booked.booked_by, today=SEASON_TODAY)
     db.commit()
 
     dashboard = manager_client.get(DASHBOARD).get_data(as_text=True)
@@ -655,8 +655,8 @@ def test_cancelling_shared_bookings_sends_the_cancellation_and_the_new_times(
     db.refresh(booked)
     shared, old_eta = booked.shared_on, booked.eta
     never_shared = make_booking(db, season, booked.booked_by, half="pm")
-    cancel(db, season, never_shared, "入院のため", booked.booked_by)
-    cancel(db, season, first, "入院のため", booked.booked_by)
+    cancel(db, season, never_shared, "入院のため", booked.booked_by, today=SEASON_TODAY)
+    cancel(db, season, first, "入院のため", booked.booked_by, today=SEASON_TODAY)
     db.commit()
     assert booked.position == 1 and booked.eta != old_eta
     assert handover.unshared_bookings(db, season.id, week_of(booked)) == [booked, first]

@@ -180,7 +180,7 @@ def test_a_booking_awaiting_its_corrected_slip_still_counts_as_shared(db, season
     shared = book(db, season, user, d2, "am", 2, INAHO, "共有 一")
     shared.shared_on = TODAY
     db.commit()
-    cancel(db, season, early, "入院のため", user.id)
+    cancel(db, season, early, "入院のため", user.id, today=TODAY)
     db.commit()
     assert shared.shared_on is None and shared.correction_of == TODAY
     state = replanning._state(db, season, change_of("cancel_day", date=d1).solver_change(),

@@ -352,7 +352,8 @@ def test_a_booking_cancelled_beforehand_leaves_the_sheet(app, team_client, db, f
                                                          season):
     stops = build_route_sheet(db, season, five_stops, 1).stops
     user = make_user(db, "manager", "manager2")
-    cancel(db, season, db.get(Booking, stops[0].booking_id), "本人の希望", user.id)
+    cancel(db, season, db.get(Booking, stops[0].booking_id), "本人の希望", user.id,
+           today=TODAY)
     db.commit()
     after = build_route_sheet(db, season, five_stops, 1).stops
     assert stops[0].booking_id not in [s.booking_id for s in after]
