@@ -61,8 +61,9 @@ def _flash_renumbered() -> None:
 
 
 def _refusal(exc: bookings.SlotUnavailable) -> str:
-    if bookings.STALE_OFFER in exc.problems:
-        return bookings.STALE_OFFER
+    for said_as_is in (bookings.STALE_OFFER, bookings.SAME_SLOT):
+        if said_as_is in exc.problems:
+            return said_as_is
     return "他の予約が先に入ったか、条件に合わなくなりました。"
 
 

@@ -123,6 +123,11 @@ class Booking(Base):
                    "訂正版を次の共有パッケージで送ります。"))
         self.shared_on = None
 
+    def holds(self, date: dt.date, half: str, team: int) -> bool:
+        """Whether this is the booking's current half-day route (the change page's 現在の予約:
+        a change into it would be no change, whatever the position)."""
+        return (self.visit_date, self.half, self.team) == (date, half, team)
+
     @property
     def city_has_slip(self) -> bool:
         """The city holds a slip of this booking, current or awaiting its correction."""

@@ -95,6 +95,10 @@ RENUMBERED = "renumbered_bookings"
 
 STALE_OFFER = ("候補を表示した後に、この時間帯の予約が変わりました。新しい候補から選び直して"
                "ください。")
+# A change page opened before the booking was moved (by another operator, or in another tab)
+# can offer the half-day the booking is now in.
+SAME_SLOT = ("選んだ日時は現在の予約と同じ日時です（画面を開いた後に、この予約が変更されています）。"
+             "現在の訪問予定を確かめてから選び直してください。")
 
 
 def route_ids(bookings: Sequence[Booking]) -> dict[tuple[dt.date, str, int], tuple[int, ...]]:
@@ -256,13 +260,16 @@ def reschedule(
     The receipt number stays; the caller's new wish replaces the old one; the lead time counts
     from today, as for a new booking. The old half-day's later visits move up, the new
     half-day's may move down (each recorded as a re-order, so they are called back). Refused
-    with `SlotUnavailable` when the new place breaks a rule, or on or after the visit day
-    (`change_refusal`); nothing changes then.
+    with `SlotUnavailable` when the new place breaks a rule, is the booking's own half-day
+    (`SAME_SLOT`: a stale change page), or on or after the visit day (`change_refusal`);
+    nothing changes then.
     """
     today = today or clock.today()
     refusal = change_refusal(booking, today)
     if refusal:
         raise SlotUnavailable([refusal])
+    if booking.holds(slot.date, slot.half, slot.team):
+        raise SlotUnavailable([SAME_SLOT])
     if not reason.strip():
         raise SlotUnavailable(["変更の理由を入力してください。"])
     with db.begin_nested():

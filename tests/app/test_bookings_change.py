@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 from sqlalchemy import select
 
 from app.bookings.models import Booking, BookingEvent
-from app.bookings.operations import Slot, reserve
+from app.bookings.operations import SAME_SLOT, Slot, reschedule, reserve
 from tests.app.test_bookings_reserve import (
     HANAZONO,
     INAHO,
@@ -161,3 +162,33 @@ def test_a_change_page_sent_on_or_after_the_visit_day_changes_nothing(app, opera
     db.expire_all()
     assert db.get(Booking, booking.id).visit_date == booking.visit_date
     assert db.scalars(select(BookingEvent).where(BookingEvent.action == "changed")).first() is None
+
+
+def test_a_stale_change_page_cannot_move_the_booking_into_its_own_half_day(
+        operator_client, db, season):
+    """The page was opened; meanwhile (another tab, another operator) the booking was moved to
+    one of the days it lists. Sending that day now is no change: refused, nothing written,
+    what was typed kept."""
+    from solver.season import Wish
+
+    user = make_user(db, "operator", "other")
+    booking = make_booking(db, season, user.id)
+    data = {"reason": "家族の都合", "wish_from": "2026-07-01", "wish_to": "2026-07-31",
+            "wish_half": "pm"}
+    key = _offers(operator_client.post_form(_url(booking), data).get_data(as_text=True))[0]
+    date, half, team, position, _route = key.split("|")
+    reschedule(db, season, booking, Slot(dt.date.fromisoformat(date), half, int(team),
+                                         int(position)), Wish(), "別の電話で変更", user.id,
+               today=TODAY)
+    db.commit()
+    response = operator_client.post_form(_url(booking), {**data, "offer": key})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "現在の予約と同じ日時です" in SAME_SLOT
+    assert html.escape(SAME_SLOT, quote=False) in page.split('id="refused"')[1].split("</div>")[0]
+    assert "家族の都合</textarea>" in page and 'value="2026-07-01"' in page
+    assert '<option selected value="pm">' in page or 'value="pm" selected' in page
+    db.expire_all()
+    changes = db.scalars(select(BookingEvent).where(BookingEvent.booking_id == booking.id,
+                                                    BookingEvent.action == "changed")).all()
+    assert [e.reason for e in changes] == ["別の電話で変更"]  # only the real change
