@@ -186,6 +186,10 @@ class IntakeForm(WishFields):
         if field.data and field.data not in texts.ALLOWED_CALLERS:
             raise ValidationError(texts.REFUSE_CALLER_SCRIPT)
 
+    def validate_id_documents(self, field: Any) -> None:
+        if self.application_type.data == "new" and texts.OLD_CARD in (field.data or ()):
+            raise ValidationError(texts.OLD_CARD_ON_NEW_APPLICATION)
+
     def validate_name_kana(self, field: Any) -> None:
         if field.data and not KANA_RE.match(field.data):
             raise ValidationError("フリガナはカタカナ（またはひらがな）で入力してください。")

@@ -63,13 +63,20 @@ LOST_SCRIPT = (
     "必要に応じて、資格確認書の入手方法もご案内します。"
 )
 
+# The card being renewed. 004 §8(2)オ(ア) e: 「※ 更新の場合は、旧マイナンバーカードにて本人確認を
+# 行う。」 — it identifies a renewal; a new (first) application has no earlier card, so the
+# intake refuses it there (IntakeForm.validate_id_documents) and it never counts for one.
+OLD_CARD = "old_mynumber"
+OLD_CARD_ON_NEW_APPLICATION = (
+    "新規申請では「旧マイナンバーカード」は選べません（旧カードでの本人確認は更新の場合のみ）。"
+    "ほかに用意できる書類を選んでください。")
 # §7 e: identity documents the applicant can show.
 ID_DOCUMENTS: tuple[tuple[str, str], ...] = (
     ("driver_license", "運転免許証・運転経歴証明書"),
     ("passport", "パスポート"),
     ("disability_cert", "身体障害者手帳等の障害者手帳"),
     ("residence_card", "在留カード・特別永住者証明書"),
-    ("old_mynumber", "旧マイナンバーカード（更新の場合）"),
+    (OLD_CARD, "旧マイナンバーカード（更新の場合）"),
     ("health_insurance", "資格確認書・健康保険証"),
     ("pension_book", "年金手帳・年金証書"),
     ("other", "その他（備考に記入）"),
@@ -82,7 +89,7 @@ ID_DOCUMENTS_SCRIPT = (
 # The rest (資格確認書・健康保険証, 年金手帳・年金証書) need a second document; "other" is not
 # known to have a photo, so it counts as one more document without one.
 PHOTO_ID_DOCUMENTS: frozenset[str] = frozenset(
-    {"driver_license", "passport", "disability_cert", "residence_card", "old_mynumber"})
+    {"driver_license", "passport", "disability_cert", "residence_card", OLD_CARD})
 
 
 def id_documents_shortfall(documents: object, application_type: str | None,
@@ -94,10 +101,13 @@ def id_documents_shortfall(documents: object, application_type: str | None,
     a second document before the visit. Renewals always pass: they are verified with the old
     card (SPEC §7 e). Each box of the form counts as one document, so a single box like
     「資格確認書・健康保険証」 is one document, not two. A facility booking for its residents
-    passes too: each resident's documents are checked against the facility's list."""
+    passes too: each resident's documents are checked against the facility's list. The old
+    card (`OLD_CARD`) counts for nothing on a new application."""
     if application_type == "renewal" or caller_relationship == FACILITY_CALLER:
         return ""
     chosen = {str(d) for d in documents} if isinstance(documents, (list, tuple, set)) else set()
+    if application_type == "new":
+        chosen.discard(OLD_CARD)  # not a document of a first application (saved before the check)
     if chosen & PHOTO_ID_DOCUMENTS or len(chosen) >= 2:
         return ""
     if not chosen:

@@ -320,6 +320,7 @@ def test_booking_summary_has_no_personal_data(operator_client, db, season):
     ({"wish_half": "night"}, "wish_half", "選択肢にない"),
     ({"id_documents": []}, "id_documents", "本人確認書類"),
     ({"id_documents": ["library_card"]}, "id_documents", "選択肢にない"),
+    ({"id_documents": ["old_mynumber"]}, "id_documents", "新規申請では「旧マイナンバーカード」は選べません"),
     ({"parking": True}, "parking", "文字列か数値"),
     ({"eligibility_detail": ""}, "eligibility_detail", "外出困難な事情"),
     ({"nickname": "ハナ"}, "nickname", "という項目はありません"),

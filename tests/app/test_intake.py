@@ -75,6 +75,9 @@ def test_the_page_asks_every_question_of_spec_7(operator_client, season):
     ({"application_type": "lost"}, "card_suspended", "一時停止"),
     ({"wish_from": "2026-08-01", "wish_to": "2026-07-01"}, "wish_to", "終わりが始まりより前"),
     ({"id_documents": None}, "id_documents", "本人確認書類"),
+    # 004 §8(2)オ(ア) e: the old card identifies renewals; a first application has none.
+    ({"id_documents": ["old_mynumber", "pension_book"]}, "id_documents",
+     "用意できる本人確認書類: 新規申請では「旧マイナンバーカード」は選べません"),
     ({"parking": None}, "parking", "駐車スペース"),
     ({"eligibility_detail": ""}, "eligibility_detail", "外出困難な事情"),
 ])
@@ -509,6 +512,10 @@ def test_the_same_person_warning_is_repeated_beside_the_offers(operator_client, 
     ([], "new", "本人確認書類が未確認：顔写真付き1点か、写真なし2点が必要"),
     (None, "new", "本人確認書類が未確認：顔写真付き1点か、写真なし2点が必要"),
     (["health_insurance"], "renewal", ""),  # verified with the old card (SPEC §7 e)
+    (["old_mynumber"], "renewal", ""),
+    # ... which a new application does not have (one saved before the intake refused it).
+    (["old_mynumber"], "new", "本人確認書類が未確認：顔写真付き1点か、写真なし2点が必要"),
+    (["old_mynumber", "pension_book"], "new", "写真なし書類1点のみ：もう1点要確認"),
 ])
 def test_documents_without_a_photo_need_two(documents, application_type, warning):
     assert texts.id_documents_shortfall(documents, application_type) == warning
@@ -530,3 +537,13 @@ def test_the_offers_warn_of_a_single_document_without_a_photo_but_still_book(
                    answers(application_type="renewal", has_shikaku_kakuninsho="yes")):
         assert 'id="id-documents-warning"' not in operator_client.post_form(URL, enough).get_data(
             as_text=True)
+
+
+def test_the_old_card_is_an_identity_document_of_a_renewal(operator_client, db, season):
+    renewal = answers(application_type="renewal", has_shikaku_kakuninsho="yes",
+                      id_documents=["old_mynumber"])
+    page = operator_client.post_form(URL, renewal).get_data(as_text=True)
+    assert "旧マイナンバーカード" not in errors_of(page) and 'id="id-documents-warning"' not in page
+    key = re.search(r'name="offer" value="([^"]+)"', page).group(1)
+    assert operator_client.post_form(URL, {**renewal, "offer": key}).status_code == 302
+    assert db.scalar(select(Booking)).details["id_documents"] == ["old_mynumber"]
