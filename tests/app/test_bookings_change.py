@@ -192,3 +192,31 @@ def test_a_stale_change_page_cannot_move_the_booking_into_its_own_half_day(
     changes = db.scalars(select(BookingEvent).where(BookingEvent.booking_id == booking.id,
                                                     BookingEvent.action == "changed")).all()
     assert [e.reason for e in changes] == ["別の電話で変更"]  # only the real change
+
+
+def test_the_change_offers_say_which_wishes_each_meets_as_the_intakes_do(
+        operator_client, db, season):
+    """Not just 希望どおり/希望外: 曜日○・午前午後× per offer (offers.wish_note, shared macro)."""
+    user = make_user(db, "operator", "other")
+    booking = make_booking(db, season, user.id)
+    monday_am = {"reason": "", "wish_from": "2026-07-01", "wish_to": "2026-07-31",
+                 "wish_weekdays": ["0"], "wish_half": "am"}
+    page = operator_client.post_form(_url(booking), monday_am).get_data(as_text=True)
+    rows = re.findall(r'<tr class="offer">(.*?)</tr>', page, flags=re.S)
+    notes = {}
+    for row in rows:
+        date, half = re.search(r'name="offer" value="([^|]+)\|(am|pm)\|', row).groups()
+        cell = re.search(r'<td class="wish-note">(.*?)</td>', row).group(1)
+        notes[(dt.date.fromisoformat(date), half)] = re.sub(r"<[^>]+>", "", cell)
+    assert notes
+    for (day, half), note in notes.items():
+        weekday, morning = day.weekday() == 0, half == "am"
+        assert note == ("希望どおり" if weekday and morning else
+                        f"曜日{'○' if weekday else '×'}・午前午後{'○' if morning else '×'}")
+    assert {"曜日○・午前午後×", "曜日×・午前午後○"} <= set(notes.values())
+    assert "希望外" not in page
+    # With no soft wish the column says so, as on the intake.
+    period_only = operator_client.post_form(_url(booking), {
+        "wish_from": "2026-07-01", "wish_to": "2026-07-31"}).get_data(as_text=True)
+    assert {re.sub(r"<[^>]+>", "", cell) for cell in re.findall(
+        r'<td class="wish-note">(.*?)</td>', period_only)} == {"指定なし"}
