@@ -89,7 +89,7 @@ def log_call() -> Any:
 @roles_required(Role.OPERATOR, Role.MANAGER)
 def weekly_calls() -> Any:
     record = require_active_season()
-    weeks = calls.weekly_counts(session(), record.id)
+    weeks = calls.weekly_counts(session(), record.id, calls.report_period(record, clock.today()))
     return render_template("operators/weekly_calls.html", record=record, weeks=weeks,
                            kinds=CALL_KINDS)
 
@@ -98,7 +98,8 @@ def weekly_calls() -> Any:
 @roles_required(Role.OPERATOR, Role.MANAGER)
 def weekly_calls_xlsx() -> Any:
     record = require_active_season()
-    data = weekly_counts_xlsx(record.title, calls.weekly_counts(session(), record.id))
+    weeks = calls.weekly_counts(session(), record.id, calls.report_period(record, clock.today()))
+    data = weekly_counts_xlsx(record.title, weeks)
     return send_file(
         io.BytesIO(data), as_attachment=True, download_name=f"weekly_calls_{record.name}.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

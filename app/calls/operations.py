@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from app.calls.kinds import CALL_KINDS
 from app.calls.models import CallRecord
+from app.seasons.models import SeasonRecord
+from solver.scenario_io import parse_config
 
 JST = ZoneInfo("Asia/Tokyo")
 NOTE_MAX = 500
@@ -64,17 +66,30 @@ class WeekCount:
         return sum(self.counts.values())
 
 
-def weekly_counts(db: Session, season_id: int) -> list[WeekCount]:
-    """Calls per week and kind, every week from the first call to the last (no gaps)."""
+def report_period(record: SeasonRecord, today: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The days the weekly call report covers: from the call centre's opening day to today,
+    or to its last day once it has closed (004 §3(2)ア, §10(1)). None before it opens."""
+    season = parse_config(record.config, record.name).season
+    last = min(today, season.booking_closes)
+    return (season.booking_opens, last) if last >= season.booking_opens else None
+
+
+def weekly_counts(db: Session, season_id: int,
+                  period: tuple[dt.date, dt.date] | None = None) -> list[WeekCount]:
+    """Calls per week and kind, with no gaps: every week of `period` (a week without a call
+    is reported as 0 calls, not left out), and every week from the first call to the last."""
     rows = db.execute(
         select(CallRecord.received_at, CallRecord.kind).where(CallRecord.season_id == season_id)
     ).all()
-    if not rows:
-        return []
     per_week: dict[dt.date, Counter[str]] = {}
     for received_at, kind in rows:
         per_week.setdefault(week_start(local_date(received_at)), Counter())[kind] += 1
-    first, last = min(per_week), max(per_week)
+    bounds = list(per_week)
+    if period is not None:
+        bounds += [week_start(period[0]), week_start(period[1])]
+    if not bounds:
+        return []
+    first, last = min(bounds), max(bounds)
     weeks = []
     day = first
     while day <= last:

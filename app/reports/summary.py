@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from app.bookings.models import Booking
 from app.calls.export import weekly_counts_xlsx
 from app.calls.models import CallRecord
-from app.calls.operations import local_date, weekly_counts
+from app.calls.operations import local_date, report_period, weekly_counts
 from app.facilities.models import FacilityVisit
 from app.privacy.deletion import AGE_BANDS, UNKNOWN_AGE, booking_age_band
 from app.seasons.models import SeasonRecord
@@ -169,7 +169,8 @@ def report_xlsx(db: Session, record: SeasonRecord, report: Report) -> bytes:
     _sheet(book, "町名別", "町名", report.towns.items(), COLUMNS, report.total)
     _sheet(book, "年齢階級別", "年齢階級（訪問日時点）", report.age_bands.items(), COLUMNS,
            report.total)
-    calls_data = weekly_counts_xlsx(record.title, weekly_counts(db, record.id))
+    calls_data = weekly_counts_xlsx(record.title, weekly_counts(
+        db, record.id, report_period(record, report.today)))
     weekly = load_workbook(io.BytesIO(calls_data)).active
     target = book.create_sheet("週別受電件数")
     for row in weekly.iter_rows(values_only=True):

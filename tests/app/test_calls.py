@@ -66,3 +66,39 @@ def test_weekly_counts_group_by_japan_week_and_fill_empty_weeks(db, season, oper
     assert totals == {dt.date(2026, 6, 1): 1, dt.date(2026, 6, 8): 2, dt.date(2026, 6, 15): 0,
                       dt.date(2026, 6, 22): 1}
     assert rows[-1][0] == "合計" and rows[-1][-1] == 4
+
+
+def _weeks_of(rows):
+    return [row[0].date() for row in rows[2:-1]]
+
+
+def test_the_weekly_report_lists_every_week_the_call_centre_was_open(
+        app, db, season, operator_client, manager_client):
+    """004 §10(1): the city gets the number of calls of every week, so a week without a call
+    is reported as 0 — from the opening week, not from the first call, to the current week."""
+    from app.auth.models import User
+
+    user = db.scalar(select(User))
+    _call(db, season, user.id, "booking", dt.datetime(2026, 6, 9, 1, 0))
+    db.commit()
+    app.config["APP_TODAY"] = dt.date(2026, 7, 8)
+    sheet = load_workbook(io.BytesIO(operator_client.get("/operator/calls/weekly.xlsx").data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    weeks = [dt.date(2026, 6, 1) + dt.timedelta(weeks=n) for n in range(6)]  # to week of 7/6
+    assert _weeks_of(rows) == weeks
+    assert [row[-1] for row in rows[2:-1]] == [0, 1, 0, 0, 0, 0]
+    assert rows[-1][0] == "合計" and rows[-1][-1] == 1
+    page = operator_client.get("/operator/calls/weekly").get_data(as_text=True)
+    assert "2026-06-01 〜 2026-06-07" in page and "2026-07-06 〜 2026-07-12" in page
+    assert '<tr id="weekly-total"><th>合計</th><th>1</th>' in page
+
+    # After the call centre closed (12/24), the report ends with the week of its last day, and
+    # the completion report's weekly sheet is the same table.
+    app.config["APP_TODAY"] = dt.date(2027, 1, 8)
+    sheet = load_workbook(io.BytesIO(operator_client.get("/operator/calls/weekly.xlsx").data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert _weeks_of(rows)[0] == dt.date(2026, 6, 1)
+    assert _weeks_of(rows)[-1] == dt.date(2026, 12, 21)
+    assert len(_weeks_of(rows)) == 30
+    report = load_workbook(io.BytesIO(manager_client.get("/manager/reports/report.xlsx").data))
+    assert list(report["週別受電件数"].iter_rows(values_only=True)) == rows
