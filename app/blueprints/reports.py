@@ -26,6 +26,7 @@ def dashboard() -> Any:
     return render_template(
         "reports/dashboard.html", record=record, report=report, columns=summary.COLUMNS,
         month_columns=summary.MONTH_COLUMNS, bar=summary.bar_width, sex_note=summary.SEX_NOTE,
+        home_note=summary.HOME_NOTE,
     )
 
 

@@ -1,7 +1,8 @@
 """The monthly and completion report (SPEC §11; seed 004 §10, seed 001 §8).
 
 Counts only: bookings, planned and taken applications, visits done, not at home, cancelled,
-facility visit days, facility half-days visited and their applications, and calls received, per month, per town and per age band. Everything here
+still open; facility days planned and visited, facilities and half-days visited and their
+applications; all applications; calls received — per month, per town and per age band. Everything here
 survives the deletion of personal data (town and age band stay on the booking), so the
 report counts a visit the same before and after its personal data are deleted. Sex is not
 asked at intake (SPEC §7), so there is no breakdown by sex.
@@ -26,6 +27,7 @@ from app.calls.operations import local_date, report_period, weekly_counts
 from app.facilities.models import FacilityVisit
 from app.privacy.deletion import AGE_BANDS, UNKNOWN_AGE, booking_age_band
 from app.seasons.models import SeasonRecord
+from solver.scenario_io import parse_config
 
 SEX_NOTE = "性別は受付時に聞き取っていないため、性別の集計はありません。"
 NO_TOWN = "町名不明"
@@ -42,11 +44,19 @@ class Counts:
     applications: int = 0  # 申請受付件数 taken on visits
     not_home: int = 0
     cancelled_on_day: int = 0
+    pending: int = 0  # still booked: visit ahead, or its outcome not recorded yet
     cancelled: int = 0  # cancelled before the day
-    facility_days: int = 0
+    facility_days: int = 0  # facility days of the calendar (planned, 004 §8(2)ア)
+    facility_visit_days: int = 0  # days on which a facility was visited
+    facilities: int = 0  # facilities visited (counted in the month of their first visit)
     facility_visited: int = 0  # facility half-days visited (outcome on the route sheet)
     facility_applications: int = 0  # applications taken at facilities
     calls: int = 0
+
+    @property
+    def all_applications(self) -> int:
+        """Applications taken at homes and at facilities (004 §3(2)ア(エ): 申請受付件数合計)."""
+        return self.applications + self.facility_applications
 
     def add_booking(self, b: Booking) -> None:
         self.bookings += 1
@@ -66,6 +76,8 @@ class Counts:
             self.not_home += 1
         elif b.status == "cancelled":
             self.cancelled_on_day += 1
+        else:
+            self.pending += 1
 
 
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -76,11 +88,19 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("applications", "申請受付件数"),
     ("not_home", "不在"),
     ("cancelled_on_day", "当日取消"),
+    ("pending", "予約中・結果未記録"),
     ("cancelled", "事前取消"),
 )
 MONTH_COLUMNS: tuple[tuple[str, str], ...] = (
-    *COLUMNS, ("facility_days", "福祉施設訪問日数"), ("facility_visited", "福祉施設訪問済（半日）"),
-    ("facility_applications", "福祉施設の申請受付件数"), ("calls", "受電件数"))
+    *COLUMNS, ("facilities", "福祉施設数（訪問済）"), ("facility_days", "福祉施設訪問日数（予定）"),
+    ("facility_visit_days", "福祉施設訪問日数（訪問済）"),
+    ("facility_visited", "福祉施設訪問済（半日）"), ("facility_applications", "福祉施設の申請受付件数"),
+    ("all_applications", "申請受付件数合計（個人宅＋福祉施設）"), ("calls", "受電件数"))
+# How the rows relate, printed under the tables so a reader can check the sums.
+HOME_NOTE = ("予約受付件数から事前取消までは個人宅の予約（申請者5名以下の福祉施設を含む）です。"
+             "予約受付件数は予約を受けた月、それ以外は訪問予定日の月で数えます。"
+             "訪問予定件数 ＝ 訪問済＋不在＋当日取消＋予約中・結果未記録、"
+             "予約受付件数 ＝ 訪問予定件数＋事前取消。")
 
 
 @dataclass
@@ -121,11 +141,18 @@ def season_report(db: Session, record: SeasonRecord, today: dt.date) -> Report:
         if day.kind == "facility":
             month(_month(day.date)).facility_days += 1
             report.total.facility_days += 1
+    days: set[dt.date] = set()
+    facilities: set[int] = set()
     for visit in db.scalars(select(FacilityVisit).where(
-            FacilityVisit.season_id == record.id, FacilityVisit.status == "visited")):
+            FacilityVisit.season_id == record.id, FacilityVisit.status == "visited")
+            .order_by(FacilityVisit.visit_date, FacilityVisit.half)):
         for counts in (month(_month(visit.visit_date)), report.total):
             counts.facility_visited += 1
             counts.facility_applications += visit.applications_taken or 0
+            counts.facility_visit_days += visit.visit_date not in days
+            counts.facilities += visit.facility_id not in facilities
+        days.add(visit.visit_date)
+        facilities.add(visit.facility_id)
     for (received_at,) in db.execute(
             select(CallRecord.received_at).where(CallRecord.season_id == record.id)):
         month(_month(local_date(received_at))).calls += 1
@@ -160,9 +187,15 @@ def report_xlsx(db: Session, record: SeasonRecord, report: Report) -> bytes:
     summary.title = "集計"
     summary.append([f"{report.title} 業務完了報告（{report.today.isoformat()} 時点）"])
     summary["A1"].font = Font(bold=True)
+    season = parse_config(record.config, record.name).season
+    summary.append(["コールセンター開設期間",
+                    f"{season.booking_opens.isoformat()}〜{season.booking_closes.isoformat()}"])
+    summary.append(["出張申請受付の実施期間",
+                    f"{season.visits_from.isoformat()}〜{season.visits_to.isoformat()}"])
     for attr, label in MONTH_COLUMNS:
         summary.append([label, getattr(report.total, attr)])
     summary.append(["個人情報削除済の予約", report.deleted])
+    summary.append([HOME_NOTE])
     summary.append([SEX_NOTE])
     summary.column_dimensions["A"].width = 24
     _sheet(book, "月別", "月", report.months.items(), MONTH_COLUMNS, report.total)
