@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import operations as accounts
 from app.seasons import operations as seasons
+from solver.calendar_rules import closed_reason
 from solver.season import SeasonConfig, Wish
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -57,6 +58,13 @@ def _demo_points() -> list[tuple[str, float, float]]:
                  float(row["lat"]), float(row["lng"])) for row in csv.DictReader(handle)]
 
 
+def _open_day(config: SeasonConfig, day: dt.date) -> dt.date:
+    """`day`, or the next day the call centre answers (Mon-Fri, not a holiday; SPEC §1)."""
+    while day.weekday() >= 5 or closed_reason(config, day):
+        day += dt.timedelta(days=1)
+    return day
+
+
 def load_demo_bookings(db: Session, record: object, count: int = DEMO_BOOKINGS) -> list[str]:
     """Fictional home bookings spread over the season, each placed as an operator would:
     the call comes in on its day and takes the slot policy's first offer."""
@@ -74,7 +82,7 @@ def load_demo_bookings(db: Session, record: object, count: int = DEMO_BOOKINGS) 
     span = (closes - opens).days - config.rules.home_lead_days - 7
     made = 0
     for n in range(count):
-        received = opens + dt.timedelta(days=span * n // count)
+        received = _open_day(config, opens + dt.timedelta(days=span * n // count))
         place, lat, lng = rng.choice(points)
         start = received + dt.timedelta(days=config.rules.home_lead_days + rng.randrange(0, 10))
         intake = Intake(
