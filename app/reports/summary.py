@@ -118,7 +118,14 @@ class Report:
 
 
 def _month(day: dt.date) -> str:
+    """The month's sort key, "2026-06"."""
     return f"{day.year}-{day.month:02d}"
+
+
+def _month_label(key: str) -> str:
+    """"2026-06" as the city's staff write it: 「2026年6月」."""
+    year, month = key.split("-")
+    return f"{year}年{int(month)}月"
 
 
 def season_report(db: Session, record: SeasonRecord, today: dt.date) -> Report:
@@ -157,7 +164,7 @@ def season_report(db: Session, record: SeasonRecord, today: dt.date) -> Report:
             select(CallRecord.received_at).where(CallRecord.season_id == record.id)):
         month(_month(local_date(received_at))).calls += 1
         report.total.calls += 1
-    report.months = dict(sorted(months.items()))
+    report.months = {_month_label(key): counts for key, counts in sorted(months.items())}
     report.towns = dict(sorted(report.towns.items(), key=lambda kv: (-kv[1].bookings, kv[0])))
     order = [name for _, name in AGE_BANDS] + [UNKNOWN_AGE]
     report.age_bands = {k: report.age_bands[k] for k in order if k in report.age_bands}

@@ -86,6 +86,11 @@ def test_the_completion_report_matches_the_database_and_its_rows_add_up(
     assert figures["コールセンター開設期間"] == "2026-06-01〜2026-12-24"
     months = list(book["月別"].iter_rows(values_only=True))
     assert months[-1][0] == "合計"
+    # Months read as the city writes them, in calendar order (10月 after 9月).
+    labels = [row[0] for row in months[1:-1]]
+    assert labels and all(label.startswith("2026年") and label.endswith("月") for label in labels)
+    order = [int(label[5:-1]) for label in labels]
+    assert order == sorted(order)
     head = months[0]
     assert months[-1][head.index("福祉施設数（訪問済）")] == 2
     page = manager_client.get("/manager/reports/").get_data(as_text=True)
