@@ -12,7 +12,8 @@ from app.facilities.models import (
     FacilityRequest,
     FacilityVisit,
 )
+from app.opinions.models import Opinion
 from app.privacy.models import HandlingLogEntry, HandoverPackage
 from app.seasons.models import SeasonChange, SeasonRecord, VisitDayRecord
 
-__all__ = ["Base", "FacilityApplicant", "FacilityCheck", "FacilityEvent", "FacilityMeeting", "FacilityRequest", "FacilityVisit", "Booking", "BookingEvent", "CallRecord", "HandlingLogEntry", "HandoverPackage", "SeasonChange", "SeasonRecord", "User", "VisitDayRecord"]
+__all__ = ["Base", "FacilityApplicant", "FacilityCheck", "FacilityEvent", "FacilityMeeting", "FacilityRequest", "FacilityVisit", "Booking", "BookingEvent", "CallRecord", "HandlingLogEntry", "HandoverPackage", "Opinion", "SeasonChange", "SeasonRecord", "User", "VisitDayRecord"]

@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
         facilities,
         managers,
         operators,
+        opinions,
         privacy,
         reports,
         teams,
@@ -26,4 +27,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(teams.bp, url_prefix="/team")
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(facilities.bp)
+    app.register_blueprint(opinions.bp)
     api.init_api(app)

@@ -13,6 +13,7 @@ from app.auth.login import roles_required
 from app.auth.roles import Role
 from app.blueprints.common import require_active_season
 from app.db import session
+from app.opinions.kinds import OPINION_SOURCES
 from app.reports import summary
 
 bp = Blueprint("reports", __name__)
@@ -26,7 +27,7 @@ def dashboard() -> Any:
     return render_template(
         "reports/dashboard.html", record=record, report=report, columns=summary.COLUMNS,
         month_columns=summary.MONTH_COLUMNS, bar=summary.bar_width, sex_note=summary.SEX_NOTE,
-        home_note=summary.HOME_NOTE,
+        home_note=summary.HOME_NOTE, opinion_sources=OPINION_SOURCES,
     )
 
 

@@ -2,7 +2,9 @@
 
 Counts only: bookings, planned and taken applications, visits done, not at home, cancelled,
 still open; facility days planned and visited, facilities and half-days visited and their
-applications; all applications; calls received — per month, per town and per age band. Everything here
+applications; all applications; calls received — per month, per town and per age band; and
+the opinions from citizens and facility staff (004 §10(3)): their count by source and their
+list, which holds no personal data (app/opinions). Everything here
 survives the deletion of personal data (town and age band stay on the booking), so the
 report counts a visit the same before and after its personal data are deleted. Sex is not
 asked at intake (SPEC §7), so there is no breakdown by sex.
@@ -25,6 +27,10 @@ from app.calls.export import weekly_counts_xlsx
 from app.calls.models import CallRecord
 from app.calls.operations import local_date, report_period, weekly_counts
 from app.facilities.models import FacilityVisit
+from app.opinions.export import SHEET_TITLE as OPINIONS_SHEET
+from app.opinions.export import write_opinions
+from app.opinions.kinds import OPINION_SOURCES
+from app.opinions.operations import counts_by_source, list_opinions
 from app.privacy.deletion import AGE_BANDS, UNKNOWN_AGE, booking_age_band
 from app.seasons.models import SeasonRecord
 from solver.scenario_io import parse_config
@@ -112,6 +118,7 @@ class Report:
     age_bands: dict[str, Counts] = field(default_factory=dict)
     total: Counts = field(default_factory=Counts)
     deleted: int = 0
+    opinions: dict[str, int] = field(default_factory=dict)  # by source (OPINION_SOURCES key)
 
     def max_of(self, rows: dict[str, Counts], attr: str) -> int:
         return max((getattr(c, attr) for c in rows.values()), default=0) or 1
@@ -164,6 +171,7 @@ def season_report(db: Session, record: SeasonRecord, today: dt.date) -> Report:
             select(CallRecord.received_at).where(CallRecord.season_id == record.id)):
         month(_month(local_date(received_at))).calls += 1
         report.total.calls += 1
+    report.opinions = counts_by_source(db, record.id)
     report.months = {_month_label(key): counts for key, counts in sorted(months.items())}
     report.towns = dict(sorted(report.towns.items(), key=lambda kv: (-kv[1].bookings, kv[0])))
     order = [name for _, name in AGE_BANDS] + [UNKNOWN_AGE]
@@ -188,7 +196,8 @@ def _sheet(book: Workbook, title: str, head: str, rows: Iterable[tuple[str, Coun
 
 def report_xlsx(db: Session, record: SeasonRecord, report: Report) -> bytes:
     """The completion report workbook: summary, per month, per town, per age band, weekly
-    calls (the same sheet as the operators' weekly export)."""
+    calls (the same sheet as the operators' weekly export), the opinions (the same table as
+    the managers' opinion export)."""
     book = Workbook()
     summary = book.active
     summary.title = "集計"
@@ -202,6 +211,8 @@ def report_xlsx(db: Session, record: SeasonRecord, report: Report) -> bytes:
     for attr, label in MONTH_COLUMNS:
         summary.append([label, getattr(report.total, attr)])
     summary.append(["個人情報削除済の予約", report.deleted])
+    for source, label in OPINION_SOURCES.items():
+        summary.append([f"御意見（{label}）", report.opinions[source]])
     summary.append([HOME_NOTE])
     summary.append([SEX_NOTE])
     summary.column_dimensions["A"].width = 24
@@ -218,6 +229,8 @@ def report_xlsx(db: Session, record: SeasonRecord, report: Report) -> bytes:
     for cell in target["A"][2:] + target["B"][2:]:
         if isinstance(cell.value, dt.datetime | dt.date):
             cell.number_format = "yyyy-mm-dd"
+    write_opinions(book.create_sheet(OPINIONS_SHEET), record.title,
+                   list_opinions(db, record.id, "all"))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

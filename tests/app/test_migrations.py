@@ -109,3 +109,35 @@ def test_0010_gives_existing_booking_events_their_cause_and_downgrades(
                                     "WHERE cause = 'replan'")) == 2
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_0011_adds_the_opinions_table_and_downgrades(backend, fresh_database_url):
+    """0011 creates `opinions` with its CHECKs; a downgrade to 0010 drops it again."""
+    engine = make_engine(fresh_database_url(backend))
+    try:
+        migrate.upgrade(engine, "0010")
+        assert "opinions" not in inspect(engine).get_table_names()
+        migrate.upgrade(engine, "0011")
+        checks = {c["name"] for c in inspect(engine).get_check_constraints("opinions")}
+        assert {"ck_opinions_source", "ck_opinions_topic"} <= checks
+        tables = MetaData()
+        tables.reflect(engine)
+        now = dt.datetime(2026, 6, 1, 9, 0)
+        with engine.begin() as conn:
+            user_id = conn.execute(tables.tables["users"].insert().values(
+                username="op1", display_name="職員", role="operator", password_hash="x",
+                is_enabled=True, failed_logins=0, created_at=now)).inserted_primary_key[0]
+            season_id = conn.execute(tables.tables["seasons"].insert().values(
+                name="otaru-2026", title="小樽 2026", config={}, is_active=True,
+                created_at=now, updated_at=now)).inserted_primary_key[0]
+            conn.execute(tables.tables["opinions"].insert().values(
+                season_id=season_id, received_on=now.date(), source="citizen", topic=None,
+                summary="説明が丁寧だった", recorded_by=user_id, recorded_at=now))
+        migrate.downgrade(engine, "0010")
+        assert "opinions" not in inspect(engine).get_table_names()
+        assert "calls" in inspect(engine).get_table_names()
+        migrate.upgrade(engine)
+        assert "opinions" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()

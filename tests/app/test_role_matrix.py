@@ -82,6 +82,11 @@ POLICY: dict[str, frozenset[str] | str] = {
     "facilities.list_template": frozenset({"manager"}),
     "facilities.applicants": frozenset({"manager"}),
     "facilities.applicants_xlsx": frozenset({"manager"}),
+    "opinions.new": frozenset({"operator", "team", "manager"}),
+    "opinions.record": frozenset({"operator", "team", "manager"}),
+    "opinions.opinion_list": frozenset({"manager"}),
+    "opinions.mark_reported": frozenset({"manager"}),
+    "opinions.opinions_download": frozenset({"manager"}),
     "teams.index": frozenset({"team", "manager"}),
     "teams.route_sheet": frozenset({"team", "manager"}),
     "teams.route_sheet_print": frozenset({"team", "manager"}),
@@ -169,7 +174,7 @@ def test_admin_pages_show_no_applicant_personal_data_roles(app):
     assert Role.ADMIN not in PERSONAL_DATA_ROLES
     for endpoint, policy in POLICY.items():
         if endpoint.startswith(("operators.", "managers.", "teams.", "privacy.", "reports.",
-                                "facilities.")):
+                                "facilities.", "opinions.")):
             assert "admin" not in policy, endpoint
 
 
