@@ -114,7 +114,7 @@ def test_every_manager_page_fits_a_1280_px_window(live_server, manager_page):
 
 def test_manager_pages_with_data_fit_a_1280_px_window(live_server, manager_page):
     """The same pages once they hold what a season brings: a facility whose notes carry a
-    pasted map link, a hand-over package, a re-planning proposal and its call-back list."""
+    pasted map link, an opinion holding one, a hand-over package, a re-planning proposal and its call-back list."""
     page, problems = manager_page, {}
 
     def check(name: str) -> None:
@@ -135,6 +135,14 @@ def test_manager_pages_with_data_fit_a_1280_px_window(live_server, manager_page)
                 "/manager/facilities"):
         page.goto(live_server + url)
         check(url)
+
+    page.goto(live_server + "/opinions/new")
+    page.check("input[name=source][value=facility_staff]")
+    page.fill("textarea[name=summary]", f"地図が分かりにくいとの御意見: {MAP_LINK}")
+    page.click("button[type=submit] >> text=記録する")
+    page.wait_for_selector(".flash.success")
+    page.goto(live_server + "/manager/opinions/")
+    check("/manager/opinions/ with an opinion")
 
     page.goto(live_server + "/manager/privacy/handover")
     page.locator("#handover-weeks button:has-text('パッケージを作成')").first.click()
