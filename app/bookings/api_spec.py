@@ -132,6 +132,9 @@ def openapi_document() -> dict[str, Any]:
                                          "description": "前の訪問先からの移動時間（分）"},
             "meets": {"type": "array", "items": {"type": "string", "enum": ["weekdays", "half"]},
                       "description": "指定された希望のうち満たすもの（曜日・時間帯）"},
+            "misses_wishes": {"type": "boolean",
+                              "description": "指定された希望（曜日・時間帯）のどれかに合わないか"
+                                             "（希望の指定がなければ false。受付画面で薄く表示）"},
             "recommended": {"type": "boolean",
                             "description": "おすすめ（先頭の1件）。続きは希望に合うもの・日付の順"},
         },

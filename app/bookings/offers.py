@@ -114,6 +114,10 @@ class OfferResult:
         """The 希望 column: 指定なし / 希望どおり / which wishes it meets (曜日○・午前午後×)."""
         return wish_note(self.wishes, row.meets)
 
+    def misses_wishes(self, row: OfferRow) -> bool:
+        """Whether the offer is greyed: it falls short of a soft wish the caller gave."""
+        return misses_wishes(self.wishes, row.meets)
+
 
 def reason_labels(codes: tuple[str, ...], rules: Rules) -> list[str]:
     return [texts.reason_label(code, rules) for code in codes]
@@ -131,6 +135,13 @@ def wish_note(wishes: tuple[str, ...], meets: tuple[str, ...]) -> str:
     if set(wishes) <= set(meets):
         return "希望どおり"
     return "・".join(f"{WISH_LABELS[w]}{'○' if w in meets else '×'}" for w in wishes)
+
+
+def misses_wishes(wishes: tuple[str, ...], meets: tuple[str, ...]) -> bool:
+    """Whether an offer falls short of a soft wish the caller gave. Not `not meets_wishes`:
+    the policy never counts an offer as meeting the wishes of a caller who gave none
+    (`solver.problem.soft_wish_met`), and such a caller's offers are all 指定なし, none short."""
+    return not set(wishes) <= set(meets)
 
 
 def display_order(rows: list[OfferRow], wishes: tuple[str, ...]) -> list[OfferRow]:

@@ -190,6 +190,14 @@ def test_slot_offers_say_which_wishes_they_meet_and_which_is_recommended(operato
         assert o["meets_wishes"] == (len(o["meets"]) == 2)
 
 
+def test_slot_offers_say_whether_they_miss_a_wish_given(operator_client, season):
+    """`misses_wishes` (greyed on the intake): none without a wish, unlike `meets_wishes`."""
+    plain = slots(operator_client).get_json()["offers"]
+    assert plain and not any(o["misses_wishes"] or o["meets_wishes"] for o in plain)
+    offers = slots(operator_client, half="pm", weekdays="1,3").get_json()["offers"]
+    assert [o["misses_wishes"] for o in offers] == [not o["meets_wishes"] for o in offers]
+
+
 def test_slots_by_address_show_the_match(operator_client, season):
     response = operator_client.get(SLOTS, query_string={"address": "小樽市稲穂２丁目５－１"})
     assert response.status_code == 200, response.get_json()

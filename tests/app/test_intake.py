@@ -244,6 +244,23 @@ def test_without_wishes_the_offers_read_in_date_order(operator_client, season):
     assert "（日付順）" in page
 
 
+def wish_cells(page: str) -> list[str]:
+    """The 希望 cells of the offer rows, markup and all (a greyed note is a span.muted)."""
+    return re.findall(r'<td class="wish-note">(.*?)</td>', page)
+
+
+def test_without_wishes_no_offer_is_greyed(operator_client, season):
+    """An offer is greyed when it misses a wish the caller gave; with none given, no offer
+    misses one (the policy's `meets_wishes` is false for every such offer: not the test)."""
+    cells = wish_cells(operator_client.post_form(URL, answers()).get_data(as_text=True))
+    assert len(cells) > 3 and set(cells) == {"指定なし"}
+    page = operator_client.post_form(URL, answers(wish_half="pm")).get_data(as_text=True)
+    for row in re.findall(r'<tr class="offer"[^>]*>(.*?)</tr>', page, flags=re.S):
+        half = re.search(r'name="offer" value="[^|]+\|(am|pm)\|', row).group(1)
+        assert wish_cells(row) == (["希望どおり"] if half == "pm"
+                                   else ['<span class="muted">午前午後×</span>'])
+
+
 def test_offers_that_meet_the_wishes_come_first(operator_client, season):
     page = operator_client.post_form(URL, answers(wish_half="pm")).get_data(as_text=True)
     halves = re.findall(r'name="offer" value="[^|]+\|(am|pm)\|', page)

@@ -129,6 +129,35 @@ def test_the_slot_refresh_does_not_keep_the_session_alive(page):
     assert "set-cookie" not in {k.lower() for k in response.headers}
 
 
+def wish_cells(page: Any) -> list[tuple[str, bool]]:
+    """Each offer's 希望 note and whether it is greyed (the cell or a span in it is .muted)."""
+    cells = page.evaluate("""() => Array.from(document.querySelectorAll('tr.offer td.wish-note'),
+        td => [td.textContent, td.matches('.muted') || !!td.querySelector('.muted')])""")
+    return [(text, greyed) for text, greyed in cells]
+
+
+def refreshed(page: Any) -> None:
+    """Re-render the offers from the slot API at once, as the 15-second poll does."""
+    with page.expect_response(lambda r: "/api/v1/slots" in r.url):
+        page.evaluate("document.getElementById('offers').refreshOffers()")
+    page.wait_for_function("document.querySelectorAll('tr.offer td.wish-note').length > 0")
+
+
+def search_without_soft_wishes(page: Any) -> None:
+    _fill_intake(page, "小樽 指定無", "オタル シテイナシ")  # wishes Tuesdays
+    page.uncheck("input[name=wish_weekdays][value='1']")
+    with page.expect_navigation():
+        page.click("button[value=search]")
+
+
+def test_without_wishes_no_offer_is_greyed_before_or_after_a_refresh(page):
+    search_without_soft_wishes(page)
+    first = wish_cells(page)
+    assert len(first) > 3 and set(first) == {("指定なし", False)}
+    refreshed(page)
+    assert wish_cells(page) == first
+
+
 def test_the_change_page_searches_without_a_reason_and_asks_for_it_to_change(
         page, live_server):  # noqa: F811
     page.goto(live_server + "/operator/bookings/")
