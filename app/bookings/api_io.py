@@ -267,7 +267,8 @@ def offers_json(result: OfferResult) -> dict[str, Any]:
             {"key": o.key, "date": o.date.isoformat(), "half": o.half, "team": o.team,
              "position": o.position, "eta": o.eta, "meets_wishes": o.meets_wishes,
              "travel_from_previous_min": o.travel_from_previous_min,
-             "meets": list(o.meets), "misses_wishes": result.misses_wishes(o),
+             "meets": list(o.meets), "wish_note": result.wish_note(o),
+             "misses_wishes": result.misses_wishes(o),
              "recommended": o.recommended}
             for o in result.offers
         ],

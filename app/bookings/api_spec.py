@@ -132,6 +132,9 @@ def openapi_document() -> dict[str, Any]:
                                          "description": "前の訪問先からの移動時間（分）"},
             "meets": {"type": "array", "items": {"type": "string", "enum": ["weekdays", "half"]},
                       "description": "指定された希望のうち満たすもの（曜日・時間帯）"},
+            "wish_note": {"type": "string",
+                          "description": "受付画面の「希望」欄の表示: 指定なし / 希望どおり / "
+                                         "曜日○・午前午後× のように満たす希望"},
             "misses_wishes": {"type": "boolean",
                               "description": "指定された希望（曜日・時間帯）のどれかに合わないか"
                                              "（希望の指定がなければ false。受付画面で薄く表示）"},

@@ -198,6 +198,19 @@ def test_slot_offers_say_whether_they_miss_a_wish_given(operator_client, season)
     assert [o["misses_wishes"] for o in offers] == [not o["meets_wishes"] for o in offers]
 
 
+def test_slot_offers_carry_the_intake_pages_wish_note(operator_client, season):
+    """The 希望 note is worded once (offers.wish_note): the API says what the page says."""
+    from tests.app.test_intake import URL as INTAKE
+    from tests.app.test_intake import answers, offer_rows
+
+    for wish in ({}, {"half": "pm", "weekdays": "1"}):
+        offers = slots(operator_client, **wish).get_json()["offers"]
+        page = operator_client.post_form(INTAKE, answers(
+            wish_half=wish.get("half"), wish_weekdays=wish.get("weekdays"))).get_data(as_text=True)
+        assert [(o["date"], o["half"], o["wish_note"]) for o in offers] == [
+            (d, h, note) for d, h, _mark, note in offer_rows(page)]
+
+
 def test_slots_by_address_show_the_match(operator_client, season):
     response = operator_client.get(SLOTS, query_string={"address": "小樽市稲穂２丁目５－１"})
     assert response.status_code == 200, response.get_json()

@@ -158,6 +158,35 @@ def test_without_wishes_no_offer_is_greyed_before_or_after_a_refresh(page):
     assert wish_cells(page) == first
 
 
+def offer_table(page: Any) -> list[list[Any]]:
+    """Each offer row as read: おすすめ mark, offer key, the cells' text, the 希望 cell's markup."""
+    return page.evaluate("""() => Array.from(document.querySelectorAll('#offer-table tr.offer'),
+        tr => [tr.getAttribute('data-recommended'), tr.querySelector('button').value,
+               Array.from(tr.cells, td => td.textContent.trim()),
+               tr.querySelector('td.wish-note').outerHTML])""")
+
+
+def test_the_refresh_renders_the_offers_as_the_server_does_with_its_wish_notes(page):
+    _fill_intake(page, "小樽 再描画", "オタル サイビョウガ")  # wishes Tuesdays
+    page.select_option("select[name=wish_half]", "pm")
+    with page.expect_navigation():
+        page.click("button[value=search]")
+    served = offer_table(page)
+    notes = {row[2][3] for row in served}
+    assert {"希望どおり", "曜日○・午前午後×", "曜日×・午前午後○"} <= notes
+    refreshed(page)
+    assert offer_table(page) == served
+    # The script shows the server's wording (the slot API's wish_note), not its own.
+    def reworded(route: Any) -> None:
+        body = route.fetch().json()
+        route.fulfill(json={**body, "offers": [{**o, "wish_note": "サーバーの文言"}
+                                               for o in body["offers"]]})
+
+    page.route("**/api/v1/slots?*", reworded)
+    refreshed(page)
+    assert {text for text, _greyed in wish_cells(page)} == {"サーバーの文言"}
+
+
 def test_the_change_page_searches_without_a_reason_and_asks_for_it_to_change(
         page, live_server):  # noqa: F811
     page.goto(live_server + "/operator/bookings/")
