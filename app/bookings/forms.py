@@ -187,7 +187,8 @@ class IntakeForm(WishFields):
             raise ValidationError(texts.REFUSE_CALLER_SCRIPT)
 
     def validate_id_documents(self, field: Any) -> None:
-        if self.application_type.data == "new" and texts.OLD_CARD in (field.data or ()):
+        if (self.application_type.data == texts.NEW_APPLICATION
+                and texts.OLD_CARD in (field.data or ())):
             raise ValidationError(texts.OLD_CARD_ON_NEW_APPLICATION)
 
     def validate_name_kana(self, field: Any) -> None:

@@ -43,8 +43,9 @@ ELIGIBILITY_REASONS: tuple[tuple[str, str], ...] = (
 )
 
 # §7 c: new application, renewal, or lost / self-caused damage.
+NEW_APPLICATION = "new"  # a first application: no earlier card (see OLD_CARD)
 APPLICATION_TYPES: tuple[tuple[str, str], ...] = (
-    ("new", "新規申請"),
+    (NEW_APPLICATION, "新規申請"),
     ("renewal", "更新（有効期限切れ・期限間近）"),
     ("lost", "紛失・自己責任による破損等（再交付）"),
 )
@@ -65,7 +66,8 @@ LOST_SCRIPT = (
 
 # The card being renewed. 004 §8(2)オ(ア) e: 「※ 更新の場合は、旧マイナンバーカードにて本人確認を
 # 行う。」 — it identifies a renewal; a new (first) application has no earlier card, so the
-# intake refuses it there (IntakeForm.validate_id_documents) and it never counts for one.
+# intake refuses it there (IntakeForm.validate_id_documents) and it never counts for one. The
+# intake page disables (and unticks) its box while 新規申請 is chosen.
 OLD_CARD = "old_mynumber"
 OLD_CARD_ON_NEW_APPLICATION = (
     "新規申請では「旧マイナンバーカード」は選べません（旧カードでの本人確認は更新の場合のみ）。"
@@ -106,7 +108,7 @@ def id_documents_shortfall(documents: object, application_type: str | None,
     if application_type == "renewal" or caller_relationship == FACILITY_CALLER:
         return ""
     chosen = {str(d) for d in documents} if isinstance(documents, (list, tuple, set)) else set()
-    if application_type == "new":
+    if application_type == NEW_APPLICATION:
         chosen.discard(OLD_CARD)  # not a document of a first application (saved before the check)
     if chosen & PHOTO_ID_DOCUMENTS or len(chosen) >= 2:
         return ""

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from app.bookings import texts
 from app.bookings.birth_dates import parse_birth_date, reading
 from tests.app.test_browser import _fill_intake, _login, browser, live_server  # noqa: F401
 from tests.conftest import SEASON_TODAY
@@ -185,6 +186,29 @@ def test_the_refresh_renders_the_offers_as_the_server_does_with_its_wish_notes(p
     page.route("**/api/v1/slots?*", reworded)
     refreshed(page)
     assert {text for text, _greyed in wish_cells(page)} == {"サーバーの文言"}
+
+
+def test_the_old_card_can_be_ticked_only_when_the_application_is_not_new(page):
+    """The server refuses the old MyNumber card on a 新規申請 (validate_id_documents): while
+    that type is chosen its box is disabled and unticked; the other types enable it."""
+    old_card = page.locator(f"input[name=id_documents][value={texts.OLD_CARD}]")
+    assert old_card.is_enabled()  # no type chosen yet
+    page.check("input[name=application_type][value=renewal]")
+    old_card.check()
+    page.check(f"input[name=application_type][value={texts.NEW_APPLICATION}]")
+    assert old_card.is_disabled() and not old_card.is_checked()
+    page.check("input[name=application_type][value=lost]")
+    assert old_card.is_enabled() and not old_card.is_checked()  # enabled, not ticked again
+    old_card.check()
+    page.check(f"input[name=application_type][value={texts.NEW_APPLICATION}]")
+    page.check("input[name=id_documents][value=passport]")
+    with page.expect_navigation():  # the page comes back (errors: most fields are empty)
+        page.click("button[value=search]")
+    assert page.is_checked(f"input[name=application_type][value={texts.NEW_APPLICATION}]")
+    assert page.is_checked("input[name=id_documents][value=passport]")
+    assert old_card.is_disabled() and not old_card.is_checked()
+    page.check("input[name=application_type][value=renewal]")
+    assert old_card.is_enabled()
 
 
 def test_the_change_page_searches_without_a_reason_and_asks_for_it_to_change(
