@@ -19,7 +19,7 @@ How the answer is shown (decided here, once, for the intake and change pages and
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
@@ -168,6 +168,14 @@ def closed_note(until: dt.date | None, rules: Rules) -> str:
     return f"{until.month}/{until.day}までの訪問日は{texts.reason_label('lead_time', rules)}。"
 
 
+def nearest_after(wish: Wish, nearest: Sequence[Offer]) -> bool:
+    """Whether every one of the policy's `nearest` free places comes after the wished period:
+    the page then names the first 「最も早い空き」, else 「ご希望の期間に最も近い空き」
+    (`nearest_note` in _offers.html). Decided here, once, for the home-visit intake and the
+    facility scheduling page (app/facilities/scheduling.py)."""
+    return not any(wish.date_from and o.date < wish.date_from for o in nearest)
+
+
 def _window_has_days(problem: PlanningProblem, request: Request) -> bool:
     kind = day_kind_needed(problem.rules, request)
     return any(in_window(request.wish, d.date) and d.kind == kind for d in problem.visit_days)
@@ -221,8 +229,7 @@ def search_offers(
         closed_note=closed_note(closed_until, rules),
         window_has_days=_window_has_days(problem, request),
         nearest=[NearbySlot(o.date, o.half, o.eta) for o in answer.nearest],
-        nearest_after=not any(request.wish.date_from and o.date < request.wish.date_from
-                              for o in answer.nearest),
+        nearest_after=nearest_after(request.wish, answer.nearest),
         half_reasons=[HalfReason(v.date, v.half, v.reasons, reason_labels(v.reasons, rules))
                       for v in answer.excluded_halves],
     )

@@ -25,7 +25,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
-from app.bookings.offers import HalfReason, OfferResult
+from app.bookings.offers import HalfReason, OfferResult, nearest_after
 from app.bookings.operations import active_bookings
 from app.bookings.planning import booking_visit, season_problem, with_travel
 from app.bookings.texts import REASON_LABELS, reason_label
@@ -183,7 +183,6 @@ def facility_offers(db: Session, record: SeasonRecord, facility: FacilityRequest
     excluded = [(v.date, _labels(state, v.reasons)) for v in answer.excluded]
     excluded += [(d, [FACILITY_REASON_LABELS["meeting"]]) for d in sorted(state.blocked)]
     excluded.sort()
-    wish_from = state.request.wish.date_from
     return FacilityOffers(
         applicants=applicants, home_path=False,
         split=facility_parts(rules, applicants),
@@ -192,7 +191,7 @@ def facility_offers(db: Session, record: SeasonRecord, facility: FacilityRequest
         half_reasons=[HalfReason(v.date, v.half, v.reasons, _labels(state, v.reasons))
                       for v in answer.excluded_halves],
         nearest=[_row(o) for o in answer.nearest],
-        nearest_after=not any(wish_from and o.date < wish_from for o in answer.nearest),
+        nearest_after=nearest_after(state.request.wish, answer.nearest),
     )
 
 

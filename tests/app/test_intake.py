@@ -194,6 +194,24 @@ def test_a_period_inside_the_lead_time_hints_the_earliest_bookable_slot(app, ope
     assert 'id="closed-until">9/23までの訪問日は' in page and reason_rows(page) == []
 
 
+def test_the_nearest_places_are_the_earliest_only_when_all_come_after_the_period():
+    """One decision between 「最も早い空き」 and 「ご希望の期間に最も近い空き」, shared by the
+    intake (search_offers) and the facility scheduling page (facility_offers)."""
+    from app.bookings.offers import nearest_after
+    from solver.policy import Offer
+    from solver.season import Wish
+
+    def place(day: int) -> Offer:
+        return Offer(date=dt.date(2026, 9, day), half="am", team=1, position=1, eta="10:00",
+                     wish_met=False, travel_from_previous_min=None)
+
+    period = Wish(date_from=dt.date(2026, 9, 14), date_to=dt.date(2026, 9, 18))
+    assert nearest_after(period, [place(24), place(25)])
+    assert not nearest_after(period, [place(24), place(11)])
+    assert nearest_after(Wish(date_to=dt.date(2026, 9, 18)), [place(24), place(11)])
+    assert nearest_after(period, [])
+
+
 def test_an_offered_day_says_why_its_other_half_is_not_offered(operator_client, db, season):
     day = min(d for d in home_days(season) if d >= TODAY + dt.timedelta(days=14))
     other = make_user(db, "operator", "other")
