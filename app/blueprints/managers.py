@@ -44,6 +44,7 @@ from app.seasons.forms import (
 )
 from app.seasons.models import SeasonRecord
 from solver import calendar_rules
+from solver.calendar_rules import jp_date
 
 bp = Blueprint("managers", __name__)
 
@@ -123,6 +124,8 @@ def _calendar_page(record: SeasonRecord, status: int = 200, **forms: Any) -> Any
         plain_form=PlainForm(),
         refused=forms.get("refused"),
         edited_date=forms.get("edited_date"),
+        today=clock.today(),
+        today_label=jp_date(clock.today()),
     ), status
 
 
@@ -156,7 +159,8 @@ def _url_date(value: str) -> dt.date:
 def _apply(record: SeasonRecord, edit: Any, edited: dt.date | None, **forms: Any) -> Any:
     try:
         guard.unless_it_breaks_bookings(
-            session(), record, lambda: ops.edit_calendar(session(), record, edit, current_user))
+            session(), record, lambda: ops.edit_calendar(session(), record, edit, current_user,
+                                                     clock.today()))
     except ops.CalendarRefused as exc:
         return _calendar_page(record, 422, refused=exc, edited_date=edited, **forms)
     except guard.BreaksBookings as exc:

@@ -9,6 +9,7 @@ what. They flush; the request commits.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ from app.seasons.models import SeasonChange, SeasonRecord, VisitDayRecord
 from app.seasons.texts import KIND_LABELS, field_label, translate_problem
 from solver import calendar as calendar_model
 from solver import calendar_rules
+from solver.calendar_rules import jp_date
 from solver.scenario_io import ScenarioError, config_to_dict, parse_config
 from solver.season import SeasonConfig, VisitDay
 
@@ -171,12 +173,36 @@ def describe_edit(edit: Any) -> str:
     return str(edit)
 
 
-def edit_calendar(db: Session, record: SeasonRecord, edit: Any, user: User) -> None:
-    """Apply one manager edit; raises `CalendarRefused` (and changes nothing) if it breaks a rule.
+def edited_dates(edit: Any) -> tuple[dt.date, ...]:
+    """The dates a calendar edit touches (a move: the day it leaves and the day it lands on)."""
+    if isinstance(edit, calendar_rules.MoveDay):
+        return (edit.from_date, edit.to_date)
+    return (edit.date,)
+
+
+def past_dates_problem(edit: Any, today: dt.date) -> calendar_rules.CalendarProblem | None:
+    """A past day is history (its visits happened or not, the reports count it): it is never
+    added, removed, moved, re-kinded or given other slots, nor is a day moved onto the past.
+    Today may still be edited, as the re-planning may still cancel today."""
+    past = sorted(d for d in edited_dates(edit) if d < today)
+    if not past:
+        return None
+    return calendar_rules.CalendarProblem(
+        "past", "、".join(jp_date(d) for d in past) + "は過ぎた日のため、カレンダーを変更できません"
+        f"（今日は{jp_date(today)}です）。", past[0], past[0].isoformat())
+
+
+def edit_calendar(db: Session, record: SeasonRecord, edit: Any, user: User,
+                  today: dt.date) -> None:
+    """Apply one manager edit; raises `CalendarRefused` (and changes nothing) if it breaks a rule
+    or touches a day before `today`.
 
     Adding or removing a day changes the configured number of days of that kind, so the
     season's counts follow the calendar the manager shaped.
     """
+    past = past_dates_problem(edit, today)
+    if past is not None:
+        raise CalendarRefused([past])
     config = season_config(record)
     before = visit_days_of(record)
     outcome = calendar_rules.apply_edit(before, edit, config)

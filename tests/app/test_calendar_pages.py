@@ -211,3 +211,32 @@ def test_the_managers_calendar_greys_nothing(app, manager_client, season):
     app.config["APP_TODAY"] = dt.date(2026, 9, 10)
     page = manager_client.get("/manager/calendar").get_data(as_text=True)
     assert "data-closed" not in page and "受付期限切れ" not in page
+
+
+def test_past_days_cannot_be_edited_nor_a_day_moved_onto_the_past(app, manager_client, db, season):
+    today = dt.date(2026, 9, 10)
+    app.config["APP_TODAY"] = today
+    before = _days(db, season)
+    past = max((d for d in before if d.kind == "home" and d.date < today), key=lambda d: d.date)
+    future = min((d for d in before if d.kind == "home" and d.date > today), key=lambda d: d.date)
+    free_past = past.date - dt.timedelta(days=1)  # any past date: refused before other rules
+    for url, data in [
+        (f"/manager/calendar/{past.date}/kind", {"kind": "facility"}),
+        (f"/manager/calendar/{past.date}/pm", {"pm_slots": 3}),
+        (f"/manager/calendar/{past.date}/remove", {}),
+        (f"/manager/calendar/{past.date}/move", {"to_date": future.date + dt.timedelta(days=1)}),
+        (f"/manager/calendar/{future.date}/move", {"to_date": free_past}),
+        ("/manager/calendar/add", {"date": free_past, "kind": "home"}),
+    ]:
+        response = manager_client.post_form(url, data)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, url
+        assert "過ぎた日のため、カレンダーを変更できません" in page, url
+        assert _days(db, season) == before, url
+    page = manager_client.get("/manager/calendar").get_data(as_text=True)
+    assert f"/manager/calendar/{past.date}/remove" not in page  # no edit controls on the past
+    assert f"/manager/calendar/{future.date}/remove" in page
+    # Today itself may still be edited (as the re-planning may cancel today).
+    app.config["APP_TODAY"] = future.date
+    response = manager_client.post_form(f"/manager/calendar/{future.date}/pm", {"pm_slots": 3})
+    assert response.status_code == 302
