@@ -20,7 +20,9 @@ Decisions (documented once, here):
   outcome was recorded are pinned (they stay where they are), and no visit is moved to today
   or earlier (the request's lead time is counted as if it had been received no earlier than
   tomorrow minus the lead days, on top of its real lead time). A day can be cancelled or have
-  its PM slots changed from today on; a cancelled today's visits move to later days.
+  its PM slots changed from today on; a cancelled today's visits move to later days. A change
+  that would release a visit whose outcome was recorded (cancelling today after a team
+  recorded a morning visit, say) is refused at the preview: that visit cannot move.
 - Facility visits are never moved here: they are pinned. A facility visit's date was agreed
   with the facility (pre-meeting, applicant list, one month's preparation), so it is changed
   on the facility's own page. A change that would displace one (cancelling a facility day
@@ -374,6 +376,12 @@ def _state(db: Session, record: SeasonRecord, change: Change, today: dt.date) ->
     released = {p.request for p in pins} - kept
     if any(rid.startswith("F") for rid in released):
         raise ReplanError("", "この変更では福祉施設の訪問を動かす必要があります。" + FACILITY_PAGE_HINT)
+    done = [b for b in bookings if request_id(b) in released & recorded]
+    if done:
+        raise ReplanError("", "訪問結果を記録済みの訪問（受付番号 "
+                          + "、".join(str(b.receipt_no) for b in done)
+                          + "）を動かすことになるため、この変更はできません。まだ訪問していない予約は、"
+                          "予約の変更で1件ずつ別の日に移してください。")
     tomorrow = today + dt.timedelta(days=1)
     requests = []
     for r in base.requests:

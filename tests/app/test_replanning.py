@@ -367,3 +367,23 @@ def test_teams_cannot_drop_below_a_team_that_already_visited(db, season):
         replanning.preview(db, season, change_of("teams", teams=1), "一班体制に変更", manager,
                            d1 + dt.timedelta(days=1), time_limit_s=TIME_LIMIT)
     assert refused.value.field == "teams" and f"受付番号 {done.receipt_no}" in refused.value.message
+
+
+def test_a_day_whose_visit_was_recorded_cannot_be_cancelled_nor_that_visit_moved(db, season):
+    # Snow from noon: the morning visit happened and was recorded; the day cannot be cancelled
+    # (that would "move" a visit that took place, and the proposal could never be applied).
+    from app.routesheets.outcomes import record_outcome
+
+    user = make_user(db, "operator")
+    manager = make_user(db, "manager", "m-recorded")
+    (d1,) = home_days(season, 1)
+    morning = book(db, season, user, d1, "am", 1, INAHO, "済み 一郎")
+    book(db, season, user, d1, "pm", 1, HANAZONO, "午後 二郎")
+    record_outcome(db, morning, "visited", 1, "", manager, d1)
+    db.commit()
+    with pytest.raises(replanning.ReplanError) as refused:
+        replanning.preview(db, season, change_of("cancel_day", date=d1), "午後から大雪",
+                           manager, d1, time_limit_s=TIME_LIMIT)
+    assert f"受付番号 {morning.receipt_no}" in refused.value.message
+    assert "訪問結果を記録済み" in refused.value.message
+    assert d1 in {d.date for d in visit_days_of(season)}
