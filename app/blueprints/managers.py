@@ -310,8 +310,13 @@ def replan_apply() -> Any:
                             error=exc.message)
     except replanning.StaleProposal as exc:
         return _replan_page(record, _replan_form(record), 409, stale=exc.problems)
+    except replanning.AlreadyApplied:
+        moves = proposal.moves
+        flash(f"この案は既に適用されています（{proposal.change.describe()}）。"
+              "二重には適用していません。連絡先一覧をもう一度表示します。", "info")
+    else:
+        flash(f"予約の再計画を適用しました: {proposal.change.describe()}", "success")
     done = replanning.Proposal(record.id, proposal.change, proposal.reason, moves)
-    flash(f"予約の再計画を適用しました: {proposal.change.describe()}", "success")
     return redirect(url_for("managers.replan_done",
                             t=replanning.sign(done, secret, replanning.DONE_SALT)))
 

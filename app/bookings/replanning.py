@@ -100,6 +100,11 @@ class ReplanError(ValueError):
         self.message = message
 
 
+class AlreadyApplied(ValueError):
+    """The proposal is already in effect (the apply button was pressed twice, or the page was
+    sent again): nothing more is done, and the view shows the call-back list once more."""
+
+
 class StaleProposal(ValueError):
     """The season changed since the preview; `problems` are Japanese sentences."""
 
@@ -485,7 +490,8 @@ def apply(
 ) -> tuple[PlannedMove, ...]:
     """Apply a previewed proposal under the season lock; returns the moves applied.
 
-    Refused with `ReplanError` when the cancellations are not confirmed, and with
+    Refused with `ReplanError` when the cancellations are not confirmed, with `AlreadyApplied`
+    when the season already is what the proposal makes it (a double submit), and with
     `StaleProposal` when the season changed since the preview; nothing changes then.
     """
     if proposal.season_id != record.id:
@@ -501,15 +507,45 @@ def apply(
         return _apply(db, record, proposal, user)
 
 
+def _in_effect(db: Session, record: SeasonRecord, proposal: Proposal) -> bool:
+    """Whether the season already is what applying `proposal` makes it: the change made and
+    every booking where the proposal puts it (or cancelled, when it loses its visit)."""
+    change = proposal.change
+    days = {d.date: d for d in seasons.visit_days_of(record)}
+    if change.kind == "cancel_day":
+        made = change.date not in days
+    elif change.kind == "pm_slots":
+        day = days.get(change.date) if change.date else None
+        made = day is not None and day.pm_slots == change.slots
+    else:
+        made = record.config.get("rules", {}).get("teams") == change.teams
+    if not made:
+        return False
+    for move in proposal.moves:
+        booking = db.get(Booking, move.booking_id)
+        if booking is None:
+            return False
+        if move.new is None:
+            if booking.status != "cancelled":
+                return False
+        elif booking.status != "booked" or Place.of(booking) != move.new:
+            return False
+    return True
+
+
 def _apply(db: Session, record: SeasonRecord, proposal: Proposal, user: User
            ) -> tuple[PlannedMove, ...]:
     _lock_season(db, record.id)
+    if _in_effect(db, record, proposal):
+        raise AlreadyApplied(proposal.change.describe())
     bookings = {b.id: b for b in active_bookings(db, record.id)}
     stale = []
     for move in proposal.moves:
         booking = bookings.get(move.booking_id)
         if booking is None or booking.status != "booked":
-            stale.append(f"予約 {move.booking_id} は取り消されたか、訪問が終わっています。")
+            gone = db.get(Booking, move.booking_id)
+            stale.append(f"受付番号 {gone.receipt_no if gone else move.booking_id} の予約は"
+                         "取り消されたか、訪問が終わっています。")
         elif Place.of(booking) != move.old:
             stale.append(f"受付番号 {booking.receipt_no} の訪問予定が変わっています"
                          f"（現在 {Place.of(booking).label()}）。")

@@ -387,3 +387,40 @@ def test_a_day_whose_visit_was_recorded_cannot_be_cancelled_nor_that_visit_moved
     assert f"受付番号 {morning.receipt_no}" in refused.value.message
     assert "訪問結果を記録済み" in refused.value.message
     assert d1 in {d.date for d in visit_days_of(season)}
+
+
+def test_a_double_submitted_apply_applies_once_and_shows_the_call_back_list_again(
+        manager_client, db, season):
+    user = make_user(db, "operator")
+    d1, d2 = home_days(season, 2)
+    a = book(db, season, user, d1, "am", 1, INAHO, "二度 押し")
+    page = manager_client.post_form("/manager/replan/preview", {
+        "kind": "cancel_day", "date": d1.isoformat(), "reason": "大雪のため"}).get_data(as_text=True)
+    token = token_of(page)
+    first = manager_client.post_form("/manager/replan/apply", {"token": token})
+    assert first.status_code == 302
+    db.expire_all()
+    moved_to = place(a)
+    events = len(a.history)
+    changes = db.scalar(select(func.count()).select_from(SeasonChange))
+
+    again = manager_client.post_form("/manager/replan/apply", {"token": token})
+    assert again.status_code == 302, again.get_data(as_text=True)
+    sheet = manager_client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "既に適用されています" in sheet and "二度 押し" in sheet
+    db.expire_all()
+    assert place(a) == moved_to and len(a.history) == events
+    assert db.scalar(select(func.count()).select_from(SeasonChange)) == changes
+
+    # A proposal that moves nobody (a third PM slot) is not recorded twice either.
+    page = manager_client.post_form("/manager/replan/preview", {
+        "kind": "pm_slots", "date": d2.isoformat(), "pm_slots": "3",
+        "reason": "市と合意"}).get_data(as_text=True)
+    token = token_of(page)
+    assert manager_client.post_form("/manager/replan/apply", {"token": token}).status_code == 302
+    changes = db.scalar(select(func.count()).select_from(SeasonChange))
+    again = manager_client.post_form("/manager/replan/apply", {"token": token})
+    assert again.status_code == 302
+    assert "既に適用されています" in manager_client.get(again.headers["Location"]).get_data(
+        as_text=True)
+    assert db.scalar(select(func.count()).select_from(SeasonChange)) == changes
