@@ -70,6 +70,18 @@ def told_eta(pending: tuple[BookingEvent, ...] | list[BookingEvent]) -> str | No
     return str(eta) if eta else None
 
 
+def told_visit(pending: tuple[BookingEvent, ...] | list[BookingEvent]
+               ) -> tuple[dt.date, str, str] | None:
+    """The visit the caller last heard of (day, half-day, time), when the first pending change
+    recorded its day (a re-plan does; a renumbering only records the time)."""
+    before = (pending[0].before or {}) if pending else {}
+    try:
+        return (dt.date.fromisoformat(str(before["visit_date"])), str(before["half"]),
+                str(before["eta"]))
+    except (KeyError, ValueError):
+        return None
+
+
 def due_event(booking: Booking) -> BookingEvent | None:
     """The latest change the caller has not been told of, or None (see `pending_changes`)."""
     pending = pending_changes(booking)
@@ -93,6 +105,18 @@ class CallbackRow:
     @property
     def told_eta(self) -> str | None:
         return told_eta(self.pending)
+
+    @property
+    def told_visit(self) -> tuple[dt.date, str, str] | None:
+        """The day, half-day and time the caller heard, when the day or half-day changed since
+        (or the visit was cancelled); None when only the time moved (see `told_eta`)."""
+        told = told_visit(self.pending)
+        if told is None:
+            return None
+        b = self.booking
+        if b.status == "booked" and (b.visit_date, b.half) == told[:2]:
+            return None
+        return told
 
     @property
     def reasons(self) -> list[str]:

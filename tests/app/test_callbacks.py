@@ -296,3 +296,25 @@ def test_viewing_the_list_is_logged_under_a_japanese_name(operator_client, manag
     assert operator_client.get(CALLBACKS).status_code == 200
     log = manager_client.get("/manager/privacy/log").get_data(as_text=True)
     assert "再連絡一覧" in log and "callback_list" not in log
+
+
+def test_the_list_tells_the_day_a_re_planned_caller_was_given_not_only_the_time(
+        operator_client, db, season):
+    """A re-plan moves a visit to another day, often at the same time: '伝えてある時間 14:00' next
+    to a new 14:00 would read as 'nothing changed'. The list says the day and half-day too."""
+    user = make_user(db, "operator", "op-told")
+    manager = make_user(db, "manager", "m-told")
+    d1, _d2 = home_days(season, 2)
+    moving = book(db, season, user, d1, "pm", 1, INAHO, "移動 一郎")
+    dropping = book(db, season, user, d1, "am", 1, HANAZONO, "限定 二郎", wish=Wish(date_to=d1))
+    told = {b.id: replanning.Place.of(b) for b in (moving, dropping)}
+    preview = replanning.preview(db, season, replanning.ChangeRequest("cancel_day", date=d1),
+                                 "大雪のため", manager, TODAY, time_limit_s=TIME_LIMIT)
+    replanning.apply(db, season, preview.proposal, True, manager, TODAY)
+    db.commit()
+    listing = operator_client.get(CALLBACKS).get_data(as_text=True)
+    weekday = "月火水木金土日"[d1.weekday()]
+    for booking, half in ((moving, "午後"), (dropping, "午前")):
+        row = listing.split(f'data-booking="{booking.id}"')[1].split("</tr>")[0]
+        eta = told[booking.id].eta.replace("-", "〜")
+        assert f"お客様に伝えてある予定: {d1}（{weekday}）{half} {eta}頃" in row, row
