@@ -239,8 +239,15 @@ def set_pm_slots(date: str) -> Any:
 # --- re-planning (issue 4 item 4): cancel a day, change a day's PM slots or the teams ------
 
 
-def _replan_form(record: SeasonRecord) -> ReplanForm:
-    form = ReplanForm()
+def _replan_form(record: SeasonRecord, proposal: replanning.Proposal | None = None) -> ReplanForm:
+    """The change form: from the request, or (re-showing a proposal) filled with its change."""
+    if proposal is None:
+        form = ReplanForm()
+    else:
+        change = proposal.change
+        form = ReplanForm(formdata=None, data={
+            "kind": change.kind, "date": change.date, "pm_slots": change.slots,
+            "teams": change.teams, "reason": proposal.reason})
     rules = ops.season_config(record).rules
     form.pm_slots.choices = pm_choices(rules.home_pm_slots, rules.home_pm_slots_max)
     return form
@@ -304,12 +311,14 @@ def replan_apply() -> Any:
         # shows personal data, and its handling-log rows must be committed.
         apply_form.confirm_drops.errors = [exc.message]
         rows = replanning.rows_of(session(), proposal.moves)
-        preview = replanning.Preview(proposal, rows, "", 0.0, ())
+        preview = replanning.Preview(proposal, rows, "", 0.0,
+                                     replanning.calendar_warnings(record, proposal.change))
         replanning.log_callback_view(session(), current_user, rows)
-        return _replan_page(record, _replan_form(record), preview=preview, apply_form=apply_form,
-                            error=exc.message)
+        return _replan_page(record, _replan_form(record, proposal), preview=preview,
+                            apply_form=apply_form, error=exc.message)
     except replanning.StaleProposal as exc:
-        return _replan_page(record, _replan_form(record), 409, stale=exc.problems)
+        # The change as it was asked, so that 「案を作成」 makes a fresh proposal in one click.
+        return _replan_page(record, _replan_form(record, proposal), 409, stale=exc.problems)
     except replanning.AlreadyApplied:
         moves = proposal.moves
         flash(f"この案は既に適用されています（{proposal.change.describe()}）。"

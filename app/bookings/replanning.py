@@ -414,7 +414,8 @@ def _moves(state: _State, result: ReplanResult) -> tuple[PlannedMove, ...]:
                                               m.old.position)))
 
 
-def _calendar_warnings(record: SeasonRecord, change: ChangeRequest) -> tuple[str, ...]:
+def calendar_warnings(record: SeasonRecord, change: ChangeRequest) -> tuple[str, ...]:
+    """The calendar rules the change newly breaks (shown as warnings with the proposal)."""
     if change.kind != "cancel_day":
         return ()
     config = seasons.season_config(record)
@@ -455,7 +456,7 @@ def preview(
                      f"予約の再計画（案）の表示 受付番号 {row.receipt_no}")
     assert result.plan.stats is not None
     return Preview(proposal, rows, result.plan.stats.status, result.plan.stats.seconds,
-                   _calendar_warnings(record, change))
+                   calendar_warnings(record, change))
 
 
 # --- apply ----------------------------------------------------------------------------------

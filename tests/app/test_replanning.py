@@ -424,3 +424,21 @@ def test_a_double_submitted_apply_applies_once_and_shows_the_call_back_list_agai
     assert "既に適用されています" in manager_client.get(again.headers["Location"]).get_data(
         as_text=True)
     assert db.scalar(select(func.count()).select_from(SeasonChange)) == changes
+
+
+def test_the_proposal_shown_again_for_the_confirmation_keeps_its_warnings_and_the_change(
+        manager_client, db, season):
+    user = make_user(db, "operator")
+    (d1,) = home_days(season, 1)
+    book(db, season, user, d1, "am", 1, INAHO, "一日 限定", wish=Wish(date_to=d1))
+    warnings = replanning.calendar_warnings(season, change_of("cancel_day", date=d1))
+    assert warnings  # the fixture's calendar: cancelling the first day leaves a rule broken
+    page = manager_client.post_form("/manager/replan/preview", {
+        "kind": "cancel_day", "date": d1.isoformat(), "reason": "職員の体調不良"}).get_data(as_text=True)
+    assert all(html.escape(w) in page for w in warnings)
+    unconfirmed = manager_client.post_form("/manager/replan/apply", {"token": token_of(page)})
+    again = unconfirmed.get_data(as_text=True)
+    assert "チェックを入れてください" in again
+    assert all(html.escape(w) in again for w in warnings)  # still shown before confirming
+    assert re.search(r'value="cancel_day"[^>]*checked|checked[^>]*value="cancel_day"', again)
+    assert f'value="{d1.isoformat()}"' in again and "職員の体調不良</textarea>" in again
