@@ -22,6 +22,7 @@ from app.auth.login import roles_required
 from app.auth.roles import Role
 from app.blueprints.common import require_active_season
 from app.bookings import guard, replanning
+from app.bookings.operations import booked_counts
 from app.bookings.replan_forms import ReplanApplyForm, ReplanForm
 from app.db import session
 from app.forms import Form
@@ -115,7 +116,7 @@ def _calendar_page(record: SeasonRecord, status: int = 200, **forms: Any) -> Any
         record=record,
         config=config,
         days=days,
-        months=month_views(days, config),
+        months=month_views(days, config, booked=booked_counts(session(), record.id)),
         problems=calendar_rules.calendar_problems(days, config) if days else [],
         add_form=forms.get("add_form") or AddDayForm(),
         move_form=forms.get("move_form") or MoveDayForm(),
@@ -156,12 +157,32 @@ def _url_date(value: str) -> dt.date:
         abort(404)
 
 
+def _bookings_on_day(record: SeasonRecord, edit: Any) -> calendar_rules.CalendarProblem | None:
+    """The day's confirmed visits, when the edit removes, moves or re-kinds a day that has some:
+    said with any other refusal, so the manager learns that the re-planning is the way."""
+    if not isinstance(edit, calendar_rules.RemoveDay | calendar_rules.MoveDay
+                      | calendar_rules.SetKind):
+        return None
+    day = edit.from_date if isinstance(edit, calendar_rules.MoveDay) else edit.date
+    counts = booked_counts(session(), record.id)
+    count = counts.get((day, "am"), 0) + counts.get((day, "pm"), 0)
+    if not count:
+        return None
+    return calendar_rules.CalendarProblem(
+        "bookings", f"{jp_date(day)}には確定済みの予約が{count}件あります。訪問日の中止は"
+        "「予約の再計画」で行ってください（予約の移動先と連絡する方を確認してから適用できます）。",
+        day, day.isoformat())
+
+
 def _apply(record: SeasonRecord, edit: Any, edited: dt.date | None, **forms: Any) -> Any:
     try:
         guard.unless_it_breaks_bookings(
             session(), record, lambda: ops.edit_calendar(session(), record, edit, current_user,
                                                      clock.today()))
     except ops.CalendarRefused as exc:
+        booked = _bookings_on_day(record, edit)
+        if booked is not None and exc.problems[0].rule != "past":
+            exc = ops.CalendarRefused([booked, *exc.problems], exc.status)
         return _calendar_page(record, 422, refused=exc, edited_date=edited, **forms)
     except guard.BreaksBookings as exc:
         refused = ops.CalendarRefused([calendar_rules.CalendarProblem(

@@ -7,7 +7,8 @@ import datetime as dt
 import holidays
 
 from app.seasons.models import SeasonChange, SeasonRecord
-from app.seasons.operations import create_season, visit_days_of
+from app.seasons.operations import create_season, season_config, visit_days_of
+from solver import calendar_rules
 from solver.season import SeasonConfig
 
 
@@ -240,3 +241,27 @@ def test_past_days_cannot_be_edited_nor_a_day_moved_onto_the_past(app, manager_c
     app.config["APP_TODAY"] = future.date
     response = manager_client.post_form(f"/manager/calendar/{future.date}/pm", {"pm_slots": 3})
     assert response.status_code == 302
+
+
+def test_removing_a_booked_day_says_so_and_points_to_the_re_planning_even_when_a_rule_also_refuses(
+        manager_client, db, season):
+    from app.bookings.operations import Slot, reserve
+    from tests.app.test_bookings_reserve import INAHO, TODAY, intake
+    from tests.conftest import make_user
+
+    user = make_user(db, "operator", "other")
+    home = sorted(d.date for d in season.visit_days if d.kind == "home" and d.date >= dt.date(2026, 6, 22))
+    # A day whose removal breaks a calendar rule too (a week or a month left short).
+    day = next(d for d in home if calendar_rules.apply_edit(
+        visit_days_of(season), calendar_rules.RemoveDay(d), season_config(season)).problems)
+    reserve(db, season, intake(INAHO, name="予約あり"), Slot(day, "am", 1, 1), user.id, today=TODAY)
+    db.commit()
+    before = _days(db, season)
+    cell = manager_client.get("/manager/calendar").get_data(as_text=True).split(
+        f'data-date="{day}"')[1].split("</td>")[0]
+    assert "予約 1件" in cell
+    removed = manager_client.post_form(f"/manager/calendar/{day}/remove")
+    page = removed.get_data(as_text=True)
+    assert removed.status_code == 422
+    assert "確定済みの予約が1件あります" in page and 'href="/manager/replan"' in page
+    assert _days(db, season) == before
