@@ -359,8 +359,12 @@ def replan_done() -> Any:
     try:
         done = replanning.read(request.args.get("t", ""), current_app.config["SECRET_KEY"],
                                replanning.DONE_SALT, replanning.DONE_MAX_AGE_S)
-    except replanning.ReplanError as exc:
-        return _replan_page(record, _replan_form(record), 400, error=exc.message)
+    except replanning.ReplanError:
+        # Not "make the proposal again": the re-plan was applied; its callers are waiting on
+        # the operators' call-back list until someone records the call.
+        return _replan_page(record, _replan_form(record), 400, error=(
+            "この連絡先一覧は表示できません（リンクの有効期限切れか、リンクが正しくありません）。"
+            "再計画は適用済みです。まだ連絡していない方は「再連絡」の一覧に載っています。"))
     if done.season_id != record.id:
         abort(404)
     rows = replanning.rows_of(session(), done.moves)

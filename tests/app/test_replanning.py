@@ -442,3 +442,12 @@ def test_the_proposal_shown_again_for_the_confirmation_keeps_its_warnings_and_th
     assert all(html.escape(w) in again for w in warnings)  # still shown before confirming
     assert re.search(r'value="cancel_day"[^>]*checked|checked[^>]*value="cancel_day"', again)
     assert f'value="{d1.isoformat()}"' in again and "職員の体調不良</textarea>" in again
+
+
+def test_an_unreadable_call_back_list_link_points_to_the_call_back_list_not_to_a_new_plan(
+        manager_client, season):
+    response = manager_client.get("/manager/replan/done?t=expired-or-cut")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "再連絡" in page and "再計画は適用済み" in page
+    assert "もう一度「案を作成」" not in page
