@@ -9,6 +9,7 @@ no later booking could pass.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from typing import TypeVar
@@ -22,11 +23,15 @@ from app.bookings.texts import reason_label
 from app.facilities.planning import all_facility_visits, planned_facilities
 from app.seasons.models import SeasonRecord
 from app.seasons.operations import season_config
+from solver.calendar_rules import jp_date
 from solver.check import check_plan
 from solver.plan_types import Plan
 
 T = TypeVar("T")
 REQUEST_ID = re.compile(r"\b([BF])(\d+)\b")
+# A line about a half-day rather than a visit ("capacity: 2026-10-07 pm team 1 has 3 visits…").
+HALF_DAY = re.compile(r"\b(\d{4}-\d{2}-\d{2})(?: (am|pm))?(?: team (\d+))?")
+HALF_LABELS = {"am": "午前", "pm": "午後"}
 
 
 class BreaksBookings(ValueError):
@@ -65,6 +70,10 @@ def explain(db: Session, record: SeasonRecord, line: str) -> str:
         label = {"unknown_day": "訪問日ではなくなります", "day_kind": "訪問日の種類が合わなくなります",
                  "team": "訪問チームがなくなります", "positions": "訪問順に空きができます",
                  "eta": "案内した時間が変わります"}.get(code, code)
+    if not who and (where := HALF_DAY.search(line)):
+        day, half, team = where.groups()
+        who.append(jp_date(dt.date.fromisoformat(day)) + (HALF_LABELS.get(half or "", ""))
+                   + (f"（第{team}班）" if team else ""))
     return f"{'・'.join(dict.fromkeys(who)) or '予約'}: {label}"
 
 

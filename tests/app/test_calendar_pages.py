@@ -265,3 +265,24 @@ def test_removing_a_booked_day_says_so_and_points_to_the_re_planning_even_when_a
     assert removed.status_code == 422
     assert "確定済みの予約が1件あります" in page and 'href="/manager/replan"' in page
     assert _days(db, season) == before
+
+
+def test_pm_slots_back_to_two_under_three_pm_visits_names_the_day_and_half(
+        manager_client, db, season):
+    from app.bookings.operations import Slot, reserve
+    from tests.app.test_bookings_reserve import HANAZONO, INAHO, TODAY, intake
+    from tests.conftest import make_user
+
+    user = make_user(db, "operator", "other")
+    day = min(d.date for d in season.visit_days if d.kind == "home" and d.date >= dt.date(2026, 6, 22))
+    assert manager_client.post_form(f"/manager/calendar/{day}/pm", {"pm_slots": 3}).status_code == 302
+    for n, where in enumerate((INAHO, HANAZONO, INAHO), start=1):
+        reserve(db, season, intake(where, name=f"午後{n}"), Slot(day, "pm", 1, n), user.id, today=TODAY)
+    db.commit()
+    refused = manager_client.post_form(f"/manager/calendar/{day}/pm", {"pm_slots": 2})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    weekday = "月火水木金土日"[day.weekday()]
+    assert f"{day.month}月{day.day}日（{weekday}）午後（第1班）: 予約枠が埋まっています" in page
+    assert "予約: 予約枠" not in page
+    assert next(d for d in _days(db, season) if d.date == day).pm_slots == 3
