@@ -143,9 +143,16 @@ def generate_calendar() -> Any:
     if not PlainForm().validate_on_submit():
         return _calendar_page(record, 400)
     try:
-        status, seconds = ops.generate_calendar(session(), record, current_user)
+        status, seconds = guard.unless_it_breaks_bookings(
+            session(), record,
+            lambda: ops.generate_calendar(session(), record, current_user, clock.today()))
     except ops.CalendarRefused as exc:
         return _calendar_page(record, 422, refused=exc)
+    except guard.BreaksBookings as exc:
+        return _calendar_page(record, 422, refused=ops.CalendarRefused([
+            calendar_rules.CalendarProblem(
+                "bookings", "確定済みの予約が新しいカレンダーに合わなくなるため、再生成できません"
+                "（カレンダーは変更されていません）。" + "／".join(exc.problems[:5]))]))
     flash(f"訪問日カレンダーを生成しました（状態 {status}、{seconds:.1f}秒）。", "success")
     return redirect(url_for("managers.calendar_page"))
 

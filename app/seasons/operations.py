@@ -135,12 +135,22 @@ def _replace_days(record: SeasonRecord, days: Sequence[VisitDay]) -> None:
             existing.pm_slots = day.pm_slots
 
 
-def generate_calendar(db: Session, record: SeasonRecord, user: User | None) -> tuple[str, float]:
+def generate_calendar(db: Session, record: SeasonRecord, user: User | None,
+                      today: dt.date | None = None) -> tuple[str, float]:
     """Generate the visit-day calendar with the CP-SAT model and store it.
 
     Returns (solver status, seconds). Raises `CalendarRefused` with the rules that cannot be
-    met when the settings are infeasible; the stored calendar is then left as it was.
+    met when the settings are infeasible, or when `today` is after the first stored visit
+    day (the visits have begun: regenerating would rewrite past days, so the calendar is
+    edited day by day from then on); the stored calendar is then left as it was.
     """
+    started = [d.date for d in visit_days_of(record) if today is not None and d.date < today]
+    if started:
+        first = min(started)
+        raise CalendarRefused([calendar_rules.CalendarProblem(
+            "past", f"訪問期間が始まっているため（最初の訪問日 {jp_date(first)}）、カレンダー全体の"
+            "再生成はできません。日ごとの「変更」で編集するか、訪問日の中止は「予約の再計画」で"
+            "行ってください。", first, "season")])
     config = season_config(record)
     config = dataclasses.replace(config, season=dataclasses.replace(config.season, visit_days=None))
     result = calendar_model.generate_calendar(config)

@@ -286,3 +286,37 @@ def test_pm_slots_back_to_two_under_three_pm_visits_names_the_day_and_half(
     assert f"{day.month}月{day.day}日（{weekday}）午後（第1班）: 予約枠が埋まっています" in page
     assert "予約: 予約枠" not in page
     assert next(d for d in _days(db, season) if d.date == day).pm_slots == 3
+
+
+def test_regenerating_never_breaks_confirmed_bookings(manager_client, db, season):
+    from app.bookings.operations import Slot, reserve
+    from tests.app.test_bookings_reserve import HANAZONO, INAHO, TODAY, intake
+    from tests.conftest import make_user
+
+    user = make_user(db, "operator", "other")
+    day = min(d.date for d in season.visit_days if d.kind == "home" and d.date >= dt.date(2026, 6, 22))
+    assert manager_client.post_form(f"/manager/calendar/{day}/pm", {"pm_slots": 3}).status_code == 302
+    for n, where in enumerate((INAHO, HANAZONO, INAHO), start=1):
+        reserve(db, season, intake(where, name=f"午後{n}"), Slot(day, "pm", 1, n), user.id, today=TODAY)
+    db.commit()
+    before = _days(db, season)
+    # A new calendar has every day at the season's 2 PM slots: the 3rd PM visit would be lost.
+    refused = manager_client.post_form("/manager/calendar/generate")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "再生成できません" in page and "予約枠が埋まっています" in page
+    assert _days(db, season) == before
+
+
+def test_once_the_visits_have_begun_the_calendar_is_not_regenerated(app, manager_client, db, season):
+    before = _days(db, season)
+    first = before[0].date
+    app.config["APP_TODAY"] = first + dt.timedelta(days=1)
+    page = manager_client.get("/manager/calendar").get_data(as_text=True)
+    assert 'id="no-regenerate"' in page and "/manager/calendar/generate" not in page
+    refused = manager_client.post_form("/manager/calendar/generate")
+    assert refused.status_code == 422
+    assert "訪問期間が始まっているため" in refused.get_data(as_text=True)
+    assert _days(db, season) == before
+    app.config["APP_TODAY"] = first  # on the first visit day itself it still may be
+    assert 'id="no-regenerate"' not in manager_client.get("/manager/calendar").get_data(as_text=True)
