@@ -49,7 +49,7 @@ from app.seasons.operations import season_config
 from solver.check import check_plan
 from solver.plan_types import Plan, Visit
 from solver.policy import Offer, OfferList, offer_slots
-from solver.problem import PlanningProblem, facility_parts
+from solver.problem import PlanningProblem, facility_parts, has_soft_wish
 from solver.season import Half, Request
 
 FACILITY_REASON_LABELS: dict[str, str] = {
@@ -90,6 +90,7 @@ class FacilityOffers:
 
     applicants: int
     home_path: bool  # 5 or fewer: book a home visit instead
+    soft_wish: bool = False  # a weekday or half-day wish was given (`meets_wishes` counts)
     split: tuple[int, ...] = ()
     earliest: dt.date | None = None
     offers: list[FacilityOfferRow] = field(default_factory=list)
@@ -120,7 +121,7 @@ def intake_notes(outlook: FacilityOffers) -> list[str]:
         notes.append("ご希望の条件では、いまご案内できる福祉施設訪問日がありません（福祉施設の訪問は"
                      f"おおむね1か月前までの予約のため{earliest}）。折り返しの際に希望の期間や曜日を"
                      "広げられるか相談することを、施設の方にお伝えください。")
-    elif any(not o.meets_wishes for o in outlook.offers[:1]):
+    elif outlook.soft_wish and outlook.offers and not outlook.offers[0].meets_wishes:
         notes.append("ご希望の曜日・時間帯に合う福祉施設訪問日はいまありません。折り返しの際に"
                      "ほかの曜日・時間帯を相談することを、施設の方にお伝えください。")
     return notes
@@ -184,7 +185,7 @@ def facility_offers(db: Session, record: SeasonRecord, facility: FacilityRequest
     excluded += [(d, [FACILITY_REASON_LABELS["meeting"]]) for d in sorted(state.blocked)]
     excluded.sort()
     return FacilityOffers(
-        applicants=applicants, home_path=False,
+        applicants=applicants, home_path=False, soft_wish=has_soft_wish(state.request.wish),
         split=facility_parts(rules, applicants),
         earliest=today + dt.timedelta(days=rules.facility_lead_days),
         offers=[_row(o) for o in answer.offers], excluded=excluded,

@@ -425,3 +425,19 @@ def test_checklist_records_who_confirmed_what(db, season, manager):
     tasks = checklist.team_tasks(facility)
     assert "申請書の記入場所・電源の借用: 食堂のコンセント2口" in tasks
     assert "入所者のマイナンバーカードの管理方法: （未確認）" in tasks
+
+
+def test_intake_notes_speak_of_weekday_wishes_only_when_some_were_given(db, season, manager):
+    """A facility that named no weekday or half-day must not be told that none matches."""
+    late = [d for d in facility_days(season) if d >= dt.date(2026, 9, 1)]
+    plain = make_facility(db, season, manager, 8, wish=Wish(date_from=late[0], date_to=late[1]))
+    outlook = scheduling.facility_offers(db, season, plain, TODAY)
+    assert outlook.offers and not outlook.soft_wish
+    assert not any("曜日・時間帯" in n for n in scheduling.intake_notes(outlook))
+    not_friday = [d for d in late if d.weekday() != 4]
+    assert not_friday
+    picky = make_facility(db, season, manager, 8, name="金曜ホーム",
+                          wish=Wish(date_from=not_friday[0], date_to=not_friday[0], weekdays=(4,)))
+    outlook = scheduling.facility_offers(db, season, picky, TODAY)
+    assert outlook.offers and outlook.soft_wish and not outlook.offers[0].meets_wishes
+    assert any("曜日・時間帯" in n for n in scheduling.intake_notes(outlook))
