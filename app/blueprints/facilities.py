@@ -25,7 +25,7 @@ from app.blueprints.common import require_active_season
 from app.bookings import texts as bookings_texts
 from app.bookings.intake import IntakeProblem, place
 from app.db import session
-from app.facilities import applicant_list, checklist, meetings, scheduling
+from app.facilities import applicant_list, checklist, meetings, scheduling, todo
 from app.facilities import operations as ops
 from app.facilities.forms import (
     AgreedTimeForm,
@@ -161,8 +161,10 @@ def queue() -> Any:
                                                 today)
             lists.append((facility, first, applicant_list.list_due(first), status))
     lists.sort(key=lambda t: t[1])
+    rules = season_config(record).rules
     return render_template(
         "facilities/queue.html", record=record, rows=rows, lists=lists, today=today,
+        todos={f.id: todo.todos(f, rules, today) for f in rows},
         show_all=show_all, labels=STATUS_LABELS, list_labels=LIST_STATUS_LABELS,
         overdue=ops.callback_overdue, first_visit=scheduling.first_visit_date,
     )
@@ -198,6 +200,7 @@ def _detail_page(record: SeasonRecord, facility: FacilityRequest, status: int = 
     first = scheduling.first_visit_date(facility)
     return render_template(
         "facilities/detail.html", record=record, f=facility, rules=rules, offers=offers,
+        todos=todo.todos(facility, rules, today),
         today=today, labels=STATUS_LABELS, event_labels=EVENT_LABELS, half_labels=HALF_LABELS,
         type_label=dict(FACILITY_TYPES).get(facility.facility_type, facility.facility_type),
         callback_form=callback,

@@ -441,3 +441,46 @@ def test_intake_notes_speak_of_weekday_wishes_only_when_some_were_given(db, seas
     outlook = scheduling.facility_offers(db, season, picky, TODAY)
     assert outlook.offers and outlook.soft_wish and not outlook.offers[0].meets_wishes
     assert any("曜日・時間帯" in n for n in scheduling.intake_notes(outlook))
+
+
+# --- the manager's to-do --------------------------------------------------------------------
+
+
+def _todo(facility, today):
+    from app.facilities.todo import todos
+
+    return {t.key: t for t in todos(facility, RULES, today)}
+
+
+def test_todo_follows_the_request_from_call_back_to_outcome(db, season, manager):
+    day = later_facility_days(season)[0]
+    facility = make_facility(db, season, manager, 12, wish=Wish(date_from=day, date_to=day))
+    steps = _todo(facility, TODAY)
+    assert list(steps) == ["callback", "schedule", "meeting", "checklist"]
+    assert steps["callback"].due == facility.callback_due and not steps["callback"].late
+    assert steps["schedule"].due == day - dt.timedelta(days=RULES.facility_lead_days)
+    assert _todo(facility, facility.callback_due + dt.timedelta(days=1))["callback"].late
+    assert f"未確認 {len(checklist.ITEMS)}/{len(checklist.ITEMS)}" in steps["checklist"].label
+
+    scheduling.schedule(db, season, facility, f"{day.isoformat()}|am|1|12", manager, TODAY)
+    checklist.save(db, facility, {"premeeting": "not_needed"}, manager)
+    steps = _todo(facility, TODAY)
+    assert list(steps) == ["checklist", "list"]  # the checklist says no meeting is needed
+    assert steps["list"].due == day - dt.timedelta(days=7) and not steps["list"].late
+    assert steps["checklist"].due == day - dt.timedelta(days=1)
+    assert _todo(facility, day - dt.timedelta(days=6))["list"].late
+    on_the_day = _todo(facility, day)
+    assert on_the_day["checklist"].late and "outcome" in on_the_day
+    after = _todo(facility, day + dt.timedelta(days=1))
+    assert "checklist" not in after and after["outcome"].late  # nothing to prepare any more
+
+
+def test_todo_asks_for_the_meeting_of_ten_or_more(db, season, manager):
+    small = make_facility(db, season, manager, 8)
+    big = make_facility(db, season, manager, 10, name="大きなホーム")
+    assert "meeting" not in _todo(small, TODAY) and "meeting" in _todo(big, TODAY)
+    add_meeting(db, season, big, _non_visit_weekday(season, TODAY), "am", None, None, manager,
+                TODAY)
+    assert "meeting" not in _todo(big, TODAY)
+    set_status(db, big, "withdrawn", manager, TODAY, "中止")
+    assert _todo(big, TODAY) == {}

@@ -386,3 +386,15 @@ def test_scheduling_a_free_wish_shows_the_offers_only(manager_client, db, season
         f"{day.isoformat()}|am|1|8", f"{day.isoformat()}|pm|1|8"]
     assert 'id="nearest"' not in page and 'id="no-offers"' not in page
     assert 'id="reasons"' not in page and "期間を広げられるか" not in page
+
+
+def test_queue_and_detail_show_what_is_left_to_do(manager_client, db, season):
+    facility = make_facility(db, season, make_user(db, "operator"), 12)
+    db.commit()
+    queue = manager_client.get("/manager/facilities").get_data(as_text=True)
+    row = queue.split(f'data-facility="{facility.id}" data-status')[1].split("</tr>")[0]
+    assert f"折り返し連絡（期限 {facility.callback_due.isoformat()}）" in row
+    assert 'data-todo="meeting"' in row and "準備の確認事項（未確認 11/11項目）" in row
+    page = manager_client.get(f"/manager/facilities/{facility.id}").get_data(as_text=True)
+    todo = page.split('id="todo"')[1].split("</section>")[0]
+    assert "折り返し連絡" in todo and "訪問日の決定" in todo and "事前打合せの日程" in todo
