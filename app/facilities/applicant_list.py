@@ -48,8 +48,12 @@ LABEL = dict(COLUMNS)
 YES = {"はい", "○", "〇", "yes", "要", "true"}
 NO = {"いいえ", "×", "no", "不要", "false"}
 ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018}
-ERA_RE = re.compile(r"^(明治|大正|昭和|平成|令和)(元|\d{1,2})年(\d{1,2})月(\d{1,2})日?$")
+ERA_LETTERS = {"M": "明治", "T": "大正", "S": "昭和", "H": "平成", "R": "令和"}
+# 昭和16年3月3日, and as Japanese offices abbreviate it: 昭和16.3.3, S16.3.3, S16/3/3.
+ERA_RE = re.compile(r"^(明治|大正|昭和|平成|令和|[MTSHR])(元|\d{1,2})(?:年(\d{1,2})月(\d{1,2})日?"
+                    r"|[-/.](\d{1,2})[-/.](\d{1,2}))$")
 DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")  # 19410303
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -91,7 +95,7 @@ class ApplicantRow:
 
 HOW_TO = (
     "1行目の見出しは変更しないでください。2行目から1人1行で記入してください。",
-    "生年月日: 1941-03-03、1941/3/3、昭和16年3月3日 のいずれかの形で記入してください。",
+    "生年月日: 1941-03-03、1941/3/3、19410303、昭和16年3月3日、S16.3.3 のいずれかの形で記入してください。",
     "「代筆が必要」「顔認証カード希望」「郵送先を施設にする」: はい／いいえ で記入してください。",
     "再申請の理由: 新規申請の方は空欄。更新・紛失・破損などの場合にその理由を記入してください。",
     "訪問日のおおむね1週間前までにご提出ください。",
@@ -198,15 +202,17 @@ def parse_date(value: Any) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = unicodedata.normalize("NFKC", _text(value)).replace(" ", "")
-    match = DATE_RE.match(text)
+    text = unicodedata.normalize("NFKC", _text(value)).replace(" ", "").upper()
+    match = DATE_RE.match(text) or COMPACT_DATE_RE.match(text)
     try:
         if match:
             return dt.date(int(match[1]), int(match[2]), int(match[3]))
         match = ERA_RE.match(text)
         if match:
+            era = ERA_LETTERS.get(match[1], match[1])
             year = 1 if match[2] == "元" else int(match[2])
-            return dt.date(ERAS[match[1]] + year, int(match[3]), int(match[4]))
+            month, day = (match[3], match[4]) if match[3] else (match[5], match[6])
+            return dt.date(ERAS[era] + year, int(month), int(day))
     except ValueError:
         return None
     return None
@@ -266,8 +272,11 @@ def validate(rows: list[list[Any]], max_applicants: int, today: dt.date) -> list
             values[key] = text
         born = parse_date(cells["birth_date"]) if _text(cells["birth_date"]) else None
         if _text(cells["birth_date"]) and born is None:
+            typed = _text(cells["birth_date"])
+            hint = ("Excelの日付が数値になっています。セルの表示形式を「日付」にするか、"
+                    if typed.isascii() and typed.isdigit() and len(typed) <= 5 else "")
             errors.append(ListError(row_no, LABEL["birth_date"],
-                                    f"日付として読めません（入力値: {_text(cells['birth_date'])}）。"
+                                    f"日付として読めません（入力値: {typed}）。{hint}"
                                     "1941-03-03 や 昭和16年3月3日 の形で入力してください。"))
         elif born is not None and born > today:
             errors.append(ListError(row_no, LABEL["birth_date"],

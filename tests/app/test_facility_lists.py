@@ -161,3 +161,20 @@ def test_dashboard_lists_missing_and_late_lists(manager_client, db, season, app)
     page = manager_client.get("/manager/facilities").get_data(as_text=True)
     assert f'class="list-late overdue" data-facility="{facility.id}"' in page
     assert "提出期限超過" in page
+
+
+@pytest.mark.parametrize("typed, born", [
+    ("S12.5.6", dt.date(1937, 5, 6)), ("昭和12.5.6", dt.date(1937, 5, 6)),
+    ("ｓ１２／５／６", dt.date(1937, 5, 6)), ("H元.1.8", dt.date(1989, 1, 8)),
+    ("19370506", dt.date(1937, 5, 6)), ("昭和12年5月6日", dt.date(1937, 5, 6)),
+])
+def test_dates_of_birth_as_japanese_offices_write_them(typed, born):
+    assert al.parse_date(typed) == born
+
+
+def test_a_date_that_excel_turned_into_a_number_is_explained():
+    row = ["小樽 次郎", "小樽市稲穂2丁目1-1", 13641, "はい", "いいえ", "いいえ", "", ""]
+    with pytest.raises(al.ListInvalid) as caught:
+        al.parse_upload("list.xlsx", xlsx([row]), 10, TODAY)
+    assert "2行目・「生年月日」" in str(caught.value)
+    assert "Excelの日付が数値になっています" in str(caught.value)
