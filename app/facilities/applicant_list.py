@@ -28,6 +28,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
+from app.bookings.birth_dates import parse_birth_date
+
 LIST_DUE_DAYS = 7
 MAX_ERRORS = 50
 TEXT_MAX = {"name": 100, "address": 200, "reapplication_reason": 1000, "other": 1000}
@@ -47,13 +49,6 @@ REQUIRED = ("name", "address", "birth_date", *YES_NO_COLUMNS)
 LABEL = dict(COLUMNS)
 YES = {"はい", "○", "〇", "yes", "要", "true"}
 NO = {"いいえ", "×", "no", "不要", "false"}
-ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018}
-ERA_LETTERS = {"M": "明治", "T": "大正", "S": "昭和", "H": "平成", "R": "令和"}
-# 昭和16年3月3日, and as Japanese offices abbreviate it: 昭和16.3.3, S16.3.3, S16/3/3.
-ERA_RE = re.compile(r"^(明治|大正|昭和|平成|令和|[MTSHR])(元|\d{1,2})(?:年(\d{1,2})月(\d{1,2})日?"
-                    r"|[-/.](\d{1,2})[-/.](\d{1,2}))$")
-DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")  # 19410303
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -198,24 +193,17 @@ def _text(value: Any) -> str:
 
 
 def parse_date(value: Any) -> dt.date | None:
+    """A date of birth as a cell holds it: a date cell, or text in any form the home-visit
+    intake reads (西暦 or 和暦, S16.3.3, 19410303, any width; `parse_birth_date`). None when
+    unreadable or not a real date."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = unicodedata.normalize("NFKC", _text(value)).replace(" ", "").upper()
-    match = DATE_RE.match(text) or COMPACT_DATE_RE.match(text)
     try:
-        if match:
-            return dt.date(int(match[1]), int(match[2]), int(match[3]))
-        match = ERA_RE.match(text)
-        if match:
-            era = ERA_LETTERS.get(match[1], match[1])
-            year = 1 if match[2] == "元" else int(match[2])
-            month, day = (match[3], match[4]) if match[3] else (match[5], match[6])
-            return dt.date(ERAS[era] + year, int(month), int(day))
+        return parse_birth_date(_text(value))
     except ValueError:
         return None
-    return None
 
 
 def _yes_no(value: Any) -> bool | None:
