@@ -364,7 +364,7 @@ def test_report_page_and_xlsx_count_bookings_visits_towns_and_age_bands(
 
     xlsx = manager_client.get("/manager/reports/report.xlsx")
     book = load_workbook(io.BytesIO(xlsx.data))
-    assert book.sheetnames == ["集計", "月別", "町名別", "年齢階級別", "週別受電件数"]
+    assert book.sheetnames == ["集計", "月別", "町名別", "年齢階級別", "週別受電件数", "御意見"]
     summary = {row[0]: row[1] for row in book["集計"].iter_rows(min_row=2, values_only=True)}
     assert (summary["予約受付件数"], summary["訪問済"], summary["申請受付件数"], summary["不在"]) == (
         3, 1, 3, 1)

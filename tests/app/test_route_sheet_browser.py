@@ -305,8 +305,17 @@ def assert_count_boxes_on_one_line(page: Any, where: str) -> int:
     return len(boxes)
 
 
+@pytest.fixture
+def untouched_team_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo season as loaded: no result recorded yet by this module's other tests, which
+    share `team_server` (every stop still to record has its boxes)."""
+    with demo_server(tmp_path_factory.mktemp("paper"), APP_TODAY=TODAY) as url:
+        yield url
+
+
 def test_the_print_pages_result_boxes_keep_the_count_on_one_line_within_a4(
-        team_server, browser, tmp_path):  # noqa: F811
+        untouched_team_server, browser, tmp_path):  # noqa: F811
+    team_server = untouched_team_server
     page = browser.new_page(viewport={"width": PRINTABLE_PX, "height": 1000})
     log_in(page, team_server)
     sheets = sheets_for_paper(page, team_server)
