@@ -456,11 +456,16 @@ def applicants(facility_id: int) -> Any:
             return _detail_page(record, facility, 422, upload_form=form,
                                 list_errors=[str(e) for e in exc.errors])
         try:
-            ops.store_applicant_list(session(), facility, rows, current_user, upload.filename)
+            stored = ops.store_applicant_list(session(), facility, rows, current_user,
+                                              upload.filename)
         except ops.FacilityError as exc:
             form.file.errors = [exc.message]
             return _detail_page(record, facility, 422, upload_form=form)
-        return _done(facility, f"申請者リストを登録しました（{len(rows)}名）。")
+        flash(stored.message(), "success")
+        shortfall = stored.shortfall()
+        if shortfall:
+            flash(shortfall, "warning")
+        return redirect(url_for("facilities.detail", facility_id=facility.id))
     log_handling(session(), current_user, "view", ops.APPLICANT_LIST_RECORD, facility.id,
                  f"{facility.name} 申請者リスト閲覧（{len(facility.applicants)}名）")
     return render_template("facilities/applicants.html", f=facility)

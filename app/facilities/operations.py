@@ -393,14 +393,41 @@ def link_home_booking(db: Session, record: SeasonRecord, facility: FacilityReque
     return booking
 
 
+@dataclass(frozen=True)
+class StoredList:
+    """What an upload did: the new list's size, the list it replaced (None: there was none)
+    and the applicants the facility is booked for (None: not booked as a facility visit)."""
+
+    count: int
+    replaced: int | None
+    booked: int | None
+
+    def message(self) -> str:
+        """The manager's confirmation: what was stored and the list it replaced."""
+        if self.replaced is None:
+            return f"申請者リストを登録しました（{self.count}名）。"
+        return f"前のリスト（{self.replaced}名）を新しいリスト（{self.count}名）に置き換えました。"
+
+    def shortfall(self) -> str | None:
+        """A list with fewer names than the booking (the visit's half-days were sized for
+        the booked number), or None."""
+        if self.booked is None or self.count >= self.booked:
+            return None
+        return (f"申請者リストは{self.count}名で、予約の{self.booked}名より少なくなっています"
+                f"（訪問は{self.booked}名の予定です）。人数が減った場合は、訪問日程（人数）の"
+                "見直しも検討してください。")
+
+
 def store_applicant_list(db: Session, facility: FacilityRequest, rows: list[Any],
-                         user: User, filename: str) -> None:
+                         user: User, filename: str) -> StoredList:
     """Replace the facility's applicant list with a validated file's rows (all or nothing:
-    the caller validated the whole file first) and write the handling log (SPEC §12)."""
+    the caller validated the whole file first) and write the handling log (SPEC §12).
+    Returns what was stored and what it replaced, for the manager's confirmation."""
     from app.facilities.models import FacilityApplicant
 
     if facility.personal_data_deleted_on is not None:
         raise FacilityError("訪問が終わり個人情報を削除済みのため、申請者リストは登録できません。", "file")
+    replaced = len(facility.applicants) if facility.list_uploaded_at is not None else None
     facility.applicants.clear()
     db.flush()
     for row in rows:
@@ -412,7 +439,9 @@ def store_applicant_list(db: Session, facility: FacilityRequest, rows: list[Any]
     facility.list_uploaded_at = utcnow()
     for visit in facility.visits:
         visit.shared_on = None  # the new list has not gone to the city yet (app.privacy.handover)
-    _event(facility, user, "list_uploaded", f"{filename}（{len(rows)}名）")
+    was = "" if replaced is None else f"、前のリスト {replaced}名を置き換え"
+    _event(facility, user, "list_uploaded", f"{filename}（{len(rows)}名{was}）")
     db.flush()
     log_handling(db, user, "change", APPLICANT_LIST_RECORD, facility.id,
-                 f"{facility.name} 申請者リスト登録（{len(rows)}名）")
+                 f"{facility.name} 申請者リスト登録（{len(rows)}名{was}）")
+    return StoredList(count=len(rows), replaced=replaced, booked=facility.scheduled_applicants)

@@ -178,3 +178,25 @@ def test_a_date_that_excel_turned_into_a_number_is_explained():
         al.parse_upload("list.xlsx", xlsx([row]), 10, TODAY)
     assert "2行目・「生年月日」" in str(caught.value)
     assert "Excelの日付が数値になっています" in str(caught.value)
+
+
+def _names(n: int) -> list[list[object]]:
+    return [[f"小樽 {i}郎", "小樽市稲穂2丁目1-1", dt.date(1940, 1, 1) + dt.timedelta(days=i),
+             "いいえ", "いいえ", "いいえ", "", ""] for i in range(1, n + 1)]
+
+
+def test_a_replacing_upload_says_what_it_replaced_and_a_list_short_of_the_booking(
+        manager_client, db, season):
+    facility = _scheduled(db, season, applicants=14)
+    first = _upload(manager_client, facility.id, "list.xlsx", xlsx(_names(14)))
+    assert first.status_code == 302
+    page = manager_client.get(f"/manager/facilities/{facility.id}").get_data(as_text=True)
+    assert "申請者リストを登録しました（14名）。" in page
+    assert "置き換え" not in page and "より少なくなっています" not in page
+    second = _upload(manager_client, facility.id, "list.xlsx", xlsx(_names(3)))
+    assert second.status_code == 302
+    page = manager_client.get(f"/manager/facilities/{facility.id}").get_data(as_text=True)
+    assert "前のリスト（14名）を新しいリスト（3名）に置き換えました。" in page
+    assert "申請者リストは3名で、予約の14名より少なくなっています（訪問は14名の予定です）" in page
+    history = [e.note for e in facility.events if e.action == "list_uploaded"]
+    assert history[-1] == "list.xlsx（3名、前のリスト 14名を置き換え）"
