@@ -223,7 +223,9 @@ def _detail_page(record: SeasonRecord, facility: FacilityRequest, status: int = 
         list_status=applicant_list.list_status(facility.list_uploaded_at is not None, first,
                                                today),
         list_labels=LIST_STATUS_LABELS, home_intake_url=_home_intake_url(facility),
-        transitions=ops.TRANSITIONS.get(facility.status, ()),
+        transitions=ops.offered_transitions(session(), facility, today),
+        visited_from=(ops.last_visit_date(session(), facility)
+                      if "visited" in ops.TRANSITIONS.get(facility.status, ()) else None),
         time_forms=forms.get("time_forms") or {}, time_form_for=_time_form_for,
         agreed_earliest=scheduling.AGREED_EARLIEST, agreed_latest=scheduling.AGREED_LATEST,
     ), status

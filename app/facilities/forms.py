@@ -106,8 +106,8 @@ class StatusForm(Form):
     """A status set by hand. For 訪問済 also the result the route sheet would record; the
     form checks the shape, `operations.set_status` the rules (the route sheet's own)."""
 
-    status = SelectField("状態", choices=[("contacted", "連絡済"), ("visited", "訪問済"),
-                                         ("withdrawn", "取り下げ")],
+    status = SelectField("状態", choices=[("", "選んでください"), ("contacted", "連絡済"),
+                                         ("visited", "訪問済"), ("withdrawn", "取り下げ")],
                          validators=[InputRequired("状態を選んでください。")])
     applications_taken = CountField("申請受付件数", validators=[_only_when_visited, Optional()],
                                     render_kw={"min": 0, "inputmode": "numeric"})

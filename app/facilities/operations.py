@@ -199,6 +199,18 @@ def last_visit_date(db: Session, facility: FacilityRequest) -> dt.date | None:
     return max(days, default=None)
 
 
+def offered_transitions(db: Session, facility: FacilityRequest,
+                        today: dt.date) -> tuple[str, ...]:
+    """The statuses the page offers a manager (`TRANSITIONS`), without 訪問済 before the
+    (last) visit day: `set_status` would refuse it then, so it is not offered to be picked
+    by mistake. `set_status` keeps its own check."""
+    allowed = TRANSITIONS.get(facility.status, ())
+    last = last_visit_date(db, facility)
+    if last is not None and today < last:
+        allowed = tuple(s for s in allowed if s != "visited")
+    return allowed
+
+
 def set_status(db: Session, facility: FacilityRequest, status: str, user: User,
                today: dt.date, note: str = "", *, applications_taken: int | None = None,
                completed_on: dt.date | None = None) -> None:

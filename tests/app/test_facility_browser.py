@@ -47,6 +47,10 @@ def test_facility_request_through_call_back_to_a_scheduled_visit(live_server, br
     assert page.locator("#status").get_attribute("data-status") == "scheduled"
     assert page.locator("#visits tr.part").count() == 2
     assert parts.splitlines()[0][:10] in page.locator("#visits").inner_text()
+    # weeks before the visit: nothing pre-selected, and 訪問済 not offered yet
+    assert page.locator("#status-select").input_value() == ""
+    assert page.locator("#status-select option[value=visited]").count() == 0
+    assert "から選べます" in page.locator("#visited-later").inner_text()
     page.click("nav >> text=福祉施設")
     assert "未提出" in page.locator(f"#lists tr[data-facility='{facility}']").inner_text()
     page.close()

@@ -212,7 +212,9 @@ def test_visited_is_refused_before_the_visit_day_as_on_the_route_sheet(
     page = early.get_data(as_text=True)
     assert early.status_code == 422
     assert f"状態: 訪問日（{visit.visit_date.isoformat()}）より前には結果を記録できません。" in page
-    assert '<option value="visited" selected>' in page and "先に記録</textarea>" in page
+    # 訪問済 is not offered before the visit day, not even to re-show a refused choice
+    assert '<option value="" selected>選んでください</option>' in page
+    assert 'value="visited"' not in page and "先に記録</textarea>" in page
     db.refresh(facility)
     db.refresh(visit)
     assert (facility.status, visit.status) == ("scheduled", "booked")

@@ -395,3 +395,38 @@ def test_the_page_fills_in_the_count_the_route_sheet_recorded_on_a_home_booking(
     assert re.search(r'name="applications_taken" type="number" value="3"', page)
     assert f"個人宅枠の予約（受付番号 {booking.receipt_no}" in page
     assert "ルート表で記録済みの結果（訪問済 3件）はこの内容に訂正されます。" in page
+
+
+def _status_select(page: str) -> str:
+    return re.search(r'<select name="status" id="status-select">(.*?)</select>', page,
+                     re.S).group(1)
+
+
+def test_the_status_select_offers_visited_only_from_the_last_visit_day_and_preselects_nothing(
+        app, manager_client, db, season):
+    facility = _page_facility(db, season, app)
+    last = last_day(facility)
+    url = f"/manager/facilities/{facility.id}"
+    app.config["APP_TODAY"] = last - dt.timedelta(days=20)
+    page = manager_client.get(url).get_data(as_text=True)
+    options = _status_select(page)
+    assert '<option value="" selected>選んでください</option>' in options
+    assert 'value="visited"' not in options and 'id="visited-fields"' not in page
+    assert '<option value="withdrawn">取り下げ</option>' in options
+    assert f"「訪問済」は最後の訪問日（{last.isoformat()}）から選べます。" in page
+    # the server still refuses it, and a status left unchosen is named
+    early = manager_client.post_form(f"{url}/status", {"status": "visited",
+                                                       "applications_taken": "3",
+                                                       "completed_on": last.isoformat()})
+    assert early.status_code == 422
+    assert f"訪問日（{last.isoformat()}）より前には結果を記録できません。" in early.get_data(
+        as_text=True)
+    unchosen = manager_client.post_form(f"{url}/status", {"status": "", "note": "メモ"})
+    assert unchosen.status_code == 422
+    assert "状態を選んでください。" in unchosen.get_data(as_text=True)
+    db.expire_all()
+    assert_untouched(db.get(FacilityRequest, facility.id))
+    app.config["APP_TODAY"] = last
+    options = _status_select(manager_client.get(url).get_data(as_text=True))
+    assert '<option value="" selected>選んでください</option>' in options
+    assert '<option value="visited">訪問済</option>' in options
