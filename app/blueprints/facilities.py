@@ -222,6 +222,7 @@ def _detail_page(record: SeasonRecord, facility: FacilityRequest, status: int = 
         first_visit=first, list_due=applicant_list.list_due(first),
         list_status=applicant_list.list_status(facility.list_uploaded_at is not None, first,
                                                today),
+        list_mismatch=ops.list_mismatch(facility),
         list_labels=LIST_STATUS_LABELS, home_intake_url=_home_intake_url(facility),
         transitions=ops.offered_transitions(session(), facility, today),
         visited_from=(ops.last_visit_date(session(), facility)

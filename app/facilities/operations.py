@@ -406,6 +406,33 @@ def link_home_booking(db: Session, record: SeasonRecord, facility: FacilityReque
 
 
 @dataclass(frozen=True)
+class ListMismatch:
+    """A stored applicant list whose size no longer matches the facility's booking."""
+
+    listed: int
+    booked: int
+
+    def message(self) -> str:
+        return f"申請者リストの人数（{self.listed}名）が予約（{self.booked}名）と合いません"
+
+
+def list_mismatch(facility: FacilityRequest) -> ListMismatch | None:
+    """The stored list, when it was stored before the current booking (the visit was
+    unscheduled and booked again) and its number of residents differs from the booked
+    number; None otherwise. The list is kept (it is the facility's data, and may only need
+    a few names changed): the manager asks the facility and uploads it again. A list stored
+    after the booking with fewer names was accepted knowingly (`StoredList.shortfall`)."""
+    booked = facility.scheduled_applicants
+    if facility.status != "scheduled" or facility.list_uploaded_at is None or booked is None:
+        return None
+    listed = len(facility.applicants)
+    since = [v.booked_at for v in facility.visits if v.status in ("booked", "visited")]
+    if listed == booked or not since or facility.list_uploaded_at >= min(since):
+        return None
+    return ListMismatch(listed=listed, booked=booked)
+
+
+@dataclass(frozen=True)
 class StoredList:
     """What an upload did: the new list's size, the list it replaced (None: there was none)
     and the applicants the facility is booked for (None: not booked as a facility visit)."""

@@ -200,3 +200,52 @@ def test_a_replacing_upload_says_what_it_replaced_and_a_list_short_of_the_bookin
     assert "申請者リストは3名で、予約の14名より少なくなっています（訪問は14名の予定です）" in page
     history = [e.note for e in facility.events if e.action == "list_uploaded"]
     assert history[-1] == "list.xlsx（3名、前のリスト 14名を置き換え）"
+
+
+def test_a_list_stored_before_a_smaller_re_booking_is_flagged_not_deleted(
+        manager_client, db, season):
+    from app.facilities.operations import list_mismatch, record_callback, store_applicant_list
+    from app.facilities.todo import todos
+    from solver.season import SeasonConfig, Wish
+    from tests.conftest import make_user
+
+    rules = SeasonConfig().rules
+    manager = make_user(db, "manager", "rebooker")
+    facility = _scheduled(db, season, applicants=27)
+    store_applicant_list(db, facility, al.validate([HEADER, *_names(27)], 27, TODAY), manager,
+                         "list.xlsx")
+    assert list_mismatch(facility) is None
+    assert "share" in {t.key for t in todos(facility, rules, TODAY)}
+    scheduling.unschedule(db, facility, "人数が減った", manager)
+    record_callback(db, facility, manager, 14, Wish(), False, "14名に")
+    offer = scheduling.facility_offers(db, season, facility, TODAY).offers[0]
+    scheduling.schedule(db, season, facility, offer.key, manager, TODAY)
+    db.commit()
+    assert len(facility.applicants) == 27  # nobody's data is deleted
+    mismatch = list_mismatch(facility)
+    assert mismatch is not None and (mismatch.listed, mismatch.booked) == (27, 14)
+    steps = {t.key: t for t in todos(facility, rules, TODAY)}
+    assert "share" not in steps and "list" not in steps
+    assert steps["list_mismatch"].label.startswith("申請者リストの人数（27名）が予約（14名）と合いません")
+    assert steps["list_mismatch"].due == al.list_due(scheduling.first_visit_date(facility))
+    page = manager_client.get(f"/manager/facilities/{facility.id}").get_data(as_text=True)
+    assert 'id="list-mismatch"' in page
+    assert "申請者リストの人数（27名）が予約（14名）と合いません" in page
+    queue = manager_client.get("/manager/facilities").get_data(as_text=True)
+    assert "申請者リストの人数（27名）が予約（14名）と合いません" in queue
+    # a list matching the new booking clears the flag
+    assert _upload(manager_client, facility.id, "list.xlsx", xlsx(_names(14))).status_code == 302
+    db.expire_all()
+    assert list_mismatch(facility) is None
+    page = manager_client.get(f"/manager/facilities/{facility.id}").get_data(as_text=True)
+    assert 'id="list-mismatch"' not in page
+
+
+def test_a_list_stored_after_the_booking_is_not_flagged_for_being_short(db, season):
+    from app.facilities.operations import list_mismatch, store_applicant_list
+    from tests.conftest import make_user
+
+    facility = _scheduled(db, season, applicants=14)
+    store_applicant_list(db, facility, al.validate([HEADER, *_names(12)], 14, TODAY),
+                         make_user(db, "manager", "uploader"), "list.xlsx")
+    assert list_mismatch(facility) is None  # told at upload time (StoredList.shortfall)
