@@ -371,6 +371,11 @@ def add_meeting(facility_id: int) -> Any:
     facility = _facility_or_404(record, facility_id)
     form = MeetingForm()
     if not form.validate_on_submit():
+        if form.date.data and not form.date.errors and not form.half.errors:
+            # the form refused another field (the time): show the day's conflicts with it
+            conflicts = meetings.meeting_conflicts(session(), record, facility, form.date.data,
+                                                   form.half.data, clock.today())
+            form.date.errors = [*form.date.errors, *conflicts]
         return _detail_page(record, facility, 422, meeting_form=form)
     try:
         meeting = meetings.add_meeting(session(), record, facility, form.date.data,
@@ -378,8 +383,9 @@ def add_meeting(facility_id: int) -> Any:
                                        (form.notes.data or "").strip(), current_user,
                                        clock.today())
     except meetings.MeetingRefused as exc:
-        target = getattr(form, exc.field)
-        target.errors = [*target.errors, *exc.reasons]
+        for name, reasons in exc.by_field.items():
+            target = getattr(form, name)
+            target.errors = [*target.errors, *reasons]
         return _detail_page(record, facility, 422, meeting_form=form)
     return _done(facility, f"事前打合せを登録しました: {meeting.date.isoformat()} "
                            f"{HALF_LABELS[meeting.half]}")

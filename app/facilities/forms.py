@@ -19,9 +19,14 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Sto
 
 from app import clock
 from app.bookings.forms import PHONE_RE, MultiCheckboxField, normalise_phone
-from app.facilities.meetings import NOON
-from app.facilities.operations import WORKING_FROM, WORKING_TO
-from app.facilities.texts import FACILITY_TYPES
+from app.facilities.meetings import MEETING_TIME_LABEL, NOON, MeetingRefused, meeting_time
+from app.facilities.operations import (
+    WORKING_FROM,
+    WORKING_TO,
+    FacilityError,
+    parse_clock_time,
+)
+from app.facilities.texts import FACILITY_TYPES, HALF_LABELS
 from app.forms import Form
 from app.routesheets.outcomes import CountField
 
@@ -136,6 +141,20 @@ class MeetingForm(Form):
                        description=f"{WORKING_FROM}〜{WORKING_TO}。午前は{NOON}より前、"
                                    f"午後は{NOON}以降。")
     notes = TextAreaField("メモ", validators=[Optional(), Length(max=1000)])
+
+    def validate_time(self, field: Any) -> None:
+        """The time's own check (`meetings.meeting_time`), so a bad time is shown together
+        with a missing or unreadable date instead of after it is fixed."""
+        half = self.half.data
+        try:
+            if half in HALF_LABELS:
+                meeting_time(field.data, half)
+            else:  # the half-day has its own error; check the time's format alone
+                parse_clock_time(field.data or "", MEETING_TIME_LABEL, "time")
+        except FacilityError as exc:
+            raise ValidationError(exc.message) from None
+        except MeetingRefused as exc:
+            raise ValidationError(" ".join(exc.reasons)) from None
 
 
 class UploadForm(Form):

@@ -39,12 +39,16 @@ NOON = "12:00"  # 午前 is before it, 午後 from it on
 
 
 class MeetingRefused(ValueError):
-    """Why a meeting cannot be saved; `field` is the form field the reasons belong to."""
+    """Why a meeting cannot be saved; `field` is the form field the reasons belong to.
+    `by_field` holds every field's reasons when more than one field is wrong (the form
+    shows them all at once); `reasons` is all of them."""
 
-    def __init__(self, reasons: list[str], field: str = "date") -> None:
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
-        self.field = field
+    def __init__(self, reasons: list[str], field: str = "date",
+                 by_field: dict[str, list[str]] | None = None) -> None:
+        self.by_field = by_field or {field: reasons}
+        self.reasons = [r for rs in self.by_field.values() for r in rs]
+        self.field = next(iter(self.by_field))
+        super().__init__("; ".join(self.reasons))
 
 
 def meeting_time(text: str | None, half: str) -> str | None:
@@ -132,10 +136,16 @@ def add_meeting(
 ) -> FacilityMeeting:
     if facility.status not in ("new", "contacted", "scheduled"):
         raise MeetingRefused(["この依頼は終了しているため、打合せは登録できません。"])
+    problems: dict[str, list[str]] = {}
     reasons = meeting_conflicts(db, record, facility, on, half, today)
     if reasons:
-        raise MeetingRefused(reasons)
-    time = meeting_time(time, half)
+        problems["date"] = reasons
+    try:
+        time = meeting_time(time, half)
+    except MeetingRefused as exc:
+        problems.update(exc.by_field)
+    if problems:  # every wrong field at once, so one correction saves it
+        raise MeetingRefused([], by_field=problems)
     meeting = FacilityMeeting(facility_id=facility.id, season_id=record.id, date=on, half=half,
                               time=time, notes=notes or None, created_by=user.id)
     facility.meetings.append(meeting)

@@ -484,3 +484,15 @@ def test_todo_asks_for_the_meeting_of_ten_or_more(db, season, manager):
     assert "meeting" not in _todo(big, TODAY)
     set_status(db, big, "withdrawn", manager, TODAY, "中止")
     assert _todo(big, TODAY) == {}
+
+
+def test_meeting_refusal_names_the_day_and_the_time_together(db, season, manager):
+    facility = make_facility(db, season, manager, 12)
+    with pytest.raises(MeetingRefused) as refused:
+        add_meeting(db, season, facility, dt.date(2026, 6, 6), "am", "25:00", None, manager,
+                    TODAY)
+    problems = refused.value.by_field
+    assert set(problems) == {"date", "time"}
+    assert any("土曜日・日曜日" in r for r in problems["date"])
+    assert problems["time"] == ["打合せの時刻は 10:30 のように「時:分」で入力してください（入力値: 25:00）。"]
+    assert facility.meetings == []

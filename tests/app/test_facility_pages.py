@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from sqlalchemy import select
 
 from app.facilities import scheduling
@@ -168,6 +169,26 @@ def test_meeting_time_that_is_not_a_time_is_refused_on_its_field(
     db.refresh(facility)
     assert facility.meetings == []
     assert "abc" not in operator_client.get("/operator/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("date_case", ["missing", "weekend"])
+def test_meeting_date_and_time_errors_are_shown_together(
+        operator_client, manager_client, db, season, date_case):
+    _intake(operator_client)
+    facility = _only_facility(db)
+    typed, expected = {"missing": ("", "打合せの日を入力してください。"),
+                       "weekend": ("2026-06-06", "土曜日・日曜日のため、打合せは入れられません")
+                       }[date_case]
+    refused = manager_client.post_form(f"/manager/facilities/{facility.id}/meetings",
+                                       {"date": typed, "half": "am", "time": "25:00",
+                                        "notes": "玄関で待ち合わせ"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert expected in page
+    assert "打合せの時刻は 10:30 のように「時:分」で入力してください（入力値: 25:00）。" in page
+    assert 'value="25:00"' in page and "玄関で待ち合わせ</textarea>" in page
+    db.refresh(facility)
+    assert facility.meetings == []
 
 
 def test_checklist_and_facility_stop_on_the_route_sheet(operator_client, manager_client,
