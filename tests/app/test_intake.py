@@ -425,8 +425,8 @@ def test_required_fields_are_marked_from_their_validators(app, operator_client, 
 
     page = operator_client.get(URL).get_data(as_text=True)
     assert re.search(r'<form [^>]*novalidate[^>]*id="intake-form"', page)
-    marked = set(re.findall(r'data-field="([^"]+)">\s*<label [^>]*>[^<]*'
-                            r'<span class="required-badge">必須</span></label>', page))
+    marked = set(re.findall(r'data-field="([^"]+)"[^>]*>\s*<(?:label|legend) [^>]*>[^<]*'
+                            r'<span class="required-badge">必須</span></(?:label|legend)>', page))
     with app.test_request_context():
         form = IntakeForm(meta={"csrf": False})
     required = {f.name for f in form
@@ -438,8 +438,9 @@ def test_required_fields_are_marked_from_their_validators(app, operator_client, 
     assert not marked & {"caller_name", "visit_notes", "wish_from", "lat"}
     # and the controls say so to a screen reader
     assert re.search(r'<input [^>]*id="name"[^>]*required', page)
-    assert re.search(r'<ul aria-labelledby="caller_relationship-label" aria-required="true" '
-                     r'id="caller_relationship" role="radiogroup">', page)
+    assert re.search(r'<fieldset [^>]*data-field="caller_relationship"[^>]*>\s*'
+                     r'<legend id="caller_relationship-label">', page)
+    assert re.search(r'<input id="caller_relationship-0"[^>]*required', page)
 
 
 def test_the_error_summary_links_each_line_to_its_field(operator_client, season):

@@ -39,8 +39,10 @@ def focused(page: Any) -> str:
 
 
 def in_view(page: Any, selector: str) -> bool:
+    """Whole in the window, give or take the part of a pixel by which scrolling (in whole
+    pixels) misses an element laid out at a fractional position."""
     return page.evaluate("""(s) => { const r = document.querySelector(s).getBoundingClientRect();
-        return r.top >= 0 && r.bottom <= window.innerHeight; }""", selector)
+        return r.top > -1 && r.bottom < window.innerHeight + 1; }""", selector)
 
 
 def test_after_a_search_the_offers_are_in_view_with_the_focus_on_their_heading(page):

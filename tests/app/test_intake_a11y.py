@@ -1,0 +1,61 @@
+"""The intake page as an operator uses it with a caller on the line: by keyboard, with a
+screen reader or a magnifier. What assistive technology reads (labels, groups, errors,
+each offer's name) is checked in the browser, as the browser computes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.app.test_browser import _login, browser, live_server  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+INTAKE = "/operator/bookings/new"
+
+
+@pytest.fixture
+def page(live_server: str, browser: Any) -> Any:  # noqa: F811
+    """A logged-in operator on the intake page, in a context of its own."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    _login(page, live_server, "operator")
+    page.goto(live_server + INTAKE)
+    yield page
+    context.close()
+
+
+def test_each_control_has_a_label_and_each_group_is_a_fieldset_named_by_its_legend(page):
+    unlabelled = page.evaluate("""() => Array.from(document.querySelectorAll(
+        '#intake-form input:not([type=hidden]), #intake-form select, #intake-form textarea'))
+        .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-labelledby'))
+        .map(e => e.id)""")
+    assert unlabelled == []
+    groups = page.evaluate("""() => Array.from(document.querySelectorAll(
+        '#intake-form input[type=radio], #intake-form input[type=checkbox]')).map(e => {
+          const set = e.closest('fieldset.field'), list = e.closest('li').parentElement;
+          return [e.name, set && set.firstElementChild.tagName === 'LEGEND',
+                  list.tagName === 'UL' && !list.hasAttribute('role')];
+        })""")
+    assert groups and all(in_set and in_list for _name, in_set, in_list in groups), groups
+    # The legend names the group, as a screen reader announces it on entering it.
+    group = page.get_by_role("group", name="電話をかけている方 必須")
+    assert group.get_by_role("radio").count() == 6
+    assert page.get_by_role("group", name="用意できる本人確認書類 必須").get_by_role(
+        "checkbox", name="パスポート").count() == 1
+
+
+def test_a_refused_field_says_it_is_invalid_and_points_at_its_message(page):
+    page.fill("#name", "小樽 花子")
+    page.click("button[value=search]")
+    page.wait_for_selector(".errors")
+    described = page.evaluate("""() => Array.from(document.querySelectorAll(
+        '#intake-form [aria-invalid=true]')).map(e => [e.id, (e.getAttribute('aria-describedby')
+          || '').split(' ').map(id => (document.getElementById(id) || {}).textContent || '')])""")
+    invalid = {id_: texts for id_, texts in described}
+    # every choice of a refused group, and a refused text box, carries its message
+    for choice in range(6):
+        assert invalid[f"caller_relationship-{choice}"] == ["電話をかけている方を選んでください。"]
+    assert "生年月日を入力してください。" in invalid["birth_date"]
+    assert "name" not in invalid
