@@ -91,6 +91,11 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+# The caller's details are typed on the operator's own browser: its autofill would offer the
+# operator's name and address, or an earlier caller's, to pick by one stray key press.
+NO_AUTOFILL = {"autocomplete": "off"}
+
+
 def _required(label: str) -> InputRequired:
     return InputRequired(f"{label}を入力してください。")
 
@@ -143,20 +148,27 @@ class IntakeForm(WishFields):
 
     caller_relationship = RadioField("電話をかけている方", choices=texts.CALLER_RELATIONSHIPS,
                                      validators=[_choose("電話をかけている方")])
-    caller_name = StringField("電話をかけている方の氏名", validators=[Optional(), Length(max=100)])
-    caller_phone = StringField("電話をかけている方の連絡先", validators=[Optional(), Length(max=20)])
+    caller_name = StringField("電話をかけている方の氏名", validators=[Optional(), Length(max=100)],
+                              render_kw=NO_AUTOFILL)
+    caller_phone = StringField("電話をかけている方の連絡先", validators=[Optional(), Length(max=20)],
+                               render_kw=NO_AUTOFILL)
 
-    name = StringField("申請希望者の氏名", validators=[_required("申請希望者の氏名"), Length(max=100)])
+    name = StringField("申請希望者の氏名", validators=[_required("申請希望者の氏名"), Length(max=100)],
+                       render_kw=NO_AUTOFILL)
     name_kana = StringField("フリガナ", validators=[_required("フリガナ"), Length(max=100)],
-                            filters=[to_katakana])
+                            filters=[to_katakana], render_kw=NO_AUTOFILL)
     birth_date = BirthDateField(
         "生年月日", validators=[RequiredUnlessFacilityCaller("生年月日を入力してください。")],
         description="和暦も可（例: 昭和19年3月15日、S19.3.15）",
-        render_kw={"autocomplete": "off", "placeholder": "例: 昭和19年3月15日"})
-    phone = StringField("連絡先電話番号", validators=[_required("連絡先電話番号"), Length(max=20)])
-    address = StringField("住所", validators=[_required("住所"), Length(max=200)])
-    lat = FloatField("緯度", validators=[Optional(), NumberRange(-90, 90, "緯度が範囲外です。")])
-    lng = FloatField("経度", validators=[Optional(), NumberRange(-180, 180, "経度が範囲外です。")])
+        render_kw={**NO_AUTOFILL, "placeholder": "例: 昭和19年3月15日"})
+    phone = StringField("連絡先電話番号", validators=[_required("連絡先電話番号"), Length(max=20)],
+                        render_kw=NO_AUTOFILL)
+    address = StringField("住所", validators=[_required("住所"), Length(max=200)],
+                          render_kw=NO_AUTOFILL)
+    lat = FloatField("緯度", validators=[Optional(), NumberRange(-90, 90, "緯度が範囲外です。")],
+                     render_kw=NO_AUTOFILL)
+    lng = FloatField("経度", validators=[Optional(), NumberRange(-180, 180, "経度が範囲外です。")],
+                     render_kw=NO_AUTOFILL)
 
     eligibility = RadioField("来庁が困難な理由", choices=texts.ELIGIBILITY_REASONS,
                              validators=[_choose("来庁が困難な理由")])

@@ -59,3 +59,17 @@ def test_a_refused_field_says_it_is_invalid_and_points_at_its_message(page):
         assert invalid[f"caller_relationship-{choice}"] == ["電話をかけている方を選んでください。"]
     assert "生年月日を入力してください。" in invalid["birth_date"]
     assert "name" not in invalid
+
+
+def test_the_browser_offers_no_autofill_of_the_operators_own_details(page):
+    """Autofill would put the operator's own name, phone or address (or the previous
+    caller's) into the caller's answers."""
+    assert page.get_attribute("#intake-form", "autocomplete") == "off"
+    text_boxes = page.evaluate("""() => Array.from(document.querySelectorAll(
+        '#intake-form input:not([type=hidden]):not([type=radio]):not([type=checkbox])'))
+        .map(e => [e.id, e.getAttribute('autocomplete')])""")
+    assert {"caller_name", "caller_phone", "name", "name_kana", "phone", "address",
+            "birth_date"} <= {id_ for id_, _ in text_boxes}
+    personal = {"caller_name", "caller_phone", "name", "name_kana", "birth_date", "phone",
+                "address", "lat", "lng"}
+    assert [id_ for id_, value in text_boxes if id_ in personal and value != "off"] == []
