@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.app.test_browser import _login, browser, live_server  # noqa: F401
+from tests.app.test_browser import _fill_intake, _login, browser, live_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -73,3 +73,32 @@ def test_the_browser_offers_no_autofill_of_the_operators_own_details(page):
     personal = {"caller_name", "caller_phone", "name", "name_kana", "birth_date", "phone",
                 "address", "lat", "lng"}
     assert [id_ for id_, value in text_boxes if id_ in personal and value != "off"] == []
+
+
+def offer_names(page: Any) -> list[str]:
+    """Each offer button's accessible name, as the browser computes it for a screen reader."""
+    buttons = page.locator("button[name=offer]")
+    return [" ".join(buttons.nth(i).evaluate("""b => b.getAttribute('aria-labelledby')
+        .split(' ').map(id => document.getElementById(id).textContent.trim()).join(' ')""").split())
+            for i in range(buttons.count())]
+
+
+def test_each_offer_button_is_named_by_its_date_half_time_and_wish(page):
+    _fill_intake(page, "小樽 読上げ", "オタル ヨミアゲ")  # wishes Tuesdays
+    rows = page.evaluate("""() => Array.from(document.querySelectorAll('#offer-table tr.offer'),
+        tr => Array.from(tr.cells).slice(1).map(td => td.textContent.trim()))""")
+    assert len(rows) > 2
+    names = offer_names(page)
+    for (day, time, wish), name in zip(rows, names, strict=True):
+        assert name.startswith(f"{day} {time} {wish}") and name.endswith("この日時で予約")
+    assert "おすすめ" in names[0]
+    assert {wish for _d, _t, wish in rows} >= {"希望どおり"}
+    # What the browser's accessibility tree says: the second offer by its name.
+    second = page.get_by_role("button", name=names[1], exact=True)
+    assert second.get_attribute("value") == page.locator("button[name=offer]").nth(1).get_attribute(
+        "value")
+    # The refresh re-renders the rows and names them the same way.
+    page.evaluate("document.querySelector('tr.offer').setAttribute('data-served', 'yes')")
+    page.evaluate("document.getElementById('offers').refreshOffers()")  # awaits the render
+    assert page.locator("tr.offer[data-served]").count() == 0
+    assert offer_names(page) == names
