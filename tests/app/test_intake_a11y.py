@@ -102,3 +102,30 @@ def test_each_offer_button_is_named_by_its_date_half_time_and_wish(page):
     page.evaluate("document.getElementById('offers').refreshOffers()")  # awaits the render
     assert page.locator("tr.offer[data-served]").count() == 0
     assert offer_names(page) == names
+
+
+def sent_by(page: Any, selector: str, key: str) -> bool:
+    """Whether pressing `key` in `selector` sends the intake form (the send is caught and
+    stopped, so the page stays to be asked)."""
+    page.evaluate("""() => { window.sent = false; document.getElementById('intake-form')
+        .addEventListener('submit', e => { window.sent = true; e.preventDefault(); }); }""")
+    page.focus(selector)
+    page.keyboard.press(key)
+    return page.evaluate("window.sent")
+
+
+def test_enter_in_a_half_answered_form_does_not_send_it(page):
+    page.focus("#name")
+    page.keyboard.type("小樽 花子")
+    for box in ("#name", "#caller_name", "#phone", "#birth_date", "#applicants", "#wish_from",
+                "#caller_relationship-1", "#wish_weekdays-0"):
+        assert not sent_by(page, box, "Enter"), box
+    assert page.input_value("#name") == "小樽 花子"
+    assert not page.locator(".errors").count()
+    # Enter still types a new line in a text area, and the search button still sends.
+    page.focus("#visit_notes")
+    page.keyboard.type("犬がいる")
+    page.keyboard.press("Enter")
+    page.keyboard.type("玄関は裏")
+    assert page.input_value("#visit_notes") == "犬がいる\n玄関は裏"
+    assert sent_by(page, "button[value=search]", "Enter")
