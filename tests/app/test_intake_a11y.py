@@ -129,3 +129,101 @@ def test_enter_in_a_half_answered_form_does_not_send_it(page):
     page.keyboard.type("玄関は裏")
     assert page.input_value("#visit_notes") == "犬がいる\n玄関は裏"
     assert sent_by(page, "button[value=search]", "Enter")
+
+
+def focused_name(page: Any) -> str:
+    """The focused control's name (the form field it answers), else its tag."""
+    return page.evaluate("""() => { const e = document.activeElement;
+        return e.name || e.tagName.toLowerCase(); }""")
+
+
+def tab_to(page: Any, name: str, visited: list[str]) -> None:
+    """Tab forwards until the focus is in the control named `name`, noting each control the
+    focus stops in."""
+    for _ in range(100):
+        page.keyboard.press("Tab")
+        here = focused_name(page)
+        if not visited or visited[-1] != here:
+            visited.append(here)
+        if here == name:
+            return
+    raise AssertionError(f"Tab never reached {name}: {visited}")
+
+
+# The questions in the order of the call script (SPEC §6, then §7 a-i).
+CALL_SCRIPT = ["caller_relationship", "caller_name", "caller_phone",
+               "name", "name_kana", "birth_date", "phone", "address", "summary",
+               "eligibility", "eligibility_detail", "application_type", "applicants",
+               "wish_from", "wish_to", "wish_half", "wish_weekdays", "id_documents",
+               "can_photo", "can_write", "helper_present", "parking", "visit_notes", "other_notes",
+               "action"]
+
+
+def test_a_booking_taken_by_keyboard_alone_in_the_order_of_the_call_script(page):
+    keys = page.keyboard
+    visited: list[str] = []
+    tab_to(page, "caller_relationship", visited)  # past the header's links
+    visited.clear()
+    visited.append("caller_relationship")
+    keys.press("ArrowDown")  # 本人 -> 同居の家族
+    assert page.is_checked("#caller_relationship-1")
+    tab_to(page, "caller_name", visited)
+    keys.type("小樽 一郎")
+    tab_to(page, "name", visited)
+    keys.type("小樽 鍵盤")
+    tab_to(page, "name_kana", visited)
+    keys.type("オタル ケンバン")
+    tab_to(page, "birth_date", visited)
+    keys.type("昭和16年3月3日")
+    tab_to(page, "phone", visited)
+    keys.type("0134-22-9999")
+    tab_to(page, "address", visited)
+    keys.type("北海道小樽市花園1丁目")
+    tab_to(page, "eligibility", visited)
+    keys.press("Space")  # 75歳以上
+    tab_to(page, "eligibility_detail", visited)
+    keys.type("足が不自由で外出が難しい")
+    tab_to(page, "application_type", visited)
+    keys.press("Space")  # 新規申請
+    tab_to(page, "wish_half", visited)
+    keys.press("ArrowDown")  # 午前
+    assert page.input_value("#wish_half") == "am"
+    tab_to(page, "wish_weekdays", visited)
+    keys.press("Tab")
+    keys.press("Space")  # 火
+    tab_to(page, "id_documents", visited)
+    keys.press("Space")  # 運転免許証
+    for question in ("can_photo", "can_write", "helper_present", "parking"):
+        tab_to(page, question, visited)
+        keys.press("Space")  # はい
+    tab_to(page, "action", visited)
+    assert visited == CALL_SCRIPT
+    with page.expect_navigation():
+        keys.press("Enter")
+    assert focused_name(page) == "h2"  # the offers' heading
+    keys.press("Tab")
+    keys.press("Tab")
+    key = page.locator("button[name=offer]").nth(1).get_attribute("value")
+    assert page.evaluate("document.activeElement.value") == key  # the 2nd offer
+    with page.expect_navigation():
+        keys.press("Enter")
+    flash = page.locator(".flash.success").inner_text()
+    date, half = key.split("|")[:2]
+    assert flash.startswith("予約しました") and f"{date}（" in flash
+    assert {"am": "午前", "pm": "午後"}[half] in flash
+
+
+def test_tab_and_shift_tab_pass_every_control_with_no_trap(page):
+    """Forwards from the top, the focus passes every control once to the end of the page;
+    backwards, it comes back the same way (no box, date field or details keeps it)."""
+    forwards: list[str] = []
+    tab_to(page, "action", forwards)
+    backwards = [forwards[-1]]
+    for _ in range(200):
+        page.keyboard.press("Shift+Tab")
+        here = focused_name(page)
+        if backwards[-1] != here:
+            backwards.append(here)
+        if here == forwards[0]:
+            break
+    assert backwards == forwards[::-1]
