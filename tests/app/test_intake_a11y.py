@@ -227,3 +227,20 @@ def test_tab_and_shift_tab_pass_every_control_with_no_trap(page):
         if here == forwards[0]:
             break
     assert backwards == forwards[::-1]
+
+
+def test_the_focus_is_plainly_visible_on_every_kind_of_control(page):
+    """A ring at least 2px wide in the page's accent colour, apart from the control, so it
+    shows on the blue buttons too (the browser's own ring is a thin dark line)."""
+    _fill_intake(page, "小樽 輪郭", "オタル リンカク")
+    rings = {}
+    for selector in ("#name", "#caller_relationship-1", "#wish_weekdays-0", "#wish_half",
+                     "#visit_notes", "details summary", "button[value=search]",
+                     "button[name=offer]"):
+        page.locator(selector).first.focus()
+        page.keyboard.press("Shift+Tab")  # as the keyboard reaches it (:focus-visible)
+        page.keyboard.press("Tab")
+        rings[selector] = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+            return [s.outlineStyle, parseFloat(s.outlineWidth), parseFloat(s.outlineOffset)]; }""")
+    assert {sel: ring for sel, ring in rings.items()
+            if not (ring[0] == "solid" and ring[1] >= 2 and ring[2] >= 1)} == {}
