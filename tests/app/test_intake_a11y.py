@@ -244,3 +244,21 @@ def test_the_focus_is_plainly_visible_on_every_kind_of_control(page):
             return [s.outlineStyle, parseFloat(s.outlineWidth), parseFloat(s.outlineOffset)]; }""")
     assert {sel: ring for sel, ring in rings.items()
             if not (ring[0] == "solid" and ring[1] >= 2 and ring[2] >= 1)} == {}
+
+
+def test_at_200_percent_zoom_of_1280_px_nothing_scrolls_sideways(live_server, browser):  # noqa: F811
+    """A screen magnifier's 200% of a 1280 px window is 640 CSS px: the form, its errors and
+    the offers still fit the width."""
+    context = browser.new_context(viewport={"width": 640, "height": 400}, device_scale_factor=2)
+    page = context.new_page()
+    _login(page, live_server, "operator")
+    page.goto(live_server + INTAKE)
+    widths = "[document.documentElement.scrollWidth, window.innerWidth]"
+    page.click("button[value=search]")
+    page.wait_for_selector(".errors")
+    scroll_width, width = page.evaluate(widths)
+    assert scroll_width <= width
+    _fill_intake(page, "小樽 拡大", "オタル カクダイ")
+    scroll_width, width = page.evaluate(widths)
+    assert scroll_width <= width
+    context.close()
