@@ -206,7 +206,7 @@ def test_the_change_offers_say_which_wishes_each_meets_as_the_intakes_do(
     notes = {}
     for row in rows:
         date, half = re.search(r'name="offer" value="([^|]+)\|(am|pm)\|', row).groups()
-        cell = re.search(r'<td class="wish-note">(.*?)</td>', row).group(1)
+        cell = re.search(r'<td[^>]* class="wish-note">(.*?)</td>', row).group(1)
         notes[(dt.date.fromisoformat(date), half)] = re.sub(r"<[^>]+>", "", cell)
     assert notes
     for (day, half), note in notes.items():
@@ -219,4 +219,4 @@ def test_the_change_offers_say_which_wishes_each_meets_as_the_intakes_do(
     period_only = operator_client.post_form(_url(booking), {
         "wish_from": "2026-07-01", "wish_to": "2026-07-31"}).get_data(as_text=True)
     assert {re.sub(r"<[^>]+>", "", cell) for cell in re.findall(
-        r'<td class="wish-note">(.*?)</td>', period_only)} == {"指定なし"}
+        r'<td[^>]* class="wish-note">(.*?)</td>', period_only)} == {"指定なし"}

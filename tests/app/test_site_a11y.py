@@ -1,0 +1,50 @@
+"""Keyboard and screen-reader use of the pages besides the intake (tests/app/test_intake_a11y.py):
+the change page's offers, and what base.html and app.css give every page. Checked in the
+browser, as the browser computes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.app.test_browser import _fill_intake, _login, browser, live_server  # noqa: F401
+from tests.app.test_intake_a11y import offer_names
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def context(browser: Any) -> Any:  # noqa: F811
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    yield context
+    context.close()
+
+
+def test_each_change_offer_button_is_named_by_its_date_half_time_and_wish(live_server, context):  # noqa: F811
+    page = context.new_page()
+    _login(page, live_server, "operator")
+    page.goto(live_server + "/operator/bookings/new")
+    _fill_intake(page, "小樽 変更読上", "オタル ヘンコウヨミアゲ")
+    with page.expect_navigation():
+        page.locator("button[name=offer]").first.click()
+    with page.expect_navigation():
+        page.click("text=訪問日を変更する")
+    page.fill("input[name=wish_from]", "2026-06-22")
+    page.fill("input[name=wish_to]", "2026-07-31")
+    page.check("input[name=wish_weekdays][value='1']")  # Tuesdays
+    with page.expect_navigation():
+        page.click("button[value=search]")
+    rows = page.evaluate("""() => Array.from(document.querySelectorAll('tr.offer:not(.current)'),
+        tr => Array.from(tr.cells).slice(1).map(td => td.textContent.trim()))""")
+    assert len(rows) > 2
+    names = offer_names(page)
+    assert len(names) == len(rows)
+    for (day, time, wish), name in zip(rows, names, strict=True):
+        assert name == f"{day} {time} {wish} この日時に変更"
+    assert {wish for _d, _t, wish in rows} >= {"希望どおり"}
+    assert len(set(names)) == len(names)  # no two buttons read the same
+    # What the browser's accessibility tree says: the second offer by its name.
+    second = page.get_by_role("button", name=names[1], exact=True)
+    assert second.get_attribute("value") == page.locator("button[name=offer]").nth(1).get_attribute(
+        "value")
