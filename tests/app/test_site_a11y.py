@@ -48,3 +48,32 @@ def test_each_change_offer_button_is_named_by_its_date_half_time_and_wish(live_s
     second = page.get_by_role("button", name=names[1], exact=True)
     assert second.get_attribute("value") == page.locator("button[name=offer]").nth(1).get_attribute(
         "value")
+
+
+def skip_to_main(page: Any) -> str | None:
+    """Press Tab once from the page's top, check it reaches 「本文へ移動」 (shown only then),
+    press Enter and Tab, and return the name of the control the focus is then in (in main)."""
+    link = page.get_by_role("link", name="本文へ移動")
+    box = link.bounding_box()
+    assert box["y"] + box["height"] <= 0  # off the page until focused
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#main"
+    box = link.bounding_box()
+    assert box["y"] >= 0 and box["height"] > 0  # now in sight
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+    return page.evaluate("document.activeElement.name")
+
+
+def test_the_first_tab_stop_is_a_skip_link_into_main(live_server, context):  # noqa: F811
+    """On every page (base.html), logged in or not: the first Tab reaches 「本文へ移動」; Enter
+    on it puts the focus in <main>, and the next Tab is main's first control, not one of the
+    header's links."""
+    page = context.new_page()
+    page.goto(live_server + "/login")
+    assert skip_to_main(page) == "username"
+    _login(page, live_server, "operator")
+    page.goto(live_server + "/operator/bookings/new")
+    assert skip_to_main(page) == "caller_relationship"
