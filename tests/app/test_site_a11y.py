@@ -77,3 +77,29 @@ def test_the_first_tab_stop_is_a_skip_link_into_main(live_server, context):  # n
     _login(page, live_server, "operator")
     page.goto(live_server + "/operator/bookings/new")
     assert skip_to_main(page) == "caller_relationship"
+
+
+def ring(page: Any) -> list[Any]:
+    """The focused element's outline: style, width and offset in px, colour."""
+    return page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+        return [s.outlineStyle, parseFloat(s.outlineWidth), parseFloat(s.outlineOffset),
+                s.outlineColor]; }""")
+
+
+def test_the_focus_ring_is_the_intakes_on_every_page(live_server, context):  # noqa: F811
+    """The 3px accent ring apart from the control (app.css :focus-visible) is site-wide: on
+    the log-in page's boxes and button as on the intake form."""
+    page = context.new_page()
+    page.goto(live_server + "/login")
+    accent = page.evaluate("""() => { const e = document.createElement('span');
+        e.style.color = 'var(--accent)'; document.body.appendChild(e);
+        return getComputedStyle(e).color; }""")
+    page.keyboard.press("Tab")  # 本文へ移動
+    rings = {"skip-link": ring(page)}
+    page.keyboard.press("Enter")
+    for name in ("username", "password", "button"):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.name || document.activeElement.tagName")
+        rings[name] = ring(page)
+        assert focused.lower() == name
+    assert rings == {name: ["solid", 3, 2, accent] for name in rings}
