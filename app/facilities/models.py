@@ -14,6 +14,7 @@ log.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -31,6 +32,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, utcnow
+
+if TYPE_CHECKING:
+    from app.bookings.models import Booking
 
 FACILITY_STATUSES: tuple[str, ...] = ("new", "contacted", "scheduled", "visited", "withdrawn")
 
@@ -85,6 +89,9 @@ class FacilityRequest(Base):
     # the visit (app.privacy.deletion); the rows stay for the counts.
     personal_data_deleted_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
+    # A facility of 5 or fewer is visited through this home booking; its list's deletion
+    # follows the booking's (app.privacy.deletion.facility_deletion_state).
+    home_booking: Mapped[Booking | None] = relationship(foreign_keys=[home_booking_id])
     visits: Mapped[list[FacilityVisit]] = relationship(
         back_populates="facility", order_by="[FacilityVisit.visit_date, FacilityVisit.half]",
         cascade="all, delete-orphan")

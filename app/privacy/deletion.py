@@ -26,6 +26,8 @@ residents' names, addresses, birth dates and free text of the applicant list, th
 person, the request's and the visits' notes and the history's notes are overwritten, then
 NULLed. The list's rows stay (one per applicant, with the age band at the visit and the
 yes/no answers), so the counts survive. A withdrawn request is purged straight away.
+A facility of 5 or fewer visited through a home booking has no visit parts: its list follows
+that booking (outcome, the slip's hand-over, retention) and goes in the same run.
 
 Call-log notes (app/calls) are free text an operator may have typed a caller's name or phone
 into. They serve the call itself only, so a note is kept `retention_days` days after the
@@ -334,6 +336,8 @@ def facility_deletion_state(facility: FacilityRequest, today: dt.date,
     if facility.personal_data_deleted_on is not None:
         return FacilityDeletionState(facility, "deleted", today=today)
     parts = shareable_parts(facility)
+    if not parts and facility.home_booking is not None and facility.status != "withdrawn":
+        return _following_home_booking(facility, today, retention_days)
     if not parts:
         if facility.status != "withdrawn":
             return FacilityDeletionState(facility, "active", today=today)
@@ -352,6 +356,21 @@ def facility_deletion_state(facility: FacilityRequest, today: dt.date,
         return FacilityDeletionState(facility, "active", today=today)
     return FacilityDeletionState(facility, "eligible", start,
                                  start + dt.timedelta(days=retention_days), today)
+
+
+def _following_home_booking(facility: FacilityRequest, today: dt.date,
+                            retention_days: int) -> FacilityDeletionState:
+    """A facility of 5 or fewer visited through a home booking has no visit parts of its own:
+    its applicant list is kept, handed over and deleted with that booking (waiting for its
+    outcome and its slip's hand-over, then `retention_days`). Once the booking's own data are
+    deleted, the list is due at once, as it should have gone with them."""
+    booking = facility.home_booking
+    assert booking is not None
+    if booking.personal_data_deleted_on is not None:
+        start = booking.personal_data_deleted_on
+        return FacilityDeletionState(facility, "eligible", start, start, today)
+    state = deletion_state(booking, today, retention_days)
+    return FacilityDeletionState(facility, state.state, state.eligible_from, state.due_by, today)
 
 
 def facility_states(db: Session, season_id: int, today: dt.date,

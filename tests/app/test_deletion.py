@@ -163,6 +163,36 @@ def test_deletion_waits_for_the_outcome_and_the_hand_over(app, db, season):
     assert not deletion.deletion_state(booking, day + dt.timedelta(days=7), 7).overdue
 
 
+def test_a_small_facility_booked_into_a_home_slot_is_deleted_with_its_booking(db, season):
+    """A facility of 5 or fewer has no visit parts of its own: its applicant list follows the
+    home booking it was visited through (kept for the visit, waiting for the outcome and the
+    hand-over), and goes in the same deletion run (before, it was never due)."""
+    from tests.app.facilities.test_mark_visited import home_booked
+
+    manager, approver = make_user(db, "manager", "mgr-small"), make_user(db, "manager", "mgr-ok")
+    facility, booking = home_booked(db, season, manager)
+    facility.contact_person = "施設 担当者（秘密）"
+    db.flush()
+    day = booking.visit_date
+    after = day + dt.timedelta(days=1)
+    assert deletion.facility_deletion_state(facility, TODAY, 7).state == "active"
+    assert deletion.facility_deletion_state(facility, after, 7).state == "waiting_outcome"
+    record_outcome(db, booking, "visited", 3, "", manager, day)
+    assert deletion.facility_deletion_state(facility, after, 7).state == "waiting_share"
+    share(db, season, booking, manager, approver, after)
+    state = deletion.facility_deletion_state(facility, after, 7)
+    assert (state.state, state.eligible_from, state.due_by) == (
+        "eligible", after, after + dt.timedelta(days=7))
+    assert facility in [s.facility for s in deletion.facility_states(db, season.id, after, 7)]
+
+    done = deletion.purge_season(db, season.id, manager, after, 30)
+    db.flush()
+    assert booking.personal_data_deleted_on == after
+    assert facility.personal_data_deleted_on == after
+    assert facility.contact_person != "施設 担当者（秘密）"
+    assert facility.id in {f.id for f in done.facilities}
+
+
 def test_a_shared_booking_cancelled_is_kept_until_the_city_has_the_cancellation(db, season):
     manager = make_user(db, "manager")
     booking = make_booking(db, season, manager.id)
