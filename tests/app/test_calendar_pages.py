@@ -267,8 +267,8 @@ def test_removing_a_booked_day_says_so_and_points_to_the_re_planning_even_when_a
     assert _days(db, season) == before
 
 
-def test_pm_slots_back_to_two_under_three_pm_visits_names_the_day_and_half(
-        manager_client, db, season):
+def _three_pm_visits(manager_client, db, season) -> dt.date:
+    """A home day given a 3rd PM slot by the manager, then booked full in the afternoon."""
     from app.bookings.operations import Slot, reserve
     from tests.app.test_bookings_reserve import HANAZONO, INAHO, TODAY, intake
     from tests.conftest import make_user
@@ -279,6 +279,12 @@ def test_pm_slots_back_to_two_under_three_pm_visits_names_the_day_and_half(
     for n, where in enumerate((INAHO, HANAZONO, INAHO), start=1):
         reserve(db, season, intake(where, name=f"午後{n}"), Slot(day, "pm", 1, n), user.id, today=TODAY)
     db.commit()
+    return day
+
+
+def test_pm_slots_back_to_two_under_three_pm_visits_names_the_day_and_half(
+        manager_client, db, season):
+    day = _three_pm_visits(manager_client, db, season)
     refused = manager_client.post_form(f"/manager/calendar/{day}/pm", {"pm_slots": 2})
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422
@@ -289,16 +295,7 @@ def test_pm_slots_back_to_two_under_three_pm_visits_names_the_day_and_half(
 
 
 def test_regenerating_never_breaks_confirmed_bookings(manager_client, db, season):
-    from app.bookings.operations import Slot, reserve
-    from tests.app.test_bookings_reserve import HANAZONO, INAHO, TODAY, intake
-    from tests.conftest import make_user
-
-    user = make_user(db, "operator", "other")
-    day = min(d.date for d in season.visit_days if d.kind == "home" and d.date >= dt.date(2026, 6, 22))
-    assert manager_client.post_form(f"/manager/calendar/{day}/pm", {"pm_slots": 3}).status_code == 302
-    for n, where in enumerate((INAHO, HANAZONO, INAHO), start=1):
-        reserve(db, season, intake(where, name=f"午後{n}"), Slot(day, "pm", 1, n), user.id, today=TODAY)
-    db.commit()
+    _three_pm_visits(manager_client, db, season)
     before = _days(db, season)
     # A new calendar has every day at the season's 2 PM slots: the 3rd PM visit would be lost.
     refused = manager_client.post_form("/manager/calendar/generate")

@@ -61,18 +61,24 @@ EVENTS_0009 = (
 )
 
 
+def _insert_user_and_season(conn, tables: MetaData, now: dt.datetime) -> tuple[int, int]:
+    """An operator and a season as every revision's tables take them (reflected, not models)."""
+    user_id = conn.execute(tables.tables["users"].insert().values(
+        username="op1", display_name="職員", role="operator", password_hash="x",
+        is_enabled=True, failed_logins=0, created_at=now)).inserted_primary_key[0]
+    season_id = conn.execute(tables.tables["seasons"].insert().values(
+        name="otaru-2026", title="小樽 2026", config={}, is_active=True, created_at=now,
+        updated_at=now)).inserted_primary_key[0]
+    return user_id, season_id
+
+
 def _insert_a_booking_with_events_at_0009(engine) -> None:
     """Rows as the application wrote them before 0010 (the tables reflected as they were)."""
     tables = MetaData()
     tables.reflect(engine)
     now = dt.datetime(2026, 6, 1, 9, 0)
     with engine.begin() as conn:
-        user_id = conn.execute(tables.tables["users"].insert().values(
-            username="op1", display_name="職員", role="operator", password_hash="x",
-            is_enabled=True, failed_logins=0, created_at=now)).inserted_primary_key[0]
-        season_id = conn.execute(tables.tables["seasons"].insert().values(
-            name="otaru-2026", title="小樽 2026", config={}, is_active=True, created_at=now,
-            updated_at=now)).inserted_primary_key[0]
+        user_id, season_id = _insert_user_and_season(conn, tables, now)
         booking_id = conn.execute(tables.tables["bookings"].insert().values(
             season_id=season_id, receipt_no=1, status="cancelled", booked_at=now,
             received_on=now.date(), booked_by=user_id, visit_date=dt.date(2026, 7, 1), half="am",
@@ -125,12 +131,7 @@ def test_0011_adds_the_opinions_table_and_downgrades(backend, fresh_database_url
         tables.reflect(engine)
         now = dt.datetime(2026, 6, 1, 9, 0)
         with engine.begin() as conn:
-            user_id = conn.execute(tables.tables["users"].insert().values(
-                username="op1", display_name="職員", role="operator", password_hash="x",
-                is_enabled=True, failed_logins=0, created_at=now)).inserted_primary_key[0]
-            season_id = conn.execute(tables.tables["seasons"].insert().values(
-                name="otaru-2026", title="小樽 2026", config={}, is_active=True,
-                created_at=now, updated_at=now)).inserted_primary_key[0]
+            user_id, season_id = _insert_user_and_season(conn, tables, now)
             conn.execute(tables.tables["opinions"].insert().values(
                 season_id=season_id, received_on=now.date(), source="citizen", topic=None,
                 summary="説明が丁寧だった", recorded_by=user_id, recorded_at=now))
