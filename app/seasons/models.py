@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.auth.models import User
 from app.db import Base, utcnow
 
 
@@ -75,3 +76,6 @@ class SeasonChange(Base):
     summary: Mapped[str] = mapped_column(Text)
 
     season: Mapped[SeasonRecord] = relationship(back_populates="changes")
+    # The manager home names who made each change; None for a season created from the
+    # command line or the demo loader, which no member of staff did.
+    user: Mapped[User | None] = relationship(lazy="joined")
