@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from flask import (
@@ -81,12 +82,8 @@ def season_settings() -> Any:
             notes = guard.unless_it_breaks_bookings(session(), record, lambda: ops.update_config(
                 session(), record, config_values_from_form(form), current_user))
             record.title = form.title.data or record.title
-        except ops.SeasonError as exc:
-            target = form._fields.get(form_name(exc.field))
-            if target is not None:
-                target.errors = [*target.errors, exc.message]
-            else:
-                flash(exc.message, "error")
+        except ops.SettingsRefused as exc:
+            _show_setting_errors(form, exc.errors)
             status = 422
         except guard.BreaksBookings as exc:
             flash("確定済みの予約が新しい設定に合わなくなるため、保存できません。"
@@ -98,11 +95,26 @@ def season_settings() -> Any:
                 flash("現在のカレンダーは新しい設定に合いません: " + note, "warning")
             return redirect(url_for("managers.season_settings"))
     elif request.method == "POST":
+        # Some fields are empty or not numbers: the season's rules are still checked on the
+        # rest, so the manager sees every mistake in one round, not one per try.
+        _show_setting_errors(form, ops.settings_errors(record, config_values_from_form(form)))
         status = 422
     return render_template(
         "managers/season.html", form=form, record=record, sections=SECTIONS,
         fields_of_section=fields_of_section,
     ), status
+
+
+def _show_setting_errors(form: SeasonConfigForm, errors: Sequence[ops.SeasonError]) -> None:
+    """Each rule error beside its field; none on a field whose own value already failed (the
+    rule could not read it), and those naming no field of the form above the form."""
+    own_value_failed = {name for name, f in form._fields.items() if f.errors}
+    for error in errors:
+        target = form._fields.get(form_name(error.field))
+        if target is None:
+            flash(error.message, "error")
+        elif target.name not in own_value_failed:
+            target.errors = [*target.errors, error.message]
 
 
 def _calendar_page(record: SeasonRecord, status: int = 200, **forms: Any) -> Any:

@@ -22,7 +22,7 @@ from app.seasons.texts import KIND_LABELS, field_label, translate_problem
 from solver import calendar as calendar_model
 from solver import calendar_rules
 from solver.calendar_rules import jp_date
-from solver.scenario_io import ScenarioError, config_to_dict, parse_config
+from solver.scenario_io import config_problems, config_to_dict, parse_config
 from solver.season import SeasonConfig, VisitDay
 
 
@@ -33,6 +33,14 @@ class SeasonError(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class SettingsRefused(ValueError):
+    """Season settings that break rules: every problem found, each naming its field."""
+
+    def __init__(self, errors: Sequence[SeasonError]) -> None:
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = tuple(errors)
 
 
 class CalendarRefused(ValueError):
@@ -90,13 +98,10 @@ def update_config(
     `values` has the sections of the scenario file (season, rules, travel, depot). The whole
     configuration is validated by the solver's own parser before anything is written.
     """
-    data = {section: {**record.config.get(section, {}), **fields}
-            for section, fields in values.items()}
-    data["season"] = {**data.get("season", {})}
-    try:
-        config = parse_config(data, record.name)
-    except ScenarioError as exc:
-        raise SeasonError(exc.key, f"{field_label(exc.key)}: {translate_problem(exc.problem)}") from None
+    errors = settings_errors(record, values)
+    if errors:
+        raise SettingsRefused(errors)
+    config = parse_config(_merged(record, values), record.name)
     stored = config_to_dict(config)
     stored["season"].pop("visit_days", None)
     changed = sorted(
@@ -116,6 +121,23 @@ def update_config(
     if not days:
         return []
     return [p.message for p in calendar_rules.calendar_problems(days, season_config(record))]
+
+
+def _merged(record: SeasonRecord, values: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    data = {section: {**record.config.get(section, {}), **fields}
+            for section, fields in values.items()}
+    data["season"] = {**data.get("season", {})}
+    return data
+
+
+def settings_errors(
+    record: SeasonRecord, values: Mapping[str, Mapping[str, Any]]
+) -> list[SeasonError]:
+    """Every rule the given values break, in Japanese, each naming its field (none: valid).
+
+    The settings form shows them all at once, beside their fields, rather than one per try."""
+    return [SeasonError(exc.key, f"{field_label(exc.key)}: {translate_problem(exc.problem)}")
+            for exc in config_problems(_merged(record, values), record.name)]
 
 
 def _replace_days(record: SeasonRecord, days: Sequence[VisitDay]) -> None:

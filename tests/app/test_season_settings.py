@@ -179,3 +179,66 @@ def test_manager_home_names_who_made_each_change_and_says_unknown_when_nobody_di
     settings = next(who for summary, who in by_summary.items() if "訪問チーム数" in summary)
     assert "manager 職員" in settings and "（manager1）" in settings
     assert by_summary["シーズンを作成しました。"] == "不明"
+
+
+def _field_errors(page: str, key: str) -> list[str]:
+    """The error lines shown beside one field of the settings form."""
+    start = page.index(f'data-field="{form_name(key)}"')
+    end = page.find("data-field=", start + 1)
+    return re.findall(r'id="[\w-]+-error-\d+"[^>]*>(.*?)<', page[start:end])
+
+
+def test_every_rule_error_is_reported_at_once_beside_its_field_keeping_what_was_typed(
+        manager_client, db, season):
+    data = season_form(season, **{
+        "rules.home_pm_slots": 4, "rules.home_pm_slots_max": 3,          # rules: cross-field
+        "rules.min_days_per_week": 5, "rules.max_days_per_week": 2,      # rules: cross-field
+        "season.visits_to": "2026-06-01",                                 # season: date order
+        "travel.model": "osrm", "travel.url": "",                         # travel: needs a URL
+    })
+    response = manager_client.post_form("/manager/season", data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for key, words in (("rules.home_pm_slots", "超えないように"),
+                       ("rules.min_days_per_week", "超えないように"),
+                       ("season.visits_to", "訪問開始日"),
+                       ("travel.url", "経路サーバーのURL")):
+        errors = _field_errors(page, key)
+        assert len(errors) == 1 and words in errors[0], (key, errors)
+    assert re.search(r'name="rules__home_pm_slots"[^>]*value="4"', page)
+    assert re.search(r'name="rules__max_days_per_week"[^>]*value="2"', page)
+    assert re.search(r'name="season__visits_to"[^>]*value="2026-06-01"', page)
+    db.refresh(season)
+    assert season.config["rules"]["home_pm_slots"] == 2
+
+
+def test_a_field_that_is_not_a_number_does_not_hide_the_rule_errors_of_the_others(
+        manager_client, db, season):
+    """An empty field and a broken rule elsewhere: both in one round. The rule that reads the
+    empty field is not checked (its value is unknown), so that field has one message only."""
+    data = season_form(season, **{"rules.home_pm_slots_max": "", "rules.home_pm_slots": 4,
+                                  "season.booking_closes": "2026-05-01"})
+    response = manager_client.post_form("/manager/season", data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert _field_errors(page, "rules.home_pm_slots_max") == [
+        "午後の訪問件数（最大）を入力してください。"]
+    assert _field_errors(page, "rules.home_pm_slots") == []
+    assert len(_field_errors(page, "season.booking_closes")) == 1
+
+
+def test_the_solver_parser_lists_every_problem_and_still_raises_the_first():
+    import pytest
+
+    from solver.scenario_io import ScenarioError, config_problems, parse_config
+
+    data = {"rules": {"home_pm_slots": 4, "home_pm_slots_max": 3, "teams": "x"},
+            "season": {"visits_to": "2026-01-01"},
+            "depot": {"lat": 95, "lng": 200}}
+    keys = [p.key for p in config_problems(data)]
+    assert keys == ["rules.teams", "rules.home_pm_slots", "season.visits_to", "depot.lat",
+                    "depot.lng"]
+    with pytest.raises(ScenarioError) as error:
+        parse_config(data)
+    assert error.value.key == "rules.teams"
+    assert config_problems({}) == []
