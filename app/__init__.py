@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Flask, render_template, request
@@ -39,6 +40,12 @@ def create_app(env: str | None = None, overrides: dict[str, Any] | None = None) 
     from app.calls.operations import local_time
 
     app.add_template_filter(local_time, "jst")
+    from app.dates import jp_date
+
+    # Every date a page shows goes through this one filter (app/dates.py has the rule).
+    app.add_template_filter(jp_date, "jp_date")
+    app.add_template_test(
+        lambda value: isinstance(value, dt.date) and not isinstance(value, dt.datetime), "date")
     from app.seasons.texts import calendar_status_label
 
     app.add_template_filter(calendar_status_label, "calendar_status")

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.dates import jp_date
 from app.db import Base, utcnow
 
 # Why a booking event happened: what the call-back list needs to know is whether the caller
@@ -119,7 +120,7 @@ class Booking(Base):
         self.history.append(BookingEvent(
             user_id=user_id, action="share_outdated", cause=CAUSE_STAFF,
             before={"shared_on": self.shared_on.isoformat()},
-            reason=f"{what}ため、小樽市に共有済み（{self.shared_on.isoformat()}）の受付票の"
+            reason=f"{what}ため、小樽市に共有済み（{jp_date(self.shared_on, year=True)}）の受付票の"
                    "訂正版を次の共有パッケージで送ります。"))
         self.shared_on = None
 

@@ -29,6 +29,7 @@ from app.bookings import texts
 from app.bookings.intake import offer_key
 from app.bookings.operations import Intake, Slot, active_bookings, new_request, route_ids
 from app.bookings.planning import booking_request, booking_visit, season_problem, with_travel
+from app.dates import jp_date
 from app.facilities.planning import all_facility_visits, planned_facilities
 from app.seasons.models import SeasonRecord
 from app.seasons.operations import season_config
@@ -162,10 +163,10 @@ def _closed_until(answer: OfferList, rules: Rules, request: Request) -> dt.date 
 
 
 def closed_note(until: dt.date | None, rules: Rules) -> str:
-    """「9/23までの訪問日は予約期限（訪問日の14日前）を過ぎています。」"""
+    """「9月23日（水）までの訪問日は予約期限（訪問日の14日前）を過ぎています。」"""
     if until is None:
         return ""
-    return f"{until.month}/{until.day}までの訪問日は{texts.reason_label('lead_time', rules)}。"
+    return f"{jp_date(until)}までの訪問日は{texts.reason_label('lead_time', rules)}。"
 
 
 def nearest_after(wish: Wish, nearest: Sequence[Offer]) -> bool:

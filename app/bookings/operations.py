@@ -31,6 +31,7 @@ from app.bookings.planning import (
     season_problem,
     with_travel,
 )
+from app.dates import jp_date
 from app.facilities.planning import all_facility_visits, planned_facilities
 from app.privacy.operations import log_handling
 from app.routesheets.outcomes import record_outcome
@@ -398,7 +399,7 @@ def on_visit_day(booking: Booking, today: dt.date | None = None) -> bool:
 
 def past_visit_day(booking: Booking, what: str) -> str:
     """「訪問日（2026-06-22）を過ぎているため、この予約は{what}。訪問結果は…」"""
-    return PAST_VISIT_DAY.format(day=booking.visit_date.isoformat(), what=what)
+    return PAST_VISIT_DAY.format(day=jp_date(booking.visit_date), what=what)
 
 
 def change_refusal(booking: Booking, today: dt.date | None = None) -> str | None:

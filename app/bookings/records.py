@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.bookings import texts
 from app.bookings.models import Booking
+from app.dates import jp_date
 from app.xlsx import table_xlsx
 
 STATUS_LABELS: dict[str, str] = {
@@ -131,7 +132,7 @@ def shared_label(booking: Booking) -> object:
     if booking.shared_on is not None:
         return booking.shared_on
     earlier = booking.correction_of
-    return f"{earlier.isoformat()}（訂正待ち）" if earlier else None
+    return f"{jp_date(earlier, year=True)}（訂正待ち）" if earlier else None
 
 
 def list_row(booking: Booking) -> ListRow:

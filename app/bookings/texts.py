@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 
-from solver.calendar_rules import WEEKDAY_NAMES
+from app.dates import jp_date
 from solver.season import Rules
 
 # §6: who may book. Anyone else is refused politely.
@@ -140,9 +140,9 @@ def prepare_script(application_type: str, details: Mapping[str, object] | None =
 
 
 def visit_when(day: dt.date, half: str, eta: str) -> str:
-    """A visit as the pages tell it to the caller: "2026-10-19（月）午後 14:30〜15:30頃"
+    """A visit as the pages tell it to the caller: "10月19日（月）午後 14:30〜15:30頃"
     (the stored eta says 14:30-15:30; callers hear a range, never a hyphen)."""
-    return (f"{day.isoformat()}（{WEEKDAY_NAMES[day.weekday()]}）{HALF_LABELS.get(half, half)} "
+    return (f"{jp_date(day)}{HALF_LABELS.get(half, half)} "
             f"{eta.replace('-', '〜')}頃")
 
 
@@ -153,12 +153,12 @@ def label(choices: tuple[tuple[str, str], ...], value: str | None) -> str:
 def describe_before(before: Mapping[str, object]) -> str:
     """A history entry's earlier visit fields (BookingEvent.before) as the slip shows them:
     {"visit_date": "2026-06-25", "half": "am", "team": 1, "position": 1, "eta": "10:00"} ->
-    "訪問日 2026-06-25（木）・午前・1班・訪問順 1・訪問時間 10:00"."""
+    "訪問日 2026年6月25日（木）・午前・1班・訪問順 1・訪問時間 10:00" (the slip is printed for
+    the city, so its dates carry the year)."""
     parts = []
     for key, value in before.items():
         if key == "visit_date":
-            day = dt.date.fromisoformat(str(value))
-            parts.append(f"訪問日 {day.isoformat()}（{WEEKDAY_NAMES[day.weekday()]}）")
+            parts.append(f"訪問日 {jp_date(str(value), year=True)}")
         elif key == "half":
             parts.append(HALF_LABELS.get(str(value), str(value)))
         elif key == "team":
@@ -168,7 +168,7 @@ def describe_before(before: Mapping[str, object]) -> str:
         elif key == "eta":
             parts.append(f"訪問時間 {value}")
         elif key == "shared_on":
-            parts.append(f"小樽市共有日 {value}")
+            parts.append(f"小樽市共有日 {jp_date(str(value), year=True)}")
         else:
             parts.append(f"{key} {value}")
     return "・".join(parts)

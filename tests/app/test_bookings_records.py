@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.bookings.models import Booking
 from app.bookings.records import LIST_COLUMNS
+from app.dates import jp_date
 from tests.app.test_bookings_reserve import HANAZONO, INAHO, make_booking
 
 
@@ -91,7 +92,7 @@ def test_cancel_asks_are_you_sure_before_cancelling(operator_client, db, season)
     top = _before_history(asked.get_data(as_text=True))
     day = booking.visit_date
     assert "本当に取り消しますか" in top and f"受付番号 {booking.receipt_no}" in top
-    assert f"{day.isoformat()}（{'月火水木金土日'[day.weekday()]}）午前" in top
+    assert f"{jp_date(day)}午前" in top
     assert 'name="confirmed" value="y"' in top and "体調不良のため</textarea>" in top
     assert f'href="/operator/bookings/{booking.id}">やめる' in top
     db.expire_all()
@@ -129,9 +130,8 @@ def test_slip_history_shows_the_earlier_visit_in_japanese(operator_client, db, s
                               {"reason": "入院のため", "confirmed": "y"})
     page = operator_client.get(f"/operator/bookings/{first.id}").get_data(as_text=True)
     day = first.visit_date
-    weekday = "月火水木金土日"[day.weekday()]
     assert f"（変更前: 訪問順 1・訪問時間 {first_eta}）" in page
-    assert (f"（変更前: 訪問日 {day.isoformat()}（{weekday}）・午前・1班・訪問順 2・訪問時間 "
+    assert (f"（変更前: 訪問日 {jp_date(day, year=True)}・午前・1班・訪問順 2・訪問時間 "
             f"{first.eta}）") in page
     for raw in ("position=", "eta=", "visit_date=", "half=", "team="):
         assert raw not in page
@@ -234,7 +234,7 @@ def test_search_results_show_who_when_and_the_state(operator_client, db, callers
     row = page.split(f'data-booking="{hanako.id}"')[1].split("</tr>")[0]
     day = hanako.visit_date
     for shown in ("小樽 花子", "オタル ハナコ", "0134-22-1111",
-                  f"{day.isoformat()}（{'月火水木金土日'[day.weekday()]}）午前", "取消",
+                  f"{jp_date(day)}午前", "取消",
                   f'href="/operator/bookings/{hanako.id}"'):
         assert shown in row, shown
     # Still-booked callers first, then the cancelled booking.
@@ -330,8 +330,7 @@ def test_booking_message_tells_a_new_applicant_only_what_applies(operator_client
     said = _success(operator_client, _book_by_phone(operator_client))
     booking = db.scalar(select(Booking))
     day = booking.visit_date
-    assert said.startswith(f"予約しました。受付番号 {booking.receipt_no}、{day.isoformat()}（"
-                           f"{'月火水木金土日'[day.weekday()]}）")
+    assert said.startswith(f"予約しました。受付番号 {booking.receipt_no}、{jp_date(day)}")
     assert "本人確認書類" in said
     for other_case in ("更新", "再交付", "2,000円", "マイナンバーカード", "資格確認書"):
         assert other_case not in said, other_case
@@ -365,7 +364,7 @@ def test_change_message_gives_the_weekday_and_a_range_like_the_other_pages(opera
     db.expire_all()
     booking = db.get(Booking, booking.id)
     day = booking.visit_date
-    assert (f"の予約を {day.isoformat()}（{'月火水木金土日'[day.weekday()]}）午後 "
+    assert (f"の予約を {jp_date(day)}午後 "
             f"{booking.eta.replace('-', '〜')}頃 に変更しました。") in said
 
 
@@ -373,7 +372,7 @@ def test_a_visit_time_range_reads_with_a_wave_dash():
     from app.bookings.texts import visit_when
 
     assert visit_when(dt.date(2026, 10, 19), "pm", "14:30-15:30") == (
-        "2026-10-19（月）午後 14:30〜15:30頃")
+        "10月19日（月）午後 14:30〜15:30頃")
 
 
 # --- the visit day (operations.change_refusal): cancel on the day, nothing after it --------
@@ -387,7 +386,7 @@ def test_after_the_visit_day_the_slip_offers_no_change_or_cancel_and_says_why(
     slip = f"/operator/bookings/{booking.id}"
     page = operator_client.get(slip).get_data(as_text=True)
     note = page.split('id="visit-day-passed">')[1].split("</p>")[0]
-    assert note == (f"訪問日（{booking.visit_date.isoformat()}）を過ぎているため、この予約は"
+    assert note == (f"訪問日（{jp_date(booking.visit_date)}）を過ぎているため、この予約は"
                     "変更・取消できません。訪問結果は訪問ルート表で記録してください。")
     assert 'id="cancel"' not in page and f'href="{slip}/change"' not in page
 

@@ -19,6 +19,7 @@ from app.bookings.operations import (
     reschedule,
     reserve,
 )
+from app.dates import jp_date
 from app.seasons.models import SeasonRecord, VisitDayRecord
 from app.seasons.operations import create_season
 from solver.season import SeasonConfig, Wish
@@ -211,7 +212,7 @@ def test_after_the_visit_day_a_booking_can_be_neither_cancelled_nor_changed(db, 
                    today=the_day_after)
     for refusal, what in ((cancelled, "取り消せません"), (changed, "変更できません")):
         assert refusal.value.problems == [
-            f"訪問日（{first.visit_date.isoformat()}）を過ぎているため、この予約は{what}。"
+            f"訪問日（{jp_date(first.visit_date)}）を過ぎているため、この予約は{what}。"
             "訪問結果は訪問ルート表で記録してください。"]
     assert (first.status, first.visit_date, second.position) == ("booked", day, 2)
     assert [e.action for e in first.history] == ["created"]

@@ -27,6 +27,7 @@ from app.bookings.models import (
 )
 from app.bookings.operations import STALE_OFFER, Slot, cancel, reschedule, reserve
 from app.bookings.replanning import DROPPED_REASON, REPLAN_REASON_PREFIX
+from app.dates import jp_date
 from solver.season import SeasonConfig, Wish
 from tests.app.test_api import BOOKINGS, post_json
 from tests.app.test_bookings_reserve import HANAZONO, INAHO, TODAY, first_home_day, intake
@@ -313,8 +314,7 @@ def test_the_list_tells_the_day_a_re_planned_caller_was_given_not_only_the_time(
     replanning.apply(db, season, preview.proposal, True, manager, TODAY)
     db.commit()
     listing = operator_client.get(CALLBACKS).get_data(as_text=True)
-    weekday = "月火水木金土日"[d1.weekday()]
     for booking, half in ((moving, "午後"), (dropping, "午前")):
         row = listing.split(f'data-booking="{booking.id}"')[1].split("</tr>")[0]
         eta = told[booking.id].eta.replace("-", "〜")
-        assert f"お客様に伝えてある予定: {d1}（{weekday}）{half} {eta}頃" in row, row
+        assert f"お客様に伝えてある予定: {jp_date(d1)}{half} {eta}頃" in row, row

@@ -24,6 +24,7 @@ from aiosmtpd.controller import Controller
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from app.dates import jp_date
 from app.bookings.models import Booking
 from app.privacy import handover
 from app.privacy.models import HandlingLogEntry, HandoverPackage
@@ -628,7 +629,7 @@ def test_a_shared_booking_moved_to_another_day_is_sent_again_as_a_corrected_slip
     db.commit()
     assert booked.shared_on is None and booked.history[-1].action == "share_outdated"
     assert booked.correction_of == first_share
-    assert f"{first_share.isoformat()}（訂正待ち）" in list_row(booked).values  # 受付一覧表
+    assert f"{jp_date(first_share, year=True)}（訂正待ち）" in list_row(booked).values  # 受付一覧表
     slip = manager_client.get(f"/operator/bookings/{booked.id}").get_data(as_text=True)
     assert "共有済み受付票の訂正待ち" in slip and "訂正版を次の共有パッケージで送ります" in slip
     assert handover.unshared_bookings(db, season.id, week_of(booked)) == [booked]

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from app.bookings import texts
 from app.bookings.models import Booking
 from app.bookings.operations import Slot, reserve
+from app.dates import jp_date
 from solver.season import SeasonConfig
 from tests.app.test_bookings_reserve import INAHO, TODAY, ZENIBAKO, intake
 from tests.conftest import make_user
@@ -124,7 +125,7 @@ def test_a_search_offers_dates_in_the_wish_window_with_reasons_for_the_others(
         assert dt.date(2026, 6, 15) <= dt.date.fromisoformat(date) <= dt.date(2026, 7, 15)
     # days before the two-week lead time are summarised in one line, not listed one by one
     lead = texts.reason_label("lead_time", SeasonConfig().rules)
-    assert f'id="closed-until">6/23までの訪問日は{lead}。</p>' in page
+    assert f'id="closed-until">6月23日（火）までの訪問日は{lead}。</p>' in page
     assert all(d >= "2026-06-24" for d, _why in reason_rows(page))
     assert all(d >= "2026-06-24" for d, _h in offers)
 
@@ -133,8 +134,9 @@ WEEKDAY_NAMES = "月火水木金土日"
 
 
 def reason_rows(page: str) -> list[tuple[str, str]]:
-    """(date, reasons) of the reason table's day rows."""
-    return re.findall(r"<tr><td>(2026-\d\d-\d\d)（.）</td><td>([^<]*)</td></tr>", page)
+    """(ISO date, reasons) of the reason table's day rows (shown as 「6月24日（水）」 in 2026)."""
+    return [(f"2026-{int(m):02d}-{int(d):02d}", why) for m, d, why in re.findall(
+        r"<tr><td>(\d{1,2})月(\d{1,2})日（.）</td><td>([^<]*)</td></tr>", page)]
 
 
 def offer_rows(page: str) -> list[tuple[str, str, str, str]]:
@@ -149,7 +151,7 @@ def offer_rows(page: str) -> list[tuple[str, str, str, str]]:
 
 
 def md(day: dt.date) -> str:
-    return f"{day.month}/{day.day}（{WEEKDAY_NAMES[day.weekday()]}）"
+    return jp_date(day)
 
 
 def home_days(season: Any) -> list[dt.date]:
@@ -176,7 +178,7 @@ def test_a_period_without_visit_days_names_the_earliest_free_slot_and_summarises
                      page), page[page.find('id="no-offers"'):][:800]
     closed = bookable - dt.timedelta(days=1)
     lead = texts.reason_label("lead_time", SeasonConfig().rules)
-    assert f"{closed.month}/{closed.day}までの訪問日は{lead}。" in page
+    assert f"{jp_date(closed)}までの訪問日は{lead}。" in page
     # only the days around the period are listed, none of the closed ones one by one
     rows = reason_rows(page)
     assert len(rows) <= 2 and all(d >= bookable.isoformat() for d, _why in rows)
@@ -191,7 +193,7 @@ def test_a_period_inside_the_lead_time_hints_the_earliest_bookable_slot(app, ope
         wish_from="2026-09-11", wish_to="2026-09-23")).get_data(as_text=True)
     assert "希望の期間に案内できる日時がありません。" in page
     assert f'<strong id="nearest-first">{md(earliest)}午前 ' in page
-    assert 'id="closed-until">9/23までの訪問日は' in page and reason_rows(page) == []
+    assert 'id="closed-until">9月23日（水）までの訪問日は' in page and reason_rows(page) == []
 
 
 def test_the_nearest_places_are_the_earliest_only_when_all_come_after_the_period():
@@ -222,7 +224,7 @@ def test_an_offered_day_says_why_its_other_half_is_not_offered(operator_client, 
         wish_from=day.isoformat(), wish_to=day.isoformat(), wish_half="am")).get_data(as_text=True)
     assert [(d, h) for d, h, _mark, _note in offer_rows(page)] == [(day.isoformat(), "pm")]
     travel = texts.reason_label("travel_cap", SeasonConfig().rules)
-    assert (f'<tr data-half="am"><td>{day.isoformat()}（{WEEKDAY_NAMES[day.weekday()]}）午前</td>'
+    assert (f'<tr data-half="am"><td>{jp_date(day)}午前</td>'
             f"<td>{travel}</td></tr>") in page
     assert reason_rows(page) == []  # the day itself is offered: no day row
 
