@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.bookings.models import Booking
+from app.dates import jp_date
 from app.db import utcnow
 from app.facilities.models import FacilityEvent, FacilityRequest, FacilityVisit
 from app.privacy.operations import log_handling
@@ -305,11 +306,11 @@ def check_completed_on(completed_on: dt.date | None, last: dt.date | None,
     if completed_on is None:
         raise FacilityError("訪問済の場合は訪問完了日を入力してください。", "completed_on")
     if last is not None and completed_on < last:
-        raise FacilityError(f"最後の訪問日（{last.isoformat()}）より前の日付は入力できません"
-                            f"（入力値: {completed_on.isoformat()}）。", "completed_on")
+        raise FacilityError(f"最後の訪問日（{jp_date(last)}）より前の日付は入力できません"
+                            f"（入力値: {jp_date(completed_on, year=True)}）。", "completed_on")
     if completed_on > today:
-        raise FacilityError(f"今日（{today.isoformat()}）より後の日付は入力できません"
-                            f"（入力値: {completed_on.isoformat()}）。", "completed_on")
+        raise FacilityError(f"今日（{jp_date(today)}）より後の日付は入力できません"
+                            f"（入力値: {jp_date(completed_on, year=True)}）。", "completed_on")
     return completed_on
 
 

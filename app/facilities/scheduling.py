@@ -29,6 +29,7 @@ from app.bookings.offers import HalfReason, OfferResult, nearest_after
 from app.bookings.operations import active_bookings
 from app.bookings.planning import booking_visit, season_problem, with_travel
 from app.bookings.texts import REASON_LABELS, reason_label
+from app.dates import jp_date
 from app.facilities.meetings import blocked_facility_days
 from app.facilities.models import FacilityEvent, FacilityRequest, FacilityVisit
 from app.facilities.operations import (
@@ -117,7 +118,7 @@ def intake_notes(outlook: FacilityOffers) -> list[str]:
                      f"（{'・'.join(f'{n}名' for n in outlook.split)}）に分けて伺います"
                      "（午前と午後、または別の日）。施設の方にお伝えください。")
     if not outlook.home_path and not outlook.offers:
-        earliest = f"{outlook.earliest.isoformat()}以降" if outlook.earliest else ""
+        earliest = f"{jp_date(outlook.earliest)}以降" if outlook.earliest else ""
         notes.append("ご希望の条件では、いまご案内できる福祉施設訪問日がありません（福祉施設の訪問は"
                      f"おおむね1か月前までの予約のため{earliest}）。折り返しの際に希望の期間や曜日を"
                      "広げられるか相談することを、施設の方にお伝えください。")

@@ -17,6 +17,7 @@ from wtforms import IntegerField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.bookings.models import Booking, BookingEvent
+from app.dates import jp_date
 from app.db import utcnow
 from app.facilities.models import FacilityEvent, FacilityRequest, FacilityVisit
 from app.forms import Form
@@ -95,7 +96,7 @@ def check_visit_day_reached(visit_date: dt.date, today: dt.date) -> None:
     before it (the route sheet and the facility's status both ask this)."""
     if visit_date > today:
         raise OutcomeProblem(
-            "outcome", f"訪問日（{visit_date.isoformat()}）より前には結果を記録できません。")
+            "outcome", f"訪問日（{jp_date(visit_date)}）より前には結果を記録できません。")
 
 
 def checked_outcome(

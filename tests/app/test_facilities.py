@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
 from app.bookings.operations import Slot, active_bookings, reserve
 from app.bookings.planning import booking_visit, season_problem, with_travel
 from app.bookings.texts import reason_label
+from app.dates import jp_date
 from app.facilities import checklist, scheduling
 from app.facilities.meetings import MeetingRefused, add_meeting, blocked_facility_days
 from app.facilities.operations import (
@@ -104,7 +106,7 @@ def test_visited_waits_for_the_last_visit_day(db, season, manager):
     parts = scheduling.schedule(db, season, facility, offer.key, manager, TODAY)
     first, last = min(p.visit_date for p in parts), max(p.visit_date for p in parts)
     for today in sorted({TODAY, first, last - dt.timedelta(days=1)} - {last}):
-        with pytest.raises(FacilityError, match=f"訪問日（{last.isoformat()}）より前") as e:
+        with pytest.raises(FacilityError, match=re.escape(f"訪問日（{jp_date(last)}）より前")) as e:
             set_status(db, facility, "visited", manager, today)
         assert e.value.field == "status"
     assert facility.status == "scheduled"
@@ -120,7 +122,7 @@ def test_visited_through_a_home_booking_waits_for_its_day(db, season, manager):
     day = first_home_day(season, TODAY + dt.timedelta(days=RULES.home_lead_days))
     booking = reserve(db, season, intake(), Slot(day, "am", 1, 1), manager.id, today=TODAY)
     link_home_booking(db, season, facility, booking.receipt_no, manager)
-    with pytest.raises(FacilityError, match=f"訪問日（{day.isoformat()}）より前"):
+    with pytest.raises(FacilityError, match=re.escape(f"訪問日（{jp_date(day)}）より前")):
         set_status(db, facility, "visited", manager, day - dt.timedelta(days=1))
     set_status(db, facility, "visited", manager, day, applications_taken=3, completed_on=day)
     assert facility.status == "visited"

@@ -9,11 +9,11 @@ import re
 import pytest
 from sqlalchemy import select
 
+from app.dates import jp_date
 from app.facilities import scheduling
 from app.facilities.models import FacilityRequest
 from app.reports.summary import season_report
 from app.seasons.operations import season_config
-from solver.calendar_rules import WEEKDAY_NAMES
 from solver.season import Wish
 from tests.app.test_facilities import (
     FULL,
@@ -232,7 +232,7 @@ def test_visited_is_refused_before_the_visit_day_as_on_the_route_sheet(
     early = manager_client.post_form(url, {"status": "visited", "note": "先に記録"})
     page = early.get_data(as_text=True)
     assert early.status_code == 422
-    assert f"状態: 訪問日（{visit.visit_date.isoformat()}）より前には結果を記録できません。" in page
+    assert f"状態: 訪問日（{jp_date(visit.visit_date)}）より前には結果を記録できません。" in page
     # 訪問済 is not offered before the visit day, not even to re-show a refused choice
     assert '<option value="" selected>選んでください</option>' in page
     assert 'value="visited"' not in page and "先に記録</textarea>" in page
@@ -383,7 +383,7 @@ def test_scheduling_names_the_nearest_places_when_the_wish_has_no_free_half_day(
     assert "期間を広げられるか、施設の方にお尋ねください。" in page
     # the reasons are open under the empty list, one row for the wished day
     assert '<details id="reasons" open>' in page
-    assert f"<tr><td>{day.isoformat()}（{WEEKDAY_NAMES[day.weekday()]}）</td><td>{FULL}</td></tr>" in page
+    assert f"<tr><td>{jp_date(day)}</td><td>{FULL}</td></tr>" in page
 
 
 def test_scheduling_says_why_the_other_half_of_an_offered_day_is_not_offered(
@@ -394,7 +394,7 @@ def test_scheduling_says_why_the_other_half_of_an_offered_day_is_not_offered(
     facility = _wishing(db, season, manager, 8, day)
     page = manager_client.get(f"/manager/facilities/{facility.id}").get_data(as_text=True)
     assert re.findall(r'name="offer" value="([^"]+)"', page) == [f"{day.isoformat()}|pm|1|8"]
-    assert (f'<tr data-half="am"><td>{day.isoformat()}（{WEEKDAY_NAMES[day.weekday()]}）午前</td>'
+    assert (f'<tr data-half="am"><td>{jp_date(day)}午前</td>'
             f"<td>{FULL}</td></tr>") in page
     assert '<details id="reasons">' in page  # closed: there is an offer to read out first
     assert 'id="nearest"' not in page and 'id="no-offers"' not in page
@@ -416,7 +416,7 @@ def test_queue_and_detail_show_what_is_left_to_do(manager_client, db, season):
     db.commit()
     queue = manager_client.get("/manager/facilities").get_data(as_text=True)
     row = queue.split(f'data-facility="{facility.id}" data-status')[1].split("</tr>")[0]
-    assert f"折り返し連絡（期限 {facility.callback_due.isoformat()}）" in row
+    assert f"折り返し連絡（期限 {jp_date(facility.callback_due)}）" in row
     assert 'data-todo="meeting"' in row and "準備の確認事項（未確認 11/11項目）" in row
     page = manager_client.get(f"/manager/facilities/{facility.id}").get_data(as_text=True)
     todo = page.split('id="todo"')[1].split("</section>")[0]

@@ -24,8 +24,8 @@ from aiosmtpd.controller import Controller
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from app.dates import jp_date
 from app.bookings.models import Booking
+from app.dates import jp_date
 from app.privacy import handover
 from app.privacy.models import HandlingLogEntry, HandoverPackage
 from tests.app.test_bookings_reserve import make_booking

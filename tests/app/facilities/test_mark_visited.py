@@ -14,6 +14,7 @@ import pytest
 
 from app.bookings.models import Booking
 from app.bookings.operations import Slot, reserve
+from app.dates import jp_date
 from app.facilities import scheduling
 from app.facilities.models import FacilityRequest, FacilityVisit
 from app.facilities.operations import (
@@ -176,10 +177,10 @@ def test_a_completion_date_missing_before_the_visit_or_in_the_future_is_refused(
     today = day + dt.timedelta(days=2)
     cases = [
         (None, "訪問済の場合は訪問完了日を入力してください。"),
-        (day - dt.timedelta(days=1), f"最後の訪問日（{day.isoformat()}）より前の日付は入力できません"
-                                     f"（入力値: {(day - dt.timedelta(days=1)).isoformat()}）。"),
-        (today + dt.timedelta(days=1), f"今日（{today.isoformat()}）より後の日付は入力できません"
-                                       f"（入力値: {(today + dt.timedelta(days=1)).isoformat()}）。"),
+        (day - dt.timedelta(days=1), f"最後の訪問日（{jp_date(day)}）より前の日付は入力できません"
+                                     f"（入力値: {jp_date(day - dt.timedelta(days=1), year=True)}）。"),
+        (today + dt.timedelta(days=1), f"今日（{jp_date(today)}）より後の日付は入力できません"
+                                       f"（入力値: {jp_date(today + dt.timedelta(days=1), year=True)}）。"),
     ]
     for completed_on, message in cases:
         with pytest.raises(FacilityError) as refused:
@@ -192,7 +193,7 @@ def test_a_completion_date_missing_before_the_visit_or_in_the_future_is_refused(
 def test_before_the_visit_day_the_status_is_refused(db, season, manager):
     facility = scheduled(db, season, manager, 8)
     day = last_day(facility)
-    with pytest.raises(FacilityError, match=f"訪問日（{day.isoformat()}）より前") as refused:
+    with pytest.raises(FacilityError, match=re.escape(f"訪問日（{jp_date(day)}）より前")) as refused:
         set_status(db, facility, "visited", manager, day - dt.timedelta(days=1),
                    applications_taken=5, completed_on=day - dt.timedelta(days=1))
     assert refused.value.field == "status"
@@ -352,7 +353,7 @@ def test_the_page_marks_visited_and_the_report_counts_it(app, manager_client, db
     ({"applications_taken": "99"}, "申請受付件数は0〜20の数字で入力してください。",
      'value="99"'),
     ({"applications_taken": "5", "completed_on": "2099-01-01"},
-     "訪問完了日: 今日（{today}）より後の日付は入力できません（入力値: 2099-01-01）。",
+     "訪問完了日: 今日（{today}）より後の日付は入力できません（入力値: 2099年1月1日（木））。",
      'value="2099-01-01"'),
     ({"applications_taken": "5", "completed_on": ""},
      "訪問済の場合は訪問完了日を入力してください。", 'value="5"'),
@@ -366,7 +367,7 @@ def test_a_bad_value_is_shown_on_its_field_and_the_input_is_kept(app, manager_cl
                                          {"status": "visited", "note": "電話で報告", **form})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert shown.format(today=app.config["APP_TODAY"].isoformat()) in page
+    assert shown.format(today=jp_date(app.config["APP_TODAY"])) in page
     assert kept in page
     assert '<option value="visited" selected>' in page and "電話で報告</textarea>" in page
     db.expire_all()
@@ -413,13 +414,13 @@ def test_the_status_select_offers_visited_only_from_the_last_visit_day_and_prese
     assert '<option value="" selected>選んでください</option>' in options
     assert 'value="visited"' not in options and 'id="visited-fields"' not in page
     assert '<option value="withdrawn">取り下げ</option>' in options
-    assert f"「訪問済」は最後の訪問日（{last.isoformat()}）から選べます。" in page
+    assert f"「訪問済」は最後の訪問日（{jp_date(last)}）から選べます。" in page
     # the server still refuses it, and a status left unchosen is named
     early = manager_client.post_form(f"{url}/status", {"status": "visited",
                                                        "applications_taken": "3",
                                                        "completed_on": last.isoformat()})
     assert early.status_code == 422
-    assert f"訪問日（{last.isoformat()}）より前には結果を記録できません。" in early.get_data(
+    assert f"訪問日（{jp_date(last)}）より前には結果を記録できません。" in early.get_data(
         as_text=True)
     unchosen = manager_client.post_form(f"{url}/status", {"status": "", "note": "メモ"})
     assert unchosen.status_code == 422
