@@ -18,6 +18,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app, migrate
+from app.dates import jp_date
 from app.db import session as db_session
 from app.demo import DEMO_USERS, load_demo
 from tests.conftest import SEASON_TODAY
@@ -164,7 +165,8 @@ def test_operator_books_a_visit_end_to_end_and_finds_it_in_the_reception_list(li
     row = page.locator("tr[data-booking]").filter(
         has=page.locator(f"td:first-child a:text-is('{receipt_no}')"))
     assert row.count() == 1
-    assert date in row.inner_text()
+    assert row.locator(f'time[datetime="{date}"]').count() >= 1
+    assert jp_date(date) in row.inner_text()
     page.close()
 
 
@@ -230,7 +232,7 @@ def test_manager_cancels_a_snowed_in_day_and_gets_the_call_back_list(live_server
     page.click("nav >> text=受付一覧表")
     first = page.locator("tr[data-booking]").first
     receipt_no = first.locator("td").nth(0).inner_text().strip()
-    day = first.locator("td").nth(2).inner_text().strip()
+    day = first.locator("td").nth(2).locator("time").get_attribute("datetime")
     page.click("nav >> text=予約の再計画")
     page.check("input[name=kind][value=cancel_day]")
     page.fill("input[name=date]", day)

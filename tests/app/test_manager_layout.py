@@ -150,7 +150,8 @@ def test_manager_pages_with_data_fit_a_1280_px_window(live_server, manager_page)
     check("handover with a package")
 
     page.goto(live_server + "/operator/bookings/")
-    day = page.locator("tr[data-booking]").first.locator("td").nth(2).inner_text().strip()
+    day = page.locator("tr[data-booking]").first.locator("td").nth(2).locator("time").get_attribute(
+        "datetime")
     page.goto(live_server + "/manager/replan")
     page.check("input[name=kind][value=cancel_day]")
     page.fill("input[name=date]", day)
