@@ -193,15 +193,15 @@ def generate_calendar(db: Session, record: SeasonRecord, user: User | None,
 def describe_edit(edit: Any) -> str:
     """A Japanese one-line description of a calendar edit for the change history."""
     if isinstance(edit, calendar_rules.AddDay):
-        return f"{edit.date} を{KIND_LABELS[edit.kind]}として追加"
+        return f"{jp_date(edit.date)}を{KIND_LABELS[edit.kind]}として追加"
     if isinstance(edit, calendar_rules.RemoveDay):
-        return f"{edit.date} を削除"
+        return f"{jp_date(edit.date)}を削除"
     if isinstance(edit, calendar_rules.MoveDay):
-        return f"{edit.from_date} を {edit.to_date} に移動"
+        return f"{jp_date(edit.from_date)}を{jp_date(edit.to_date)}に移動"
     if isinstance(edit, calendar_rules.SetKind):
-        return f"{edit.date} を{KIND_LABELS[edit.kind]}に変更"
+        return f"{jp_date(edit.date)}を{KIND_LABELS[edit.kind]}に変更"
     if isinstance(edit, calendar_rules.SetPmSlots):
-        return f"{edit.date} の午後枠を{edit.pm_slots}件に変更"
+        return f"{jp_date(edit.date)}の午後枠を{edit.pm_slots}件に変更"
     return str(edit)
 
 
