@@ -47,10 +47,6 @@ class DayRow:
     def unrecorded(self) -> int:
         return sum(t.unrecorded for t in self.teams)
 
-    @property
-    def weekday(self) -> str:
-        return "月火水木金土日"[self.date.weekday()]
-
 
 @dataclass(frozen=True)
 class DayList:

@@ -32,6 +32,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from reportlab.platypus.flowables import Flowable
 
 from app.config import BaseConfig
+from app.dates import jp_date
 from app.routesheets.sheet import HalfRoute, RouteSheet, Stop
 from app.routesheets.sketch import HALF_COLOURS, Sketch, build_sketch, scale_text
 
@@ -296,7 +297,7 @@ def render_pdf(sheet: RouteSheet, printed_by: str, printed_at: str,
     Japanese text in the font file at `font_path` (see use_font)."""
     use_font(font_path)
     buffer = io.BytesIO()
-    title = f"訪問ルート表 {sheet.date.isoformat()}（{sheet.weekday}） 第{sheet.team}班"
+    title = f"訪問ルート表 {jp_date(sheet.date, year=True)} 第{sheet.team}班"
     doc = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=12 * mm, rightMargin=12 * mm, topMargin=11 * mm,
         bottomMargin=14 * mm, title=title, author=sheet.season_title,
@@ -315,7 +316,7 @@ def render_pdf(sheet: RouteSheet, printed_by: str, printed_at: str,
         story.extend([_half_table(sheet, half), Spacer(0, 3 * mm)])
 
     printed = f"出力: {printed_by}　{printed_at}"
-    day = f"{sheet.date.isoformat()}（{sheet.weekday}） 第{sheet.team}班"
+    day = f"{jp_date(sheet.date, year=True)} 第{sheet.team}班"
 
     def on_page(canvas: Canvas, document: SimpleDocTemplate) -> None:
         canvas.saveState()

@@ -215,10 +215,6 @@ class RouteSheet:
         return f"{self.date.isoformat()}/team{self.team}"
 
     @property
-    def weekday(self) -> str:
-        return "月火水木金土日"[self.date.weekday()]
-
-    @property
     def booking_ids(self) -> tuple[int, ...]:
         return tuple(s.booking_id for s in self.stops if s.booking_id is not None)
 

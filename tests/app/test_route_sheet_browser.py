@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from app.dates import jp_date
 from app.demo import DEMO_USERS
 from tests.app.test_browser import browser, demo_server  # noqa: F401 (fixture)
 
@@ -196,7 +197,7 @@ def test_the_days_list_leads_with_today_and_the_missing_results(team_server, bro
     log_in(page, team_server)
     assert page.url.endswith("/team/")
     cards = page.locator(".day-card")
-    assert cards.nth(0).get_attribute("id") == "today" and TODAY in cards.nth(0).inner_text()
+    assert cards.nth(0).get_attribute("id") == "today" and jp_date(TODAY) in cards.nth(0).inner_text()
     assert cards.nth(1).get_attribute("id") == "next"
     assert box(page.locator("#today"))["y"] < box(page.locator("#upcoming"))["y"]
     missing = page.locator("#missing li")
@@ -240,7 +241,8 @@ def test_printed_pages_repeat_the_day_and_never_end_on_a_half_days_heading(
         for n, text in enumerate(texts, start=1):
             lines = [line.strip() for line in text.splitlines() if line.strip()]
             if n > 1:
-                assert day in lines[0] and "第1班" in lines[0], (heights, n, lines[:2])
+                assert jp_date(day, year=True) in lines[0] and "第1班" in lines[0], (
+                    heights, n, lines[:2])
             assert not re.search(r"(午前|午後)\s+\d\d:\d\d .*出発$", lines[-1]), (heights, n, lines[-3:])
     page.close()
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from app.config import BaseConfig
+from app.dates import jp_date
 from app.routesheets.pdf import FALLBACK_FONT, render_pdf
 from app.routesheets.sheet import build_route_sheet
 from tests.app.test_route_sheets import five_stops, needs_poppler, sheet_url  # noqa: F401 (fixture)
@@ -45,7 +46,7 @@ def test_every_pdf_page_names_the_day_the_team_and_its_page(db, five_stops, seas
     assert total >= 2
     for number in range(1, total + 1):
         text = " ".join(w[5] for w in words if w[0] == number)
-        assert f"{five_stops.isoformat()}（" in text and "第1班" in text, number
+        assert jp_date(five_stops, year=True) in text and "第1班" in text, number
         assert f"{number} / {total} ページ" in text, number
 
 
@@ -106,7 +107,7 @@ def test_pdf_embeds_its_japanese_font_and_its_text_reads_back(
         assert f in japanese and f[1] == "TrueType", f
         assert f[-5:-2] == ["yes", "yes", "yes"], f  # embedded, a subset, with ToUnicode
     text = pdf_text(tmp_path, data).replace("\n", "")
-    assert f"訪問ルート表 {five_stops.isoformat()}" in text
+    assert f"訪問ルート表 {jp_date(five_stops, year=True)}" in text
     for stop in build_route_sheet(db, season, five_stops, 1).stops:
         assert stop.name in text and stop.address in text
     assert "□ 訪問済（申請" in text

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import select
 
 from app.bookings.models import Booking
+from app.dates import jp_date
 from app.routesheets.day_list import sheet_counts
 from app.routesheets.sheet import build_route_sheet
 from tests.app.test_route_sheets import (  # noqa: F401 (fixtures)
@@ -107,7 +108,7 @@ def test_the_printed_sheet_repeats_the_day_in_each_half_days_head(team_client, f
     heads = re.findall(r"<thead>(.*?)</thead>", printed, re.S)
     assert len(heads) == 2  # AM and PM
     for head, label in zip(heads, ("午前", "午後"), strict=True):
-        assert f"訪問ルート表 {five_stops.isoformat()}" in head and "第1班" in head
+        assert f"訪問ルート表 {jp_date(five_stops, year=True)}" in head and "第1班" in head
         assert re.search(rf"<h2>{label}.*出発</h2>", head, re.S)  # the heading goes with it
 
 
@@ -124,24 +125,24 @@ def test_the_days_list_leads_with_today_and_flags_missing_results(app, team_clie
                                  form(recorded.id, "visited", "1")).status_code == 302
     page = team_client.get("/team/").get_data(as_text=True)
     today_card = page.split('id="today"')[1].split("</section>")[0]
-    assert today.isoformat() in today_card and f'href="{sheet_url(today)}"' in today_card
+    assert jp_date(today) in today_card and f'href="{sheet_url(today)}"' in today_card
     next_day = next(d for d in days if d > today)
-    assert next_day.isoformat() in page.split('id="next"')[1].split("</section>")[0]
+    assert jp_date(next_day) in page.split('id="next"')[1].split("</section>")[0]
     assert page.index('id="today"') < page.index('id="missing"') < page.index('id="upcoming"')
     missing = page.split('id="missing"')[1].split("</div>")[0]
     for day in days:
         visits, unrecorded = sheet_counts(db, demo.id)[(day, 1)]
         if day < today and unrecorded:
-            assert f"{day.isoformat()}" in missing and f"結果未入力 {unrecorded}件" in missing
+            assert jp_date(day) in missing and f"結果未入力 {unrecorded}件" in missing
         else:
-            assert day.isoformat() not in missing
+            assert jp_date(day) not in missing
     # the visit days without a visit are folded away, without links
     quiet = page.split('id="quiet"')[1].split("</details>")[0]
     empty = [d for d in demo.visit_days if d.date >= today and (d.date, 1) not in counts]
-    assert empty and all(d.date.isoformat() in quiet for d in empty)
+    assert empty and all(jp_date(d.date) in quiet for d in empty)
     assert "/team/days/" not in quiet
     upcoming = page.split('id="upcoming"')[1].split("</table>")[0]
-    assert all(d.date.isoformat() not in upcoming for d in empty)
+    assert all(jp_date(d.date) not in upcoming for d in empty)
 
 
 def test_sheet_counts_follow_the_sheets(db, five_stops, season):  # noqa: F811

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from app.bookings.models import Booking
 from app.bookings.operations import Slot, active_bookings, cancel, reserve
 from app.bookings.planning import booking_visit, request_id, season_problem, with_travel
+from app.dates import jp_date
 from app.demo import load_demo_bookings
 from app.privacy.models import HandlingLogEntry
 from app.routesheets.sheet import (
@@ -252,7 +253,7 @@ def test_pdf_of_a_demo_day_holds_every_stop_in_order_with_its_time(team_client, 
     response = team_client.get(sheet_url(day, "/sheet.pdf"))
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = pdf_text(tmp_path, response.data)
-    assert f"訪問ルート表 {day.isoformat()}" in text and "小樽市役所" in text
+    assert f"訪問ルート表 {jp_date(day, year=True)}" in text and "小樽市役所" in text
     names = [text.index(stop.name) for stop in sheet.stops]
     assert names == sorted(names), "stops out of order"
     for i, stop in enumerate(sheet.stops):

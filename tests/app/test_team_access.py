@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.auth.models import User
+from app.dates import jp_date
 from app.seasons.operations import season_config
 from tests.app.test_bookings_reserve import make_booking
 from tests.conftest import PASSWORD, Client, make_user
@@ -49,7 +50,7 @@ def test_a_member_of_team_2_cannot_open_team_1s_sheet(app, db, season):
     index = member.get("/team/").get_data(as_text=True)
     assert f"/team/days/{day}/1" not in index
     quiet = index.split('id="quiet"')[1].split("</details>")[0]
-    assert day in quiet
+    assert jp_date(booking.visit_date) in quiet
 
 
 def test_a_member_without_a_team_and_managers_open_every_team(app, db, season, manager_client):
