@@ -44,6 +44,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.bookings.models import Booking, BookingEvent
+from app.dates import jp_date
 from app.db import utcnow
 from app.facilities.applicant_list import export_xlsx as applicant_list_xlsx
 from app.facilities.models import FacilityEvent, FacilityRequest
@@ -529,7 +530,7 @@ def release(
     if problems:
         raise HandoverError("method", problems[0])
     stem = f"uketsukehyo_{package.week_start.isoformat()}_no{package.id}"
-    title = f"{record.title} 訪問週 {package.week_start.isoformat()}〜"
+    title = f"{record.title} 訪問週 {jp_date(package.week_start, year=True)}〜"
     files: dict[str, bytes] = {}
     if bookings or not facilities:
         files[f"{stem}.xlsx"] = slips_xlsx(title, bookings)
@@ -542,7 +543,7 @@ def release(
     filename = f"{stem}.zip"
     if method == "smtp":
         assert smtp is not None
-        subject = f"【小樽市 出張申請】受付票の共有（訪問週 {package.week_start.isoformat()}〜）"
+        subject = f"【小樽市 出張申請】受付票の共有（訪問週 {jp_date(package.week_start, year=True)}〜）"
         try:
             send_by_mail(smtp, package.recipient, subject, filename, archive, password)
         except MailError as exc:

@@ -20,6 +20,7 @@ from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, 
 from app.bookings import texts
 from app.bookings.models import Booking
 from app.bookings.records import STATUS_LABELS
+from app.dates import jp_date
 from app.routesheets.pdf import BASE, TITLE
 from app.xlsx import table_xlsx
 
@@ -36,8 +37,8 @@ def correction_label(booking: Booking) -> str:
     if earlier is None:
         return ""
     if booking.status == "cancelled":
-        return f"取消の連絡（{earlier.isoformat()} 共有分）"
-    return f"訂正版（{earlier.isoformat()} 共有分を差し替え）"
+        return f"取消の連絡（{jp_date(earlier, year=True)} 共有分）"
+    return f"訂正版（{jp_date(earlier, year=True)} 共有分を差し替え）"
 
 
 def slip_fields(booking: Booking) -> list[tuple[str, object]]:
@@ -125,5 +126,5 @@ def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return jp_date(value, year=True)  # a paper for the city: the date with its year
     return str(value)

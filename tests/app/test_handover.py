@@ -636,7 +636,7 @@ def test_a_shared_booking_moved_to_another_day_is_sent_again_as_a_corrected_slip
 
     rows = released_slip_rows(manager_client, second_manager, db, booked)
     assert [(r["受付番号"], r["訂正・取消"]) for r in rows] == [
-        (booked.receipt_no, f"訂正版（{first_share.isoformat()} 共有分を差し替え）")]
+        (booked.receipt_no, f"訂正版（{jp_date(first_share, year=True)} 共有分を差し替え）")]
     db.refresh(booked)
     assert booked.shared_on is not None and booked.correction_of is None
 
@@ -670,7 +670,7 @@ def test_cancelling_shared_bookings_sends_the_cancellation_and_the_new_times(
 
     rows = released_slip_rows(manager_client, second_manager, db, booked)
     assert [(r["受付番号"], r["状態"], r["訂正・取消"], r["訪問順"]) for r in rows] == [
-        (booked.receipt_no, "予約済", f"訂正版（{shared.isoformat()} 共有分を差し替え）", 1),
-        (first.receipt_no, "取消", f"取消の連絡（{shared.isoformat()} 共有分）", 1),
+        (booked.receipt_no, "予約済", f"訂正版（{jp_date(shared, year=True)} 共有分を差し替え）", 1),
+        (first.receipt_no, "取消", f"取消の連絡（{jp_date(shared, year=True)} 共有分）", 1),
     ]
     assert never_shared.receipt_no not in [r["受付番号"] for r in rows]
