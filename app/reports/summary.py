@@ -26,6 +26,7 @@ from app.bookings.models import Booking
 from app.calls.export import weekly_counts_xlsx
 from app.calls.models import CallRecord
 from app.calls.operations import local_date, report_period, weekly_counts
+from app.dates import jp_date
 from app.facilities.models import FacilityVisit
 from app.opinions.export import SHEET_TITLE as OPINIONS_SHEET
 from app.opinions.export import write_opinions
@@ -201,13 +202,14 @@ def report_xlsx(db: Session, record: SeasonRecord, report: Report) -> bytes:
     book = Workbook()
     summary = book.active
     summary.title = "集計"
-    summary.append([f"{report.title} 業務完了報告（{report.today.isoformat()} 時点）"])
+    summary.append([f"{report.title} 業務完了報告（{jp_date(report.today, year=True)}時点）"])
     summary["A1"].font = Font(bold=True)
     season = parse_config(record.config, record.name).season
     summary.append(["コールセンター開設期間",
-                    f"{season.booking_opens.isoformat()}〜{season.booking_closes.isoformat()}"])
+                    f"{jp_date(season.booking_opens, year=True)}〜"
+                    f"{jp_date(season.booking_closes, year=True)}"])
     summary.append(["出張申請受付の実施期間",
-                    f"{season.visits_from.isoformat()}〜{season.visits_to.isoformat()}"])
+                    f"{jp_date(season.visits_from, year=True)}〜{jp_date(season.visits_to, year=True)}"])
     for attr, label in MONTH_COLUMNS:
         summary.append([label, getattr(report.total, attr)])
     summary.append(["個人情報削除済の予約", report.deleted])

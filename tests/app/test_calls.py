@@ -55,7 +55,7 @@ def test_weekly_counts_group_by_japan_week_and_fill_empty_weeks(db, season, oper
     assert weeks[1].counts["booking"] == 1 and weeks[1].counts["question"] == 1
 
     page = operator_client.get("/operator/calls/weekly").get_data(as_text=True)
-    assert "2026-06-08 〜 2026-06-14" in page
+    assert "6月8日（月）〜6月14日（日）" in page
 
     response = operator_client.get("/operator/calls/weekly.xlsx")
     assert response.status_code == 200
@@ -89,7 +89,7 @@ def test_the_weekly_report_lists_every_week_the_call_centre_was_open(
     assert [row[-1] for row in rows[2:-1]] == [0, 1, 0, 0, 0, 0]
     assert rows[-1][0] == "合計" and rows[-1][-1] == 1
     page = operator_client.get("/operator/calls/weekly").get_data(as_text=True)
-    assert "2026-06-01 〜 2026-06-07" in page and "2026-07-06 〜 2026-07-12" in page
+    assert "6月1日（月）〜6月7日（日）" in page and "7月6日（月）〜7月12日（日）" in page
     assert '<tr id="weekly-total"><th>合計</th><th>1</th>' in page
 
     # After the call centre closed (12/24), the report ends with the week of its last day, and

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
+from app.dates import jp_date
 from app.opinions.export import COLUMNS
 from app.opinions.kinds import OPINION_SOURCES, OPINION_TOPICS
 from app.opinions.models import Opinion
@@ -219,7 +220,7 @@ def test_managers_list_mark_reported_and_download(manager_client, db, season):
     unreported = manager_client.get("/manager/opinions/").get_data(as_text=True)
     assert "施設での説明が丁寧" not in unreported and "予約の電話がつながりにくい" in unreported
     everything = manager_client.get("/manager/opinions/?show=all").get_data(as_text=True)
-    assert f"報告済 {TODAY.isoformat()}（manager 職員）" in everything
+    assert f"報告済 {jp_date(TODAY, year=True)}（manager 職員）" in everything
 
     response = manager_client.get("/manager/opinions/opinions.xlsx?show=all")
     assert response.status_code == 200

@@ -83,7 +83,7 @@ def test_the_completion_report_matches_the_database_and_its_rows_add_up(
     assert figures["福祉施設数（訪問済）"] == 2
     assert figures["申請受付件数合計（個人宅＋福祉施設）"] == 33
     assert figures["予約中・結果未記録"] == 1
-    assert figures["コールセンター開設期間"] == "2026-06-01〜2026-12-24"
+    assert figures["コールセンター開設期間"] == "2026年6月1日（月）〜2026年12月24日（木）"
     months = list(book["月別"].iter_rows(values_only=True))
     assert months[-1][0] == "合計"
     # Months read as the city writes them, in calendar order (10月 after 9月).
