@@ -299,7 +299,7 @@ def test_slip_shows_the_wish_and_the_renewal_answer(operator_client, db, season)
     slip = _book_by_phone(operator_client, application_type="renewal",
                           has_shikaku_kakuninsho="no", wish_weekdays=["2", "0"], wish_half="pm")
     page = operator_client.get(slip).get_data(as_text=True)
-    assert _cell(page, "wish") == "期間: 2026-06-22〜2026-07-31 ／ 曜日: 月・水 ／ 時間帯: 午後"
+    assert _cell(page, "wish") == "期間: 2026年6月22日（月）〜2026年7月31日（金） ／ 曜日: 月・水 ／ 時間帯: 午後"
     kind = _cell(page, "application-type")
     assert "更新" in kind and "資格確認書を持っているか: いいえ" in kind
     assert "一時停止" not in kind
