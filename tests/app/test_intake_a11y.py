@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from app.dates import jp_date
 from tests.app.test_browser import _fill_intake, _login, browser, live_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -209,7 +210,7 @@ def test_a_booking_taken_by_keyboard_alone_in_the_order_of_the_call_script(page)
         keys.press("Enter")
     flash = page.locator(".flash.success").inner_text()
     date, half = key.split("|")[:2]
-    assert flash.startswith("予約しました") and f"{date}（" in flash
+    assert flash.startswith("予約しました") and jp_date(date) in flash
     assert {"am": "午前", "pm": "午後"}[half] in flash
 
 
