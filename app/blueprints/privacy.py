@@ -4,6 +4,7 @@ the deletion of personal data after the visit with its proof, and the handling l
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import io
 import logging
@@ -347,6 +348,8 @@ def handling_log_xlsx() -> Any:
     form, where = _log_filter()
     if where is None:
         return handling_log()
-    data = handling.log_xlsx(session(), record.title, handling.search_log(session(), where))
+    # Every matching row, not the page's newest ones: the city gets the whole record.
+    every = dataclasses.replace(where, limit=None)
+    data = handling.log_xlsx(session(), record.title, handling.search_log(session(), every))
     return send_file(io.BytesIO(data), as_attachment=True, mimetype=XLSX,
                      download_name=f"handling_log_{record.name}.xlsx")

@@ -53,7 +53,9 @@ class LogFilter:
     date_to: dt.date | None = None
     action: str = ""
     staff: str = ""
-    limit: int = 1000
+    # The page shows the newest `limit` rows; the Excel file for the city (第15: record and
+    # report) passes None and gets every matching row, however many there are.
+    limit: int | None = 1000
 
 
 def _utc_start(day: dt.date) -> dt.datetime:
@@ -95,7 +97,10 @@ def search_log(db: Session, where: LogFilter) -> list[HandlingLogEntry]:
         query = query.where(HandlingLogEntry.action == where.action)
     if where.staff.strip():
         query = query.where(_staff_matches(where.staff))
-    return list(db.scalars(query.order_by(HandlingLogEntry.id.desc()).limit(where.limit)))
+    query = query.order_by(HandlingLogEntry.id.desc())
+    if where.limit is not None:
+        query = query.limit(where.limit)
+    return list(db.scalars(query))
 
 
 RECORD_TYPE_LABELS: dict[str, str] = {

@@ -330,6 +330,34 @@ def test_the_log_names_the_staff_with_the_login_they_used(app, manager_client, d
     assert db.get(User, tanaka.id).username == "yamada"
 
 
+def test_the_excel_export_for_the_city_holds_every_matching_row_not_only_the_pages(
+        app, manager_client, db, season):
+    """第15: the record reported to the city is the whole record. The page shows the newest
+    1000 rows; the Excel file of the same filter must not stop there."""
+    from app.privacy.operations import LogFilter
+
+    staff = make_user(db, "operator", "bulk-viewer")
+    limit = LogFilter().limit
+    assert limit is not None
+    total = limit + 5
+    db.add_all(HandlingLogEntry(user_id=staff.id, username=staff.username, action="view",
+                                record_type="booking", record_id=str(i), detail=f"受付票 {i}")
+               for i in range(total))
+    db.commit()
+
+    page = manager_client.get("/manager/privacy/log", query_string={"username": "bulk-viewer"})
+    assert len(log_table(page.get_data(as_text=True))) == limit  # the page: newest rows only
+    xlsx = manager_client.get("/manager/privacy/log.xlsx",
+                              query_string={"username": "bulk-viewer"})
+    rows = list(load_workbook(io.BytesIO(xlsx.data)).active.iter_rows(min_row=3, values_only=True))
+    assert len(rows) == total
+    assert {r[6] for r in rows} == {str(i) for i in range(total)}
+    # The filter still applies to the export: another person's rows stay out.
+    other = manager_client.get("/manager/privacy/log.xlsx", query_string={"username": "nobody"})
+    assert list(load_workbook(io.BytesIO(other.data)).active.iter_rows(
+        min_row=3, values_only=True)) == []
+
+
 # --- reports -----------------------------------------------------------------------------------
 
 def test_report_page_and_xlsx_count_bookings_visits_towns_and_age_bands(
