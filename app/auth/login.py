@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     Flask,
+    Response,
     abort,
     current_app,
     flash,
@@ -52,6 +53,20 @@ def init_login(app: Flask) -> None:
     login_manager.init_app(app)
     init_idle(app)
     app.register_blueprint(bp)
+    app.after_request(no_store_for_staff)
+
+
+def no_store_for_staff(response: Response) -> Response:
+    """Keep logged-in pages and downloads out of the browser's disk cache (SPEC §12).
+
+    Slips, lists, route sheets and their Excel/PDF files carry applicants' personal data; a
+    cached copy would stay on the call centre's or a team's machine after log-out and after
+    the data were deleted here, where the next user of the PC, or anyone with the disk, could
+    read it. `no-store` forbids keeping them. Static files (no personal data) stay cacheable.
+    """
+    if request.endpoint != "static" and current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @login_manager.user_loader

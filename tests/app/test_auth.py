@@ -201,3 +201,22 @@ def test_a_background_poll_does_not_keep_an_idle_session_alive(app, operator_cli
     assert "Set-Cookie" not in polled.headers
     asked = operator_client.get(url)
     assert asked.status_code == 200 and "session=" in asked.headers["Set-Cookie"]
+
+
+def test_logged_in_pages_and_downloads_are_not_kept_in_the_browser_cache(
+        client, db, season, manager_client):
+    """SPEC §12: a slip, list or export cached on the PC's disk would outlive the log-out and
+    the deletion of the data. Logged-in responses say `no-store`; static files and the
+    log-in page (no personal data) do not."""
+    from tests.app.test_bookings_reserve import make_booking
+
+    booking = make_booking(db, season, make_user(db, "operator", "op-cache").id)
+    for url in (f"/operator/bookings/{booking.id}", "/operator/bookings/",
+                "/operator/bookings/list.xlsx", "/manager/privacy/log.xlsx"):
+        response = manager_client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "no-store", url
+    static = manager_client.get("/static/app.css")
+    assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
+    login = client.get("/login")
+    assert login.status_code == 200 and "no-store" not in login.headers.get("Cache-Control", "")
