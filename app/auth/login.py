@@ -71,8 +71,15 @@ def no_store_for_staff(response: Response) -> Response:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = db_session().get(User, int(user_id))
-    return user if user is not None and user.is_enabled else None
+    """The logged-in member of staff: gone when the account was disabled or its password
+    changed since the log-in (`User.get_id`)."""
+    number, _, fingerprint = user_id.partition(":")
+    if not number.isdigit():
+        return None
+    user = db_session().get(User, int(number))
+    if user is None or not user.is_enabled or fingerprint != user.password_fingerprint:
+        return None
+    return user
 
 
 def roles_required(*roles: Role) -> Callable[[F], F]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, String
@@ -36,6 +37,19 @@ class User(UserMixin, Base):
     # A visit-team member's own team (route sheets of other teams are not theirs to open);
     # None: every team (a single-team season, or someone covering for all).
     team: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    def get_id(self) -> str:
+        """What the session cookie keeps: the id and a fingerprint of the password hash.
+
+        A new password (the admin's reset after a leak, say) changes the fingerprint, so every
+        session opened with the old one ends at its next request (`app.auth.login.load_user`):
+        only the named person holding the current password stays in (SPEC §12, 第1).
+        """
+        return f"{self.id}:{self.password_fingerprint}"
+
+    @property
+    def password_fingerprint(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     def may_open_team(self, team: int) -> bool:
         return self.role != Role.TEAM.value or self.team is None or self.team == team

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import select
 from wtforms import IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
@@ -145,5 +145,7 @@ def reset_password(user_id: int) -> Any:
     except accounts.AccountError as exc:
         flash(f"「{user.username}」: {exc.message}", "error")
         return _users_page(status=422)
+    if user.id == current_user.id:
+        login_user(user)  # a new password ends the other sessions, not this one
     flash(f"「{user.username}」のパスワードを再設定しました。", "success")
     return redirect(url_for("admin.users"))

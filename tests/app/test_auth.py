@@ -220,3 +220,26 @@ def test_logged_in_pages_and_downloads_are_not_kept_in_the_browser_cache(
     assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
     login = client.get("/login")
     assert login.status_code == 200 and "no-store" not in login.headers.get("Cache-Control", "")
+
+
+def test_a_password_reset_ends_the_sessions_opened_with_the_old_password(
+        app, db, season, admin_client, operator_client, manager_client):
+    """第1: only the named person holding the current password reaches personal data. After
+    the admin resets a (say, leaked) password, a session opened with the old one is over;
+    other people's sessions, and the admin's own after resetting their own, carry on."""
+    operator = db.scalar(select(User).where(User.username == "operator1"))
+    assert operator_client.get("/operator/").status_code == 200
+    new = "Kaigan-Dori-2026!"
+    assert admin_client.post_form(f"/admin/users/{operator.id}/password",
+                                  {"password": new}).status_code == 302
+    refused = operator_client.get("/operator/")
+    assert refused.status_code == 302 and "/login" in refused.headers["Location"]
+    assert manager_client.get("/manager/").status_code == 200  # someone else: unaffected
+    assert operator_client.login("operator1", PASSWORD).status_code == 200  # old one: refused
+    assert operator_client.login("operator1", new).status_code == 302
+    assert operator_client.get("/operator/").status_code == 200
+
+    admin = db.scalar(select(User).where(User.username == "admin1"))
+    assert admin_client.post_form(f"/admin/users/{admin.id}/password",
+                                  {"password": new}).status_code == 302
+    assert admin_client.get("/admin/users").status_code == 200
