@@ -8,7 +8,7 @@ export FLASK_APP := app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test venv fonts chromium lint typecheck bench clean
+.PHONY: run test venv fonts chromium sevenzip lint typecheck bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,13 +29,16 @@ fonts:
 chromium:
 	bash scripts/ensure_chromium.sh
 
+sevenzip:
+	bash scripts/ensure_7zip.sh
+
 lint: venv
 	$(BIN)/ruff check .
 
 typecheck: venv
 	$(BIN)/mypy
 
-test: venv fonts chromium lint typecheck
+test: venv fonts chromium sevenzip lint typecheck
 	$(BIN)/python -m pytest
 
 bench: venv

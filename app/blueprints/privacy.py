@@ -234,7 +234,8 @@ def release_package(package_id: int) -> Any:
     # is stored, and reloading the page cannot show them again (it was a POST).
     data_uri = "data:application/zip;base64," + base64.b64encode(released.archive).decode()
     response = render_template("privacy/released.html", package=package, released=released,
-                               data_uri=data_uri, record=record)
+                               data_uri=data_uri, record=record,
+                               opening_hint=handover.OPENING_HINT)
     return response, 200, {"Cache-Control": "no-store"}
 
 

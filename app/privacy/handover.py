@@ -38,6 +38,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyzipper
 from sqlalchemy import or_, select
@@ -357,15 +358,32 @@ def new_password() -> str:
             return password
 
 
-def encrypted_zip(files: Mapping[str, bytes], password: str) -> bytes:
-    """An AES-256 (WinZip AE-2) encrypted zip of `files`."""
+JST = ZoneInfo("Asia/Tokyo")
+
+# The city's staff open the archive on Windows, whose built-in 「すべて展開」 cannot decrypt
+# AES: both the package mail and the download page say which tools can.
+OPENING_HINT = ("Windows 標準の「すべて展開」では AES-256 で暗号化した ZIP を開けません。"
+                "7-Zip など AES-256 に対応した解凍ソフトで開いてください。")
+
+
+def encrypted_zip(files: Mapping[str, bytes], password: str,
+                  now: dt.datetime | None = None) -> bytes:
+    """An AES-256 (WinZip AE-2) encrypted zip of `files`.
+
+    A zip entry's time has no time zone and every unzip tool shows it as local time, so it
+    is written in Japan time: the city sees when the package was made, not the server's UTC.
+    """
+    stamp = (now or dt.datetime.now(dt.UTC)).astimezone(JST)
     buffer = io.BytesIO()
     with pyzipper.AESZipFile(buffer, "w", compression=pyzipper.ZIP_DEFLATED,
                              encryption=pyzipper.WZ_AES) as archive:
         archive.setpassword(password.encode())
         archive.setencryption(pyzipper.WZ_AES, nbits=256)
         for name, data in files.items():
-            archive.writestr(name, data)
+            info = archive.zipinfo_cls(name, date_time=stamp.timetuple()[:6])
+            info.compress_type = pyzipper.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16  # owner read/write only, as writestr(name) sets
+            archive.writestr(info, data)
     return buffer.getvalue()
 
 
@@ -471,7 +489,7 @@ def send_by_mail(settings: SmtpSettings, recipient: str, subject: str, filename:
     package["From"], package["To"], package["Subject"] = settings.sender, recipient, subject
     package.set_content(
         f"{subject}\n\n受付票をパスワード付きの暗号化ZIP（AES-256）で送付します。\n"
-        "開封パスワードは別のメールでお知らせします。\n")
+        f"開封パスワードは別のメールでお知らせします。\n{OPENING_HINT}\n")
     package.add_attachment(archive, maintype="application", subtype="zip", filename=filename)
     secret = EmailMessage()
     secret["From"], secret["To"] = settings.sender, recipient

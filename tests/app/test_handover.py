@@ -11,9 +11,11 @@ import email
 import html
 import io
 import re
+import shutil
 import smtplib
 import socket
 import ssl
+import subprocess
 import zipfile
 from email.message import Message
 from pathlib import Path
@@ -217,6 +219,44 @@ def test_the_zip_opens_with_its_password_and_not_without(
     assert next(v for k, v in files.items() if k.endswith(".pdf")).startswith(b"%PDF")
 
 
+SEVEN_ZIP = shutil.which("7z")
+
+
+@pytest.mark.skipif(SEVEN_ZIP is None, reason=(
+    "7z (Debian's p7zip-full) is not installed; `make test` installs it (scripts/ensure_7zip.sh)"))
+def test_the_city_opens_the_package_with_7zip_and_its_password_only(
+        manager_client, second_manager, db, booked, city, tmp_path):
+    """What the city does with the download: a real external tool (7-Zip, the kind of tool
+    the page and the mail tell them to use) opens it with the password shown, refuses a wrong
+    one, and shows readable names, Japan-time dates and a workbook with the slip in it."""
+    password, archive, name = released_download(manager_client, second_manager, db, booked)
+    made = dt.datetime.now(handover.JST)
+    path = tmp_path / name
+    path.write_bytes(archive)
+    assert SEVEN_ZIP is not None
+
+    def seven(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([SEVEN_ZIP, *args], capture_output=True, text=True, timeout=60,
+                              cwd=tmp_path)
+
+    wrong = seven("x", "-y", "-pWrongPassword99", "-owrong", str(path))
+    assert wrong.returncode != 0 and "Wrong password" in wrong.stdout + wrong.stderr
+    assert not any(f.stat().st_size for f in (tmp_path / "wrong").glob("*"))
+    listing = seven("l", "-slt", f"-p{password}", str(path)).stdout
+    assert listing.count("Method = AES-256 Deflate") == 2
+    for stamp in re.findall(r"^Modified = (.+)$", listing, flags=re.M):
+        at = dt.datetime.strptime(stamp.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=handover.JST)
+        assert abs((made - at).total_seconds()) < 300, stamp  # Japan time, not UTC
+    opened = seven("x", "-y", f"-p{password}", "-oopened", str(path))
+    assert opened.returncode == 0, opened.stdout + opened.stderr
+    files = sorted(p.name for p in (tmp_path / "opened").iterdir())
+    assert [f.rsplit(".", 1)[1] for f in files] == ["pdf", "xlsx"]
+    assert all(f.isascii() and f.startswith("uketsukehyo_") for f in files)
+    xlsx = next((tmp_path / "opened").glob("*.xlsx"))
+    values = [c for row in load_workbook(xlsx).active.iter_rows(values_only=True) for c in row]
+    assert booked.name in values and booked.phone in values and "受付番号" in values
+
+
 def test_releasing_records_the_share_date_and_a_fresh_password_each_time(
         app, manager_client, second_manager, db, booked, season, city):
     first, archive, _ = released_download(manager_client, second_manager, db, booked)
@@ -364,6 +404,7 @@ def test_sending_by_smtp_sends_the_package_and_the_password_separately(
                          for p in first.walk() if p.get_content_type() == "text/plain")
     assert password not in first_text
     assert not [p for p in second.walk() if p.get_filename()]
+    assert "7-Zip" in first_text  # Windows' own extractor cannot open AES-256
     with pyzipper.AESZipFile(io.BytesIO(archive)) as z:
         z.setpassword(password.encode())
         assert all(z.read(n) for n in z.namelist())
