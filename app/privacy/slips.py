@@ -41,8 +41,32 @@ def correction_label(booking: Booking) -> str:
     return f"訂正版（{jp_date(earlier, year=True)} 共有分を差し替え）"
 
 
+# What a cancellation notice carries: enough for the city to find the slip it already has
+# and strike it out. Sending the birth date, address, phone, the reason for not coming to
+# the city hall (often health: 要配慮個人情報) and the notes again would hand over personal
+# data the city does not need for a visit that will not happen (特記事項 第3, 第7).
+CANCELLATION_FIELDS = frozenset((
+    "受付番号", "予約日", "訪問予定日", "曜日", "時間帯", "訪問時間（案内）", "チーム", "訪問順",
+    "状態", "訂正・取消", "氏名", "フリガナ", "町名", "申請予定件数",
+))
+
+
+def is_cancellation_notice(booking: Booking) -> bool:
+    """A slip that tells the city an earlier slip's visit was cancelled before its day."""
+    return (booking.status == "cancelled" and booking.correction_of is not None
+            and booking.outcome_recorded_at is None)
+
+
 def slip_fields(booking: Booking) -> list[tuple[str, object]]:
-    """(label, value) of one slip, in the slip page's order."""
+    """(label, value) of one slip, in the slip page's order; a cancellation notice leaves
+    every field but `CANCELLATION_FIELDS` empty."""
+    fields = _all_slip_fields(booking)
+    if is_cancellation_notice(booking):
+        return [(label, value if label in CANCELLATION_FIELDS else "") for label, value in fields]
+    return fields
+
+
+def _all_slip_fields(booking: Booking) -> list[tuple[str, object]]:
     d = _details(booking)
     docs = "、".join(texts.label(texts.ID_DOCUMENTS, str(x)) for x in d.get("id_documents") or [])
     caller = texts.label(texts.CALLER_RELATIONSHIPS, booking.caller_relationship)

@@ -715,3 +715,14 @@ def test_cancelling_shared_bookings_sends_the_cancellation_and_the_new_times(
         (first.receipt_no, "取消", f"取消の連絡（{jp_date(shared, year=True)} 共有分）", 1),
     ]
     assert never_shared.receipt_no not in [r["受付番号"] for r in rows]
+    # The corrected slip is a full slip again; the cancellation notice names the slip to
+    # strike out and no more: no birth date, address, phone or reason goes out for a visit
+    # that will not happen (特記事項 第3, 第7).
+    corrected, notice = rows
+    assert corrected["連絡先"] == booked.phone and corrected["住所"] == booked.address
+    assert corrected["生年月日"] is not None and corrected["来庁が困難な理由"]
+    assert (notice["氏名"], notice["町名"]) == (first.name, first.town)
+    assert first.phone and first.address and first.birth_date
+    assert all(notice[label] is None for label in (
+        "生年月日", "住所", "連絡先", "電話をかけた方", "来庁が困難な理由", "理由の詳細",
+        "申請の種類", "本人確認書類", "訪問時の注意", "その他")), notice
