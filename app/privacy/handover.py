@@ -44,6 +44,7 @@ import pyzipper
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.auth.models import User
 from app.bookings.models import Booking, BookingEvent
 from app.dates import jp_date
 from app.db import utcnow
@@ -591,8 +592,12 @@ def release(
                      f"No.{package.id} で {package.recipient} へ{how}")
     receipts = ", ".join(str(b.receipt_no) for b in bookings)
     lists = "".join(f"、福祉施設 F{f.id} 申請者リスト" for f in facilities)
+    # The log row is what the city reads (第15): it names the second person whose approval
+    # the release rested on (seed 004 §9(1)ウ(イ)), not only the one who sent it.
+    approver = db.get(User, package.approved_by) if package.approved_by else None
+    approved = f"、承認 {approver.display_name}（{approver.username}）" if approver else ""
     log_handling(db, user, "export", PACKAGE_RECORD_TYPE, package.id,
                  f"受付票 受付番号 {receipts}（{len(bookings)}件）{lists}を {package.recipient} へ"
-                 f"{how}（AES-256 ZIP）")
+                 f"{how}（AES-256 ZIP{approved}）")
     db.flush()
     return Release(package, filename, archive, password, bookings, facilities)

@@ -271,6 +271,7 @@ def test_releasing_records_the_share_date_and_a_fresh_password_each_time(
         HandlingLogEntry.record_type == "handover_package",
         HandlingLogEntry.record_id == str(package.id)))
     assert entry.action == "export" and CITY in entry.detail
+    assert entry.username == "manager1" and "承認" in entry.detail and "（manager2）" in entry.detail
     # The week is done; a second release of the same package is refused.
     response = release(manager_client, package.id)
     assert response.status_code == 422
