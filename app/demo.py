@@ -25,6 +25,9 @@ DEMO_SEASON_TITLE = "小樽市 2026年度 出張申請受付"
 DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
     ("operator", "受付 花子", "operator", "operator-demo-2026"),
     ("manager", "管理 太郎", "manager", "manager-demo-2026"),
+    # A second manager: the hand-over to the city needs someone other than its preparer to
+    # approve it (seed 004 §9(1)ウ(イ)), so the demo can walk it end to end.
+    ("manager2", "確認 次郎", "manager", "manager2-demo-2026"),
     ("team", "訪問 一郎", "team", "team-demo-2026"),
     ("admin", "システム 管理", "admin", "admin-demo-2026"),
 )
