@@ -36,6 +36,7 @@ PERSONAL_DATA_ENDPOINTS: dict[str, str] = {
     "bookings.reception_list_xlsx": "export",
     "bookings.search": "view",  # names and phones of the bookings found
     "bookings.slip": "view",
+    "bookings.slip_print": "print",
     "bookings.cancel": "change",
     "bookings.change": "change",
     "bookings.callback_list": "view",  # names and phones of the callers to phone back
@@ -129,6 +130,8 @@ def test_every_personal_data_page_and_export_writes_a_handling_log_row(app, db, 
          lambda: operator.get("/operator/bookings/search?q=0134"), "reception_list")
     walk("bookings.slip", "operator1", lambda: operator.get(f"/operator/bookings/{booking.id}"),
          "booking")
+    walk("bookings.slip_print", "operator1",
+         lambda: operator.get(f"/operator/bookings/{booking.id}/print"), "booking")
     walk("bookings.cancel", "operator1",
          lambda: operator.post_form(f"/operator/bookings/{spare.id}/cancel",
                                            {"reason": "都合", "confirmed": "y"}),
@@ -356,6 +359,28 @@ def test_the_excel_export_for_the_city_holds_every_matching_row_not_only_the_pag
     other = manager_client.get("/manager/privacy/log.xlsx", query_string={"username": "nobody"})
     assert list(load_workbook(io.BytesIO(other.data)).active.iter_rows(
         min_row=3, values_only=True)) == []
+
+
+def test_printing_a_slip_goes_through_its_print_page_and_is_logged_as_a_print(
+        app, operator_client, team_client, db, season):
+    """第15 asks for every print: the slip's 「印刷」 leads to a print page that writes a
+    印刷 row; the slip page itself is a view; a visit team may not print slips."""
+    booking = make_booking(db, season, make_user(db, "operator", "op-print").id)
+    slip = operator_client.get(f"/operator/bookings/{booking.id}").get_data(as_text=True)
+    link = re.search(r'id="slip-print" href="([^"]+)"', slip).group(1)
+    assert newest(db).action == "view"
+    before = log_count(db)
+    page = operator_client.get(link)
+    assert page.status_code == 200 and booking.name in page.get_data(as_text=True)
+    text = page.get_data(as_text=True)
+    assert "window.print()" in text and "取り消す" not in text  # no forms on the printout
+    assert "出力: operator 職員" in text
+    entry = newest(db)
+    assert log_count(db) == before + 1
+    assert (entry.action, entry.username, entry.record_type, entry.record_id) == (
+        "print", "operator1", "booking", str(booking.id))
+    assert team_client.get(link).status_code == 403
+    assert log_count(db) == before + 1
 
 
 # --- reports -----------------------------------------------------------------------------------

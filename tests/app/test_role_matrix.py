@@ -34,6 +34,7 @@ POLICY: dict[str, frozenset[str] | str] = {
     "bookings.reception_list_xlsx": frozenset({"operator", "manager"}),
     "bookings.search": frozenset({"operator", "manager"}),
     "bookings.slip": frozenset({"operator", "manager"}),
+    "bookings.slip_print": frozenset({"operator", "manager"}),
     "bookings.cancel": frozenset({"operator", "manager"}),
     "bookings.change": frozenset({"operator", "manager"}),
     "bookings.callback_list": frozenset({"operator", "manager"}),
