@@ -243,3 +243,31 @@ def test_a_password_reset_ends_the_sessions_opened_with_the_old_password(
     assert admin_client.post_form(f"/admin/users/{admin.id}/password",
                                   {"password": new}).status_code == 302
     assert admin_client.get("/admin/users").status_code == 200
+
+
+def test_the_admin_exports_the_staff_roster_for_the_city(
+        db, admin_client, operator_client, manager_client):
+    """第5: who handles personal data is reported to the city in writing. The roster comes
+    from the accounts, with each one's role, whether it reaches personal data and whether it
+    can still log in; only the admin may export it."""
+    import io
+
+    from openpyxl import load_workbook
+
+    gone = make_user(db, "team", "retired")
+    gone.is_enabled = False
+    db.commit()
+    page = admin_client.get("/admin/users").get_data(as_text=True)
+    assert 'id="roster-xlsx" href="/admin/users.xlsx"' in page
+    response = admin_client.get("/admin/users.xlsx")
+    assert response.status_code == 200 and "staff_roster.xlsx" in response.headers[
+        "Content-Disposition"]
+    rows = {r[0]: r for r in load_workbook(io.BytesIO(response.data)).active.iter_rows(
+        min_row=3, values_only=True)}
+    assert set(rows) == {"admin1", "operator1", "manager1", "retired"}
+    assert rows["operator1"][2:4] == ("オペレーター", "あり")
+    assert rows["admin1"][3].startswith("なし")
+    assert rows["retired"][5].startswith("無効") and rows["manager1"][5] == "有効"
+    assert rows["operator1"][7]  # logged in: the last log-in is shown
+    assert operator_client.get("/admin/users.xlsx").status_code == 403
+    assert manager_client.get("/admin/users.xlsx").status_code == 403

@@ -100,6 +100,7 @@ POLICY: dict[str, frozenset[str] | str] = {
     "admin.unlock": frozenset({"admin"}),
     "admin.set_enabled": frozenset({"admin"}),
     "admin.reset_password": frozenset({"admin"}),
+    "admin.users_xlsx": frozenset({"admin"}),
     "admin.set_team": frozenset({"admin"}),
     "api.openapi": ANYONE,  # the document describes shapes only, never data
     "api.session_info": LOGGED_IN,
