@@ -311,6 +311,9 @@ def cancel(booking_id: int) -> Any:
 
 
 def _change_page(booking: Booking, form: ChangeForm, status: int = 200, **extra: Any) -> Any:
+    """The change page names the person (第15: a view of personal data, so logged)."""
+    log_handling(session(), current_user, "view", "booking", booking.id,
+                 f"受付票 受付番号 {booking.receipt_no}（予約の変更）")
     return render_template("bookings/change.html", booking=booking, form=form, texts=texts,
                            **extra), status
 

@@ -383,6 +383,21 @@ def test_printing_a_slip_goes_through_its_print_page_and_is_logged_as_a_print(
     assert log_count(db) == before + 1
 
 
+def test_the_change_page_names_the_person_and_is_logged_as_a_view(
+        app, operator_client, team_client, db, season):
+    """The change page shows the caller's name: opening it is a view of personal data."""
+    booking = make_booking(db, season, make_user(db, "operator", "op-change").id)
+    before = log_count(db)
+    page = operator_client.get(f"/operator/bookings/{booking.id}/change")
+    assert page.status_code == 200 and booking.name in page.get_data(as_text=True)
+    entry = newest(db)
+    assert log_count(db) == before + 1
+    assert (entry.action, entry.username, entry.record_type, entry.record_id) == (
+        "view", "operator1", "booking", str(booking.id))
+    assert team_client.get(f"/operator/bookings/{booking.id}/change").status_code == 403
+    assert log_count(db) == before + 1
+
+
 # --- reports -----------------------------------------------------------------------------------
 
 def test_report_page_and_xlsx_count_bookings_visits_towns_and_age_bands(
