@@ -114,6 +114,11 @@ def _active_season_or_fail() -> tuple[Any, Any]:
     return db, record
 
 
+def _stalled_note(state: Any) -> str:
+    """"（訪問結果の記録待ち）" when a missing step, not the deletion, is what is late."""
+    return f"（{state.label}）" if state.stalled else ""
+
+
 @privacy_group.command("overdue", help=(
     "The daily check: list bookings whose personal data should have been deleted by now "
     "(and visits waiting for their outcome or hand-over). Exits 1 when any is overdue."))
@@ -134,9 +139,10 @@ def privacy_overdue() -> None:
     click.echo(f"削除期限超過: {len(overdue) + len(overdue_facilities)}件")
     for s in overdue:
         click.echo(f"  受付番号 {s.booking.receipt_no}  訪問 {s.booking.visit_date}  "
-                   f"共有 {s.booking.shared_on or '-'}  削除期限 {s.due_by}")
+                   f"共有 {s.booking.shared_on or '-'}  削除期限 {s.due_by}{_stalled_note(s)}")
     for f in overdue_facilities:
-        click.echo(f"  福祉施設 F{f.facility.id}  訪問 {f.first_visit or '-'}  削除期限 {f.due_by}")
+        click.echo(f"  福祉施設 F{f.facility.id}  訪問 {f.first_visit or '-'}  削除期限 {f.due_by}"
+                   f"{_stalled_note(f)}")
     if waiting or waiting_facilities:
         click.echo(f"削除の条件待ち: {len(waiting) + len(waiting_facilities)}件")
         for s in waiting:

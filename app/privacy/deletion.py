@@ -90,6 +90,10 @@ AGE_BANDS: tuple[tuple[int, str], ...] = (
 )
 UNKNOWN_AGE = "不明"
 
+# States with a deletion deadline (`RetentionStatus.due_by`): to delete, or waiting for a step
+# that should have been done by then.
+DEADLINE_STATES = ("eligible", "waiting_outcome", "waiting_share")
+
 STATE_LABELS: dict[str, str] = {
     "active": "訪問前",
     "waiting_outcome": "訪問結果の記録待ち",
@@ -125,7 +129,17 @@ class RetentionStatus:
 
     @property
     def overdue(self) -> bool:
-        return self.state == "eligible" and self.due_by is not None and self.today > self.due_by
+        """Past `due_by`: for a record to delete, its deletion is late; for one still waiting
+        (outcome or hand-over not recorded), the missing step keeps personal data past the day
+        they would have been deleted, so the daily check flags it too (before, such a record
+        could wait for ever unnoticed)."""
+        return (self.state in DEADLINE_STATES and self.due_by is not None
+                and self.today > self.due_by)
+
+    @property
+    def stalled(self) -> bool:
+        """Overdue because a step before the deletion is missing, not the deletion itself."""
+        return self.overdue and self.state != "eligible"
 
     @property
     def label(self) -> str:
@@ -151,20 +165,26 @@ def deletion_state(booking: Booking, today: dt.date, retention_days: int) -> Del
         # Cancelled before the day: nothing to hand over unless the city had the slip and
         # must first be told of the cancellation; kept until the booked day passes.
         if booking.correction_of is not None:
-            return DeletionState(booking, "waiting_share", today=today)
+            return _waiting(booking, "waiting_share", today, retention_days)
         start = max(booking.visit_date, booking.shared_on or booking.visit_date)
     elif recorded:
         if booking.shared_on is None:
-            return DeletionState(booking, "waiting_share", today=today)
+            return _waiting(booking, "waiting_share", today, retention_days)
         start = max(booking.visit_date, booking.shared_on)
     elif booking.visit_date < today:
-        return DeletionState(booking, "waiting_outcome", today=today)
+        return _waiting(booking, "waiting_outcome", today, retention_days)
     else:
         return DeletionState(booking, "active", today=today)
     if today < start:
         return DeletionState(booking, "active", today=today)
     return DeletionState(booking, "eligible", start, start + dt.timedelta(days=retention_days),
                          today)
+
+
+def _waiting(booking: Booking, state: str, today: dt.date, retention_days: int) -> DeletionState:
+    """Waiting for the outcome or the hand-over: due as if both had been done on the visit day."""
+    return DeletionState(booking, state, due_by=booking.visit_date + dt.timedelta(days=retention_days),
+                         today=today)
 
 
 def season_states(db: Session, season_id: int, today: dt.date,
@@ -345,12 +365,16 @@ def facility_deletion_state(facility: FacilityRequest, today: dt.date,
         start = max([v.visit_date for v in facility.visits] + [facility.received_on])
     else:
         pending = [v for v in parts if v.outcome_recorded_at is None and v.status != "visited"]
+        last_visit_due = (max(v.visit_date for v in parts) + dt.timedelta(days=retention_days))
         if pending:
-            state = "waiting_outcome" if min(v.visit_date for v in pending) < today else "active"
-            return FacilityDeletionState(facility, state, today=today)
+            if min(v.visit_date for v in pending) >= today:
+                return FacilityDeletionState(facility, "active", today=today)
+            return FacilityDeletionState(facility, "waiting_outcome", due_by=last_visit_due,
+                                         today=today)
         shared = [v.shared_on for v in parts if v.shared_on is not None]
         if facility.list_uploaded_at is not None and len(shared) < len(parts):
-            return FacilityDeletionState(facility, "waiting_share", today=today)
+            return FacilityDeletionState(facility, "waiting_share", due_by=last_visit_due,
+                                         today=today)
         start = max([v.visit_date for v in parts] + shared)
     if today < start:
         return FacilityDeletionState(facility, "active", today=today)

@@ -522,3 +522,34 @@ def test_a_deletion_run_leaves_no_dead_row_version_on_postgresql(
         logged = vacuum_rows(database.session())
         assert [(r.username, r.record_id) for r in logged] == [("mgr1", str(record.id))]
         database.session.remove()
+
+
+def test_a_record_waiting_for_its_outcome_past_the_deadline_is_flagged_overdue(
+        app, manager_client, db, season):
+    """A visit whose outcome (or hand-over) is never recorded cannot be deleted; once the
+    retention period after the visit day has passed, the daily check and the page flag it,
+    so the data are not kept for ever unnoticed."""
+    manager = make_user(db, "manager", "m-stall")
+    booking = make_booking(db, season, manager.id)
+    retention = app.config["PERSONAL_DATA_RETENTION_DAYS"]
+    due = booking.visit_date + dt.timedelta(days=retention)
+    on_time = deletion.deletion_state(booking, due, retention)
+    assert (on_time.state, on_time.due_by, on_time.overdue) == ("waiting_outcome", due, False)
+    late = deletion.deletion_state(booking, due + dt.timedelta(days=1), retention)
+    assert (late.state, late.overdue, late.stalled) == ("waiting_outcome", True, True)
+    record_outcome(db, booking, "visited", 1, "", manager, booking.visit_date)
+    waiting_share = deletion.deletion_state(booking, due + dt.timedelta(days=1), retention)
+    assert (waiting_share.state, waiting_share.overdue) == ("waiting_share", True)
+    db.commit()
+
+    app.config["APP_TODAY"] = due
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["privacy", "overdue"]).exit_code == 0
+    app.config["APP_TODAY"] = due + dt.timedelta(days=1)
+    result = runner.invoke(args=["privacy", "overdue"])
+    assert result.exit_code == 1, result.output
+    assert f"受付番号 {booking.receipt_no}" in result.output and "（小樽市への共有待ち）" in result.output
+    page = manager_client.get("/manager/privacy/deletions").get_data(as_text=True)
+    waiting = page.split('id="deletion-waiting"')[1].split("</table>")[0]
+    row = waiting.split(f'data-booking="{booking.id}"')[1].split("</tr>")[0]
+    assert "期限超過" in row and 'class="overdue"' in waiting
