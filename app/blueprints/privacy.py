@@ -40,6 +40,7 @@ from app.privacy import deletion, handover
 from app.privacy import operations as handling
 from app.privacy.models import ACTION_LABELS, HandoverPackage
 from app.seasons.models import SeasonRecord
+from app.seasons.operations import visit_days_of
 
 bp = Blueprint("privacy", __name__)
 log = logging.getLogger(__name__)
@@ -70,6 +71,14 @@ class WithdrawForm(Form):
 
 class PurgeForm(Form):
     confirm = BooleanField("削除対象の個人情報を元に戻せない方法で削除します")
+
+
+class ErasureForm(Form):
+    """The contract-end erasure (特記事項第11): on the city's instruction, everything left."""
+
+    instruction = StringField("小樽市からの指示（日付・指示した方）", validators=[
+        Length(max=200, message="小樽市からの指示は200文字以内で入力してください。")])
+    confirm_erase = BooleanField("残っている個人情報をすべて、元に戻せない方法で削除します")
 
 
 class LogFilterForm(Form):
@@ -243,8 +252,14 @@ def _retention() -> int:
     return int(current_app.config["PERSONAL_DATA_RETENTION_DAYS"])
 
 
-def _deletions_page(record: SeasonRecord, form: PurgeForm | None = None, status: int = 200) -> Any:
+def _last_visit_day(record: SeasonRecord) -> dt.date | None:
+    return max((d.date for d in visit_days_of(record)), default=None)
+
+
+def _deletions_page(record: SeasonRecord, form: PurgeForm | None = None, status: int = 200,
+                    erasure_form: ErasureForm | None = None) -> Any:
     today = clock.today()
+    last_visit_day = _last_visit_day(record)
     states = deletion.season_states(session(), record.id, today, _retention())
     facility_states = deletion.facility_states(session(), record.id, today, _retention())
     return render_template(
@@ -262,6 +277,8 @@ def _deletions_page(record: SeasonRecord, form: PurgeForm | None = None, status:
         kept_labels=deletion.KEPT_LABELS,
         method=deletion.deletion_method(get_db().engine.dialect.name),
         status_labels=STATUS_LABELS, facility_status_labels=FACILITY_STATUS_LABELS,
+        erasure_form=erasure_form or ErasureForm(), left=deletion.remaining(session(), record.id, today),
+        erasure_open=last_visit_day is None or today > last_visit_day, last_visit_day=last_visit_day,
     ), status
 
 
@@ -288,6 +305,32 @@ def run_deletions() -> Any:
         flash(f"個人情報を削除しました: {done.summary()}。", "success")
     else:
         flash("削除対象の予約・福祉施設・通話メモはありませんでした。", "warning")
+    return redirect(url_for("privacy.deletions"))
+
+
+@bp.route("/deletions/erase-all", methods=["POST"])
+@roles_required(Role.MANAGER)
+def erase_all() -> Any:
+    record = require_active_season()
+    form = ErasureForm()
+    if not form.validate_on_submit():
+        return _deletions_page(record, status=422, erasure_form=form)
+    if not form.confirm_erase.data:
+        form.confirm_erase.errors = ["全件消去を実行するには、確認のチェックを入れてください。"]
+        return _deletions_page(record, status=422, erasure_form=form)
+    try:
+        done = deletion.erase_all(session(), record.id, _last_visit_day(record), current_user,
+                                  clock.today(), form.instruction.data or "")
+    except deletion.ErasureRefused as exc:
+        target = getattr(form, exc.field, form.confirm_erase)
+        target.errors = [exc.message]
+        return _deletions_page(record, status=422, erasure_form=form)
+    if done.tables:
+        g.vacuum_after_commit = (done.tables, current_user._get_current_object(), record.id)
+    if done.total:
+        flash(f"契約完了時の全件消去を行いました: {done.summary()}。", "success")
+    else:
+        flash("削除する個人情報は残っていませんでした。", "warning")
     return redirect(url_for("privacy.deletions"))
 
 

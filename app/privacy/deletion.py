@@ -205,11 +205,12 @@ def _blank_like(value: str, byte_sized: bool) -> str:
     return " " * (len(value.encode()) if byte_sized else len(value))
 
 
-def purge(db: Session, booking: Booking, user: Any, today: dt.date) -> None:
+def purge(db: Session, booking: Booking, user: Any, today: dt.date, final: str = "") -> None:
     """Delete the booking's personal data irreversibly and log it. Refuses a booking whose
-    visit is not over or whose slip the city has not received."""
+    visit is not over or whose slip the city has not received, unless `final` (the city's
+    instruction at the contract's end, `erase_all`) says to delete whatever is left."""
     state = deletion_state(booking, today, 0)
-    if state.state != "eligible":
+    if state.state == "deleted" or (state.state != "eligible" and not final):
         raise ValueError(f"booking {booking.id} is not to be deleted now ({state.state})")
     byte_sized = db.get_bind().dialect.name == "sqlite"
     booking.age_band = booking_age_band(booking)
@@ -241,7 +242,7 @@ def purge(db: Session, booking: Booking, user: Any, today: dt.date) -> None:
     booking.history.append(BookingEvent(user_id=user.id, action="deleted",
                                         reason="個人情報を削除しました。"))
     log_handling(db, user, "delete", "booking", booking.id,
-                 f"受付番号 {booking.receipt_no}: " + "、".join(DELETED_LABELS))
+                 f"受付番号 {booking.receipt_no}: " + "、".join(DELETED_LABELS) + _final_note(final))
     db.flush()
 
 
@@ -412,10 +413,12 @@ def overdue_facilities(db: Session, season_id: int, today: dt.date,
     return [s for s in facility_states(db, season_id, today, retention_days) if s.overdue]
 
 
-def purge_facility(db: Session, facility: FacilityRequest, user: Any, today: dt.date) -> None:
-    """Delete the facility's personal data irreversibly (overwrite, then NULL) and log it."""
+def purge_facility(db: Session, facility: FacilityRequest, user: Any, today: dt.date,
+                   final: str = "") -> None:
+    """Delete the facility's personal data irreversibly (overwrite, then NULL) and log it;
+    `final` as for `purge`."""
     state = facility_deletion_state(facility, today, 0)
-    if state.state != "eligible":
+    if state.state == "deleted" or (state.state != "eligible" and not final):
         raise ValueError(f"facility {facility.id} is not to be deleted now ({state.state})")
     byte_sized = db.get_bind().dialect.name == "sqlite"
     first = min((v.visit_date for v in shareable_parts(facility)), default=today)
@@ -454,7 +457,7 @@ def purge_facility(db: Session, facility: FacilityRequest, user: Any, today: dt.
                                          note="個人情報を削除しました。"))
     log_handling(db, user, "delete", APPLICANT_LIST_RECORD, facility.id,
                  f"福祉施設 F{facility.id}（申請者 {len(applicants)}名）: "
-                 + "、".join(FACILITY_DELETED_LABELS))
+                 + "、".join(FACILITY_DELETED_LABELS) + _final_note(final))
     db.flush()
 
 
@@ -505,8 +508,9 @@ def call_notes_due(db: Session, season_id: int, today: dt.date, keep_days: int) 
 
 def purge_call_notes(db: Session, season_id: int, user: Any, today: dt.date,
                      keep_days: int) -> int:
-    """Overwrite, then NULL, the notes of calls older than `keep_days`; the calls stay (the
-    weekly counts). One handling-log row names the calls."""
+    """Overwrite, then NULL, the notes of calls older than `keep_days` (every note when it is
+    negative: the contract's end); the calls stay (the weekly counts). One handling-log row
+    names the calls."""
     calls = call_notes_due(db, season_id, today, keep_days)
     if not calls:
         return 0
@@ -518,7 +522,7 @@ def purge_call_notes(db: Session, season_id: int, user: Any, today: dt.date,
         call.note = None
     log_handling(db, user, "delete", CALL_NOTES_RECORD, season_id,
                  f"通話メモ {len(calls)}件（通話ID {', '.join(str(c.id) for c in calls)}）"
-                 f"：受電から{keep_days}日を過ぎたメモ")
+                 + (f"：受電から{keep_days}日を過ぎたメモ" if keep_days >= 0 else "：すべてのメモ"))
     db.flush()
     return len(calls)
 
@@ -567,6 +571,79 @@ def purge_season(db: Session, season_id: int, user: Any, today: dt.date,
             purge_facility(db, state.facility, user, today)
             facilities.append(state.facility)
     notes = purge_call_notes(db, season_id, user, today, call_note_days)
+    return PurgeResult(bookings, facilities, notes)
+
+
+# --- the contract's end (seed 001 特記事項第11) -----------------------------------------------
+
+FINAL_NOTE = "（契約完了時の全件消去。委託者の指示: {instruction}）"
+
+
+def _final_note(instruction: str) -> str:
+    return FINAL_NOTE.format(instruction=instruction) if instruction else ""
+
+
+class ErasureRefused(Exception):
+    """Why the contract-end erasure cannot run (Japanese, for the page and the CLI)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Remaining:
+    """Personal data still held, by where they stand: what the contract-end erasure removes."""
+
+    bookings: list[DeletionState]
+    facilities: list[FacilityDeletionState]
+    call_notes: int
+
+    @property
+    def total(self) -> int:
+        return len(self.bookings) + len(self.facilities) + self.call_notes
+
+    @property
+    def not_yet_due(self) -> int:
+        """Records the normal run would not delete yet (no outcome, or not handed over)."""
+        return (sum(1 for s in self.bookings if s.state != "eligible")
+                + sum(1 for s in self.facilities if s.state != "eligible"))
+
+
+def remaining(db: Session, season_id: int, today: dt.date) -> Remaining:
+    bookings = [s for s in season_states(db, season_id, today, 0) if s.state != "deleted"]
+    facilities = db.scalars(select(FacilityRequest).where(
+        FacilityRequest.season_id == season_id,
+        FacilityRequest.personal_data_deleted_on.is_(None)).order_by(FacilityRequest.id))
+    return Remaining(bookings, [facility_deletion_state(f, today, 0) for f in facilities],
+                     len(call_notes_due(db, season_id, today, -1)))
+
+
+def erase_all(db: Session, season_id: int, last_visit_day: dt.date | None, user: Any,
+              today: dt.date, instruction: str) -> PurgeResult:
+    """Delete every personal value the season still holds, whatever its state, once the
+    contract's work is done: 第11 「契約完了後においては、委託者の指示により、速やかに返還、
+    廃棄又は消去しなければならない」. The normal run keeps records waiting for an outcome or
+    the hand-over; at the end nothing may stay, so this one does not wait. The city's
+    instruction (who, when) is required and goes into each handling-log row, so the
+    deletion-proof report (第11の3: 報告書) shows on whose word records were deleted early."""
+    instruction = " ".join(instruction.split())
+    if not instruction:
+        raise ErasureRefused("instruction", "小樽市からの指示（日付・指示した方）を入力してください。")
+    if last_visit_day is not None and today <= last_visit_day:
+        raise ErasureRefused("", f"最終訪問日（{last_visit_day.month}月{last_visit_day.day}日）"
+                                 "を過ぎるまでは全件消去できません。訪問に必要な情報です。")
+    left = remaining(db, season_id, today)
+    bookings = []
+    for state in left.bookings:
+        purge(db, state.booking, user, today, final=instruction)
+        bookings.append(state.booking)
+    facilities = []
+    for fstate in left.facilities:
+        purge_facility(db, fstate.facility, user, today, final=instruction)
+        facilities.append(fstate.facility)
+    notes = purge_call_notes(db, season_id, user, today, -1)
     return PurgeResult(bookings, facilities, notes)
 
 

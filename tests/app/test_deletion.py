@@ -20,6 +20,7 @@ from app import create_app, migrate
 from app.auth.models import User
 from app.bookings.models import Booking
 from app.bookings.operations import Slot, cancel, reserve
+from app.calls.models import CallRecord
 from app.privacy import deletion, handover
 from app.privacy.models import HandlingLogEntry
 from app.reports.summary import season_report
@@ -553,3 +554,56 @@ def test_a_record_waiting_for_its_outcome_past_the_deadline_is_flagged_overdue(
     waiting = page.split('id="deletion-waiting"')[1].split("</table>")[0]
     row = waiting.split(f'data-booking="{booking.id}"')[1].split("</tr>")[0]
     assert "期限超過" in row and 'class="overdue"' in waiting
+
+
+def test_the_contract_end_erasure_deletes_everything_left_on_the_citys_instruction(
+        app, manager_client, db, season):
+    """特記事項第11: after the contract, on the city's instruction, every personal value left
+    goes, including records the normal run would keep (no outcome recorded, not handed over)."""
+    from app.calls.operations import log_call
+    from tests.app.test_facility_lifecycle import scheduled_facility, with_list
+
+    manager = make_user(db, "manager", "m-final")
+    waiting = make_booking(db, season, manager.id)  # its outcome is never recorded
+    facility = with_list(db, scheduled_facility(db, season, manager), manager)
+    resident_names = {a.name for a in facility.applicants}
+    log_call(db, season.id, manager.id, "question", "折返し 0134-00-0000 山田様")
+    db.commit()
+    last_day = max(d.date for d in season.visit_days)
+
+    # Refused while visits remain, and without the city's instruction or the tick.
+    app.config["APP_TODAY"] = last_day
+    page = manager_client.get("/manager/privacy/deletions").get_data(as_text=True)
+    assert 'id="final-erasure-closed"' in page
+    assert "残っている個人情報をすべて削除する" in page.split('action="/manager/privacy/deletions/erase-all"')[1]
+    assert " disabled>残っている個人情報をすべて削除する" in page
+    refused = manager_client.post_form("/manager/privacy/deletions/erase-all",
+                                       {"instruction": "12/1 市民課 指示", "confirm_erase": "y"})
+    assert refused.status_code == 422 and "を過ぎるまでは全件消去できません" in refused.get_data(as_text=True)
+    app.config["APP_TODAY"] = last_day + dt.timedelta(days=1)
+    no_word = manager_client.post_form("/manager/privacy/deletions/erase-all",
+                                       {"instruction": " ", "confirm_erase": "y"})
+    assert no_word.status_code == 422
+    assert "小樽市からの指示（日付・指示した方）を入力してください" in no_word.get_data(as_text=True)
+    no_tick = manager_client.post_form("/manager/privacy/deletions/erase-all",
+                                       {"instruction": "12/1 市民課 指示"})
+    assert no_tick.status_code == 422 and "確認のチェック" in no_tick.get_data(as_text=True)
+    db.refresh(waiting)
+    assert waiting.name is not None and waiting.personal_data_deleted_on is None
+
+    page = manager_client.get("/manager/privacy/deletions").get_data(as_text=True)
+    assert "うち通常の削除の条件を満たしていないもの" in page
+    done = manager_client.post_form("/manager/privacy/deletions/erase-all",
+                                    {"instruction": "12/1 市民課 佐藤様の指示", "confirm_erase": "y"})
+    assert done.status_code == 302
+    db.expire_all()
+    assert waiting.name is None and waiting.phone is None and waiting.birth_date is None
+    assert facility.personal_data_deleted_on is not None
+    assert not resident_names & {a.name for a in facility.applicants}
+    assert all(c.note is None for c in db.scalars(select(CallRecord)))
+    rows = db.scalars(select(HandlingLogEntry).where(HandlingLogEntry.action == "delete")).all()
+    booking_row = next(r for r in rows if r.record_type == "booking" and r.record_id == str(waiting.id))
+    assert "委託者の指示: 12/1 市民課 佐藤様の指示" in booking_row.detail
+    page = manager_client.get("/manager/privacy/deletions").get_data(as_text=True)
+    assert "予約 <strong>0</strong>件・福祉施設 <strong>0</strong>件・通話メモ <strong>0</strong>件" in page
+    assert deletion.remaining(db, season.id, last_day + dt.timedelta(days=1)).total == 0

@@ -63,6 +63,7 @@ POLICY: dict[str, frozenset[str] | str] = {
     "privacy.withdraw_package": frozenset({"manager"}),
     "privacy.deletions": frozenset({"manager"}),
     "privacy.run_deletions": frozenset({"manager"}),
+    "privacy.erase_all": frozenset({"manager"}),
     "privacy.deletions_xlsx": frozenset({"manager"}),
     "privacy.handling_log": frozenset({"manager"}),
     "privacy.handling_log_xlsx": frozenset({"manager"}),
