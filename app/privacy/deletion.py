@@ -46,6 +46,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from app.bookings.callbacks import pending_changes
 from app.bookings.forms import age_on
 from app.bookings.models import Booking, BookingEvent
 from app.bookings.records import STATUS_LABELS
@@ -163,10 +164,13 @@ def deletion_state(booking: Booking, today: dt.date, retention_days: int) -> Del
     recorded = booking.outcome_recorded_at is not None
     if booking.status == "cancelled" and not recorded:
         # Cancelled before the day: nothing to hand over unless the city had the slip and
-        # must first be told of the cancellation; kept until the booked day passes.
+        # must first be told of the cancellation. The purpose ended with the cancellation, so
+        # the data are due from that day, not the booked day (weeks later, say), unless the
+        # caller is still to be phoned (a re-plan cancelled it): then until the booked day.
         if booking.correction_of is not None:
             return _waiting(booking, "waiting_share", today, retention_days)
-        start = max(booking.visit_date, booking.shared_on or booking.visit_date)
+        start = booking.visit_date if pending_changes(booking) else _cancelled_on(booking)
+        start = max(start, booking.shared_on or start)
     elif recorded:
         if booking.shared_on is None:
             return _waiting(booking, "waiting_share", today, retention_days)
@@ -179,6 +183,15 @@ def deletion_state(booking: Booking, today: dt.date, retention_days: int) -> Del
         return DeletionState(booking, "active", today=today)
     return DeletionState(booking, "eligible", start, start + dt.timedelta(days=retention_days),
                          today)
+
+
+def _cancelled_on(booking: Booking) -> dt.date:
+    """The (Japan) day the booking was cancelled, or its booked day if that is earlier (the
+    records keep the real clock while a demo or a test may pin "today": see README)."""
+    cancelled = [e.at for e in booking.history if e.action == "cancelled"]
+    if not cancelled:
+        return booking.visit_date
+    return min(booking.visit_date, local_date(max(cancelled)))
 
 
 def _waiting(booking: Booking, state: str, today: dt.date, retention_days: int) -> DeletionState:

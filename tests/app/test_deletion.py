@@ -607,3 +607,31 @@ def test_the_contract_end_erasure_deletes_everything_left_on_the_citys_instructi
     page = manager_client.get("/manager/privacy/deletions").get_data(as_text=True)
     assert "予約 <strong>0</strong>件・福祉施設 <strong>0</strong>件・通話メモ <strong>0</strong>件" in page
     assert deletion.remaining(db, season.id, last_day + dt.timedelta(days=1)).total == 0
+
+
+def test_a_booking_cancelled_by_its_caller_is_due_from_the_cancellation_not_the_booked_day(
+        db, season):
+    """The purpose ended with the cancellation: its data are due from that day (before, they
+    waited for the booked day, weeks later). A booking a re-plan cancelled keeps them until
+    the booked day while its caller is still to be phoned."""
+    from app.bookings.models import CAUSE_REPLAN, BookingEvent
+
+    manager = make_user(db, "manager", "m-cancel")
+    booking = make_booking(db, season, manager.id)
+    cancel(db, season, booking, CANCEL_REASON, manager.id, today=TODAY)
+    cancelled_on = booking.visit_date - dt.timedelta(days=20)
+    booking.history[-1].at = dt.datetime.combine(cancelled_on, dt.time(3, 0))  # 12:00 in Japan
+    db.flush()
+    state = deletion.deletion_state(booking, cancelled_on, 7)
+    assert (state.state, state.eligible_from, state.due_by) == (
+        "eligible", cancelled_on, cancelled_on + dt.timedelta(days=7))
+    assert deletion.deletion_state(booking, cancelled_on - dt.timedelta(days=1), 7).state == "active"
+
+    moved_away = make_booking(db, season, manager.id)
+    moved_away.status = "cancelled"
+    moved_away.history.append(BookingEvent(
+        user_id=manager.id, action="cancelled", cause=CAUSE_REPLAN, reason="再計画（訪問日の中止）",
+        at=dt.datetime.combine(cancelled_on, dt.time(3, 0))))
+    db.flush()
+    assert deletion.deletion_state(moved_away, cancelled_on, 7).state == "active"
+    assert deletion.deletion_state(moved_away, moved_away.visit_date, 7).state == "eligible"
