@@ -166,10 +166,10 @@ def test_the_command_line_keeps_the_parsers_english():
     assert error.value.problem == "must start with http:// or https://"
 
 
-def test_manager_home_names_who_made_each_change_and_says_unknown_when_nobody_did(
+def test_manager_home_names_who_made_each_change_and_the_system_when_nobody_did(
         manager_client, db, season):
-    """The season was created by the loader (no member of staff): 「不明」. A manager's change
-    shows their display name and login id beside it."""
+    """The season was created by the loader (no member of staff): 「システム（初期設定・コマンド）」.
+    A manager's change shows their display name and login id beside it."""
     response = manager_client.post_form("/manager/season", season_form(season, **{"rules.teams": 2}))
     assert response.status_code == 302
     page = manager_client.get("/manager/").get_data(as_text=True)
@@ -178,7 +178,7 @@ def test_manager_home_names_who_made_each_change_and_says_unknown_when_nobody_di
     by_summary = {summary: who for who, summary in rows}
     settings = next(who for summary, who in by_summary.items() if "訪問チーム数" in summary)
     assert "manager 職員" in settings and "（manager1）" in settings
-    assert by_summary["シーズンを作成しました。"] == "不明"
+    assert by_summary["シーズンを作成しました。"] == "システム（初期設定・コマンド）"
 
 
 def _field_errors(page: str, key: str) -> list[str]:
