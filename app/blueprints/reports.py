@@ -26,7 +26,8 @@ def dashboard() -> Any:
     report = summary.season_report(session(), record, clock.today())
     return render_template(
         "reports/dashboard.html", record=record, report=report, columns=summary.COLUMNS,
-        month_columns=summary.MONTH_COLUMNS, bar=summary.bar_width, sex_note=summary.SEX_NOTE,
+        month_columns=summary.MONTH_COLUMNS, age_columns=summary.AGE_COLUMNS,
+        age_note=summary.AGE_NOTE, bar=summary.bar_width, sex_note=summary.SEX_NOTE,
         home_note=summary.HOME_NOTE, opinion_sources=OPINION_SOURCES,
     )
 

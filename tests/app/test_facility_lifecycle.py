@@ -202,7 +202,9 @@ def test_the_team_records_a_facility_outcome_on_the_route_sheet(app, team_client
     assert (stop.status_label, stop.outcome_recorded) == ("当日取消", True)
     assert [e.action for e in facility.events if e.action.startswith("outcome")] == [
         "outcome", "outcome_fixed"]
-    assert season_report(db, season, visit.visit_date).total.facility_visited == 0
+    fixed_report = season_report(db, season, visit.visit_date)
+    assert fixed_report.total.facility_visited == 0
+    assert fixed_report.total.facility_cancelled_on_day == 1  # beside the home 当日取消
 
 
 def test_a_part_cancelled_beforehand_takes_no_outcome(db, season):
@@ -351,6 +353,8 @@ def test_after_the_visit_no_resident_of_the_list_is_left_in_the_database_file(
         assert (visit.applications_taken, visit.outcome_notes) == (2, None)
         report = season_report(db, _season(db, record_id), after)
         assert (report.total.facility_visited, report.total.facility_applications) == (1, 2)
+        # The residents' age bands outlive their dates of birth (stored at deletion).
+        assert (report.total.facility_applicants, report.facility_applicants_no_dob) == (2, 0)
         records = deletion.deletion_records(db, record_id)
         assert [(r.receipt_no, r.deleted_on, r.deleted_by) for r in records] == [
             (f"F{facility_id} 緑の丘ホーム", after, "manager 職員（mgr1）")]
