@@ -79,8 +79,15 @@ def demo_load() -> None:
     engine = get_db().engine
     if "users" not in inspect(engine).get_table_names():
         raise click.ClickException("The database has no tables: run `flask db upgrade` first.")
+    from app import clock
+    from app.demo import catch_up_to_today
+    from app.seasons.operations import active_season
+
     db = get_db().session()
     messages = load_demo(db)
+    messages += catch_up_to_today(
+        db, active_season(db), clock.today(), tuple(current_app.config["HANDOVER_RECIPIENTS"]),
+        int(current_app.config["PERSONAL_DATA_RETENTION_DAYS"]))
     db.commit()
     for message in messages:
         click.echo(message)
@@ -90,13 +97,13 @@ def demo_load() -> None:
     click.echo(f"Demo ready. Open {host}/ and log in as one of:")
     for username, _name, role, password in DEMO_USERS:
         click.echo(f"  {role:<9} user: {username:<10} password: {password}")
-    from app import clock
-    from app.seasons.operations import active_season, season_config
+    from app.seasons.operations import season_config
 
     season = season_config(active_season(db)).season  # type: ignore[arg-type]
     if clock.today() > season.booking_opens:
         click.echo(f"Today is {clock.today()}; to try the season from the day booking opens, "
-                   f"start it with APP_TODAY={season.booking_opens.isoformat()} make run")
+                   f"start it with APP_TODAY={season.booking_opens.isoformat()} make run "
+                   "on a new database (remove instance/outreach.db first).")
 
 
 @click.group("privacy", cls=AppGroup, help="Personal data: the daily deletion check, deletion.")

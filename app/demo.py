@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -53,6 +55,47 @@ def load_demo(db: Session) -> list[str]:
         )
     messages.extend(load_demo_bookings(db, record))
     return messages
+
+
+def catch_up_to_today(db: Session, record: Any, today: dt.date, recipients: Sequence[str],
+                      retention_days: int) -> list[str]:
+    """Do what the staff would have done by `today`, so a demo started mid-season looks like a
+    season run properly, not one whose past visits all wait for an outcome (idempotent):
+    - each visit week whose hand-over was due is shared with the city on its due day
+      (prepared by one manager, approved by the other, downloaded);
+    - each past visit has its outcome (visited, the applications booked), recorded on its day;
+    - personal data whose deletion fell due before today are deleted on their due day.
+    Started with APP_TODAY at the season's opening it does nothing."""
+    from app.bookings.operations import active_bookings
+    from app.privacy import deletion, handover
+    from app.routesheets.outcomes import record_outcome
+
+    manager, approver = accounts.find_user(db, "manager"), accounts.find_user(db, "manager2")
+    team = accounts.find_user(db, "team")
+    if manager is None or approver is None or team is None or not recipients:
+        return []
+    shared = 0
+    for week in handover.week_statuses(db, record, today):
+        if week.due_on > today or week.unshared == 0 or week.open_package is not None:
+            continue
+        package = handover.prepare(db, record, week.week_start, recipients[0], recipients, manager)
+        handover.approve(db, package, approver, True, recipients)
+        handover.release(db, record, package, manager, "download", recipients, None, week.due_on)
+        shared += 1
+    visited = 0
+    for booking in active_bookings(db, record.id):
+        if booking.visit_date < today and booking.outcome_recorded_at is None:
+            record_outcome(db, booking, "visited", booking.applicants, "", team, booking.visit_date)
+            visited += 1
+    deleted = 0
+    for state in deletion.season_states(db, record.id, today, retention_days):
+        if state.state == "eligible" and state.due_by is not None and state.due_by < today:
+            deletion.purge(db, state.booking, manager, state.due_by)
+            deleted += 1
+    if not (shared or visited or deleted):
+        return []
+    return [f"Caught the demo up to {today}: {shared} weekly hand-overs, {visited} visit "
+            f"outcomes, {deleted} deletions of personal data done on their days."]
 
 
 def _demo_points() -> list[tuple[str, float, float]]:
