@@ -10,7 +10,7 @@
 
 from routing.base import LocateError, Location, MatrixResult, TravelService
 from routing.params import TravelParams
-from routing.service import service_for
+from routing.service import forget_cached_points, service_for
 
 __all__ = [
     "LocateError",
@@ -18,5 +18,6 @@ __all__ = [
     "MatrixResult",
     "TravelParams",
     "TravelService",
+    "forget_cached_points",
     "service_for",
 ]

@@ -303,3 +303,11 @@ def build_service(params: TravelParams, cooldown_s: float = 60.0) -> CachedServi
 def service_for(params: TravelParams) -> CachedService:
     """The process-wide service for `params`: equal parameters share one cache."""
     return build_service(params)
+
+
+def forget_cached_points() -> None:
+    """Drop every process-wide service, with the matrices and engine stores it kept: their
+    keys are the visits' precise coordinates, which a deletion of personal data rounds away
+    in the database (SPEC §9), so the process must not keep them either. The next search
+    builds a fresh service (one full matrix request on an online engine)."""
+    service_for.cache_clear()

@@ -58,6 +58,7 @@ from app.facilities.planning import shareable_parts
 from app.privacy.models import HandlingLogEntry
 from app.privacy.operations import log_handling, staff_names
 from app.xlsx import table_xlsx
+from routing import forget_cached_points
 
 # (column, label) of every personal value a booking holds.
 PERSONAL_FIELDS: tuple[tuple[str, str], ...] = (
@@ -584,6 +585,8 @@ def purge_season(db: Session, season_id: int, user: Any, today: dt.date,
             purge_facility(db, state.facility, user, today)
             facilities.append(state.facility)
     notes = purge_call_notes(db, season_id, user, today, call_note_days)
+    if bookings or facilities:
+        forget_cached_points()
     return PurgeResult(bookings, facilities, notes)
 
 
@@ -657,6 +660,8 @@ def erase_all(db: Session, season_id: int, last_visit_day: dt.date | None, user:
         purge_facility(db, fstate.facility, user, today, final=instruction)
         facilities.append(fstate.facility)
     notes = purge_call_notes(db, season_id, user, today, -1)
+    if bookings or facilities:
+        forget_cached_points()
     return PurgeResult(bookings, facilities, notes)
 
 

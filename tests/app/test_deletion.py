@@ -635,3 +635,26 @@ def test_a_booking_cancelled_by_its_caller_is_due_from_the_cancellation_not_the_
     db.flush()
     assert deletion.deletion_state(moved_away, cancelled_on, 7).state == "active"
     assert deletion.deletion_state(moved_away, moved_away.visit_date, 7).state == "eligible"
+
+
+def test_a_deletion_run_drops_the_travel_caches_keyed_by_precise_coordinates(db, season):
+    """The process-wide travel service keeps matrices keyed by the visits' exact points; a
+    deletion rounds them away in the database, so the run drops those caches too."""
+    from routing import service_for
+
+    config = SeasonConfig()
+    manager, approver = make_user(db, "manager", "m-cache"), make_user(db, "manager", "m-ok2")
+    booking = make_booking(db, season, manager.id)
+    service = service_for(config.travel)
+    point = (booking.lat, booking.lng)
+    service.matrix([(config.depot.lat, config.depot.lng), point], booking.visit_date)
+    assert any(point in key[0] for key in service._entries)
+    day = booking.visit_date
+    record_outcome(db, booking, "visited", 1, "", manager, day)
+    share(db, season, booking, manager, approver, day)
+    nothing = deletion.purge_season(db, season.id, manager, day - dt.timedelta(days=1), 7)
+    assert nothing.total == 0 and service_for(config.travel) is service  # nothing deleted: kept
+    done = deletion.purge_season(db, season.id, manager, day + dt.timedelta(days=1), 7)
+    assert booking in done.bookings
+    fresh = service_for(config.travel)
+    assert fresh is not service and not any(point in key[0] for key in fresh._entries)
