@@ -12,8 +12,9 @@ from app.facilities.models import (
     FacilityRequest,
     FacilityVisit,
 )
+from app.incidents.models import Incident, IncidentRevision
 from app.opinions.models import Opinion
 from app.privacy.models import HandlingLogEntry, HandoverPackage
 from app.seasons.models import SeasonChange, SeasonRecord, VisitDayRecord
 
-__all__ = ["Base", "FacilityApplicant", "FacilityCheck", "FacilityEvent", "FacilityMeeting", "FacilityRequest", "FacilityVisit", "Booking", "BookingEvent", "CallRecord", "HandlingLogEntry", "HandoverPackage", "Opinion", "SeasonChange", "SeasonRecord", "User", "VisitDayRecord"]
+__all__ = ["Base", "FacilityApplicant", "FacilityCheck", "FacilityEvent", "FacilityMeeting", "FacilityRequest", "FacilityVisit", "Booking", "BookingEvent", "CallRecord", "HandlingLogEntry", "HandoverPackage", "Incident", "IncidentRevision", "Opinion", "SeasonChange", "SeasonRecord", "User", "VisitDayRecord"]

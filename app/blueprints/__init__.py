@@ -11,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
         api,
         bookings,
         facilities,
+        incidents,
         managers,
         operators,
         opinions,
@@ -28,4 +29,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(facilities.bp)
     app.register_blueprint(opinions.bp)
+    app.register_blueprint(incidents.bp)
     api.init_api(app)

@@ -27,6 +27,7 @@ from app.bookings.operations import booked_counts
 from app.bookings.replan_forms import ReplanApplyForm, ReplanForm
 from app.db import session
 from app.forms import Form
+from app.incidents import operations as incidents
 from app.privacy import deletion, handover
 from app.seasons import operations as ops
 from app.seasons.calendar_view import month_views
@@ -68,6 +69,8 @@ def index() -> Any:
                                   current_app.config["PERSONAL_DATA_RETENTION_DAYS"])
                  + deletion.overdue_facilities(session(), record.id, today,
                                                current_app.config["PERSONAL_DATA_RETENTION_DAYS"])),
+        open_incidents=incidents.list_incidents(session(), record.id, "open"),
+        now_jst=incidents.now_jst(), elapsed=incidents.elapsed_text,
     )
 
 

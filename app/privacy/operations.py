@@ -113,6 +113,7 @@ RECORD_TYPE_LABELS: dict[str, str] = {
     "call_notes": "通話記録のメモ",
     "callback_list": "再連絡一覧",
     "dead_row_versions": "削除した個人情報の古い行（VACUUM）",
+    "incident": "個人情報の漏えい等の事案（第12）",
 }
 
 LOG_COLUMNS: tuple[str, ...] = ("No.", "日時（日本時間）", "職員", "ログインID", "操作", "対象",

@@ -54,6 +54,11 @@ PERSONAL_DATA_ENDPOINTS: dict[str, str] = {
     "managers.replan_preview": "view",  # the proposal names the people to move and call
     "managers.replan_apply": "change",
     "managers.replan_done": "view",  # the printable call-back list
+    "incidents.incident_list": "view",  # an incident may describe personal data (第12)
+    "incidents.record": "change",
+    "incidents.edit": "view",
+    "incidents.update": "change",
+    "incidents.incidents_download": "export",
 }
 
 
@@ -223,6 +228,21 @@ def test_every_personal_data_page_and_export_writes_a_handling_log_row(app, db, 
         f"/team/days/{visit.visit_date.isoformat()}/{visit.team}/facility-outcome/{visit.id}",
         {f"f{visit.id}-outcome": "visited", f"f{visit.id}-applications_taken": "5"}),
         "facility_visit")
+
+    # The incident register (第12): recorded, read, updated and exported by managers.
+    incident = {"discovered_on": visit.visit_date.isoformat(), "discovered_time": "08:00",
+                "circumstances": "受付票の紛失", "place": "コールセンター",
+                "data_content": "氏名・住所", "persons_count": "1", "notified": "no"}
+    walk("incidents.record", "manager1",
+         lambda: manager.post_form("/manager/incidents/new", incident), "incident")
+    incident_url = f"/manager/incidents/{newest(db).record_id}"
+    walk("incidents.edit", "manager1", lambda: manager.get(incident_url), "incident")
+    walk("incidents.update", "manager1",
+         lambda: manager.post_form(incident_url, {**incident, "measures": "捜索中"}), "incident")
+    walk("incidents.incident_list", "manager1", lambda: manager.get("/manager/incidents/"),
+         "incident")
+    walk("incidents.incidents_download", "manager1",
+         lambda: manager.get("/manager/incidents/incidents.xlsx"), "incident")
 
     assert set(walked) == set(PERSONAL_DATA_ENDPOINTS)
 

@@ -142,3 +142,37 @@ def test_0011_adds_the_opinions_table_and_downgrades(backend, fresh_database_url
         assert "opinions" in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_0012_adds_the_incident_register_and_downgrades(backend, fresh_database_url):
+    """0012 creates `incidents` and `incident_revisions`; a downgrade to 0011 drops both and
+    keeps the opinions of 0011."""
+    engine = make_engine(fresh_database_url(backend))
+    try:
+        migrate.upgrade(engine, "0011")
+        assert "incidents" not in inspect(engine).get_table_names()
+        migrate.upgrade(engine, "0012")
+        checks = {c["name"] for c in inspect(engine).get_check_constraints("incidents")}
+        assert {"ck_incidents_persons_count", "ck_incidents_notified"} <= checks
+        tables = MetaData()
+        tables.reflect(engine)
+        now = dt.datetime(2026, 6, 1, 9, 0)
+        with engine.begin() as conn:
+            user_id, season_id = _insert_user_and_season(conn, tables, now)
+            incident_id = conn.execute(tables.tables["incidents"].insert().values(
+                season_id=season_id, discovered_at=now, circumstances="受付票1枚の紛失",
+                place="コールセンター", data_content="氏名・住所", persons_count=1,
+                receipt_numbers="", measures="", reported_to="", city_instructions="",
+                notified="no", recorded_by=user_id, recorded_at=now)).inserted_primary_key[0]
+            conn.execute(tables.tables["incident_revisions"].insert().values(
+                incident_id=incident_id, user_id=user_id, at=now,
+                changes=[["発生場所", None, "コールセンター"]]))
+        migrate.downgrade(engine, "0011")
+        names = inspect(engine).get_table_names()
+        assert "incidents" not in names and "incident_revisions" not in names
+        assert "opinions" in names
+        migrate.upgrade(engine)
+        assert {"incidents", "incident_revisions"} <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()

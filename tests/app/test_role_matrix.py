@@ -89,6 +89,12 @@ POLICY: dict[str, frozenset[str] | str] = {
     "opinions.opinion_list": frozenset({"manager"}),
     "opinions.mark_reported": frozenset({"manager"}),
     "opinions.opinions_download": frozenset({"manager"}),
+    "incidents.incident_list": frozenset({"manager"}),
+    "incidents.new": frozenset({"manager"}),
+    "incidents.record": frozenset({"manager"}),
+    "incidents.edit": frozenset({"manager"}),
+    "incidents.update": frozenset({"manager"}),
+    "incidents.incidents_download": frozenset({"manager"}),
     "teams.index": frozenset({"team", "manager"}),
     "teams.route_sheet": frozenset({"team", "manager"}),
     "teams.route_sheet_print": frozenset({"team", "manager"}),
@@ -145,7 +151,8 @@ def test_role_matrix(app, db, season, role):
     db.commit()
     sample = {"date": visit_day, "user_id": other.id, "enabled": 1, "filename": "app.css",
               "booking_id": booking.id, "team": 1, "week": "2026-07-06", "package_id": 1,
-              "facility_id": facility.id, "meeting_id": 1, "fmt": "xlsx", "visit_id": 1}
+              "facility_id": facility.id, "meeting_id": 1, "fmt": "xlsx", "visit_id": 1,
+              "incident_id": 1}
     checked = 0
     for rule, method in _routes(app):
         if rule.endpoint == "auth.logout":
@@ -177,7 +184,7 @@ def test_admin_pages_show_no_applicant_personal_data_roles(app):
     assert Role.ADMIN not in PERSONAL_DATA_ROLES
     for endpoint, policy in POLICY.items():
         if endpoint.startswith(("operators.", "managers.", "teams.", "privacy.", "reports.",
-                                "facilities.", "opinions.")):
+                                "facilities.", "opinions.", "incidents.")):
             assert "admin" not in policy, endpoint
 
 
