@@ -123,7 +123,8 @@ def parse_receipt_numbers(db: Session, season_id: int, raw: str) -> tuple[list[i
     if not plain:
         return [], None
     parts = [p for p in re.split(r"[,、\s]+", plain) if p]
-    bad = [p for p in parts if not p.isdigit() or not 0 < int(p) <= RECEIPT_MAX]
+    # ASCII digits only: str.isdigit() accepts characters int() cannot read.
+    bad = [p for p in parts if not re.fullmatch(r"[0-9]{1,10}", p) or not 0 < int(p) <= RECEIPT_MAX]
     if bad:
         return [], ("対象の受付番号は数字で、区切りは「,」か空白で入力してください"
                     f"（正しくない値: {'、'.join(bad[:5])}）。")

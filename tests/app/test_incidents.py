@@ -70,6 +70,9 @@ def test_receipt_numbers_of_the_season_are_kept_and_others_refused(manager_clien
     assert 'value="' + f"{booking.receipt_no}, 999" + '"' in page  # typed text kept
     page = manager_client.post_form(NEW, form(receipt_numbers="1,abc")).get_data(as_text=True)
     assert "正しくない値: abc" in field_error(page, "receipt_numbers")
+    for odd in ("٣", "0", "99999999999"):  # a digit int() reads but is not ASCII; out of range
+        page = manager_client.post_form(NEW, form(receipt_numbers=odd)).get_data(as_text=True)
+        assert f"正しくない値: {odd}" in field_error(page, "receipt_numbers"), odd
     assert db.scalar(select(func.count()).select_from(Incident)) == 0
     full_width = "".join(chr(ord(c) + 0xFEE0) for c in str(booking.receipt_no))
     assert manager_client.post_form(NEW, form(receipt_numbers=f"{full_width}、")

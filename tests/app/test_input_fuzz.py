@@ -98,7 +98,8 @@ def test_any_post_to_any_page_gets_an_answer_not_a_500(app, manager_client, db, 
 
     sample = {"date": season.visit_days[5].date.isoformat(), "user_id": 1, "enabled": 1,
               "filename": "app.css", "booking_id": 1, "team": 1, "week": "2026-07-06",
-              "package_id": 1, "facility_id": 1, "meeting_id": 1, "fmt": "xlsx", "visit_id": 1}
+              "package_id": 1, "facility_id": 1, "meeting_id": 1, "fmt": "xlsx", "visit_id": 1,
+              "incident_id": 1}
     rules = sorted((r for r in app.url_map.iter_rules()
                     if "POST" in r.methods and not r.rule.startswith("/api/")
                     and r.endpoint != "auth.logout"
