@@ -228,7 +228,8 @@ def record_incident(db: Session, season_id: int, user_id: int, data: IncidentInp
     values = _validated(db, season_id, data, now)
     incident = Incident(season_id=season_id, recorded_by=user_id, **values)
     incident.revisions.append(IncidentRevision(user_id=user_id, changes=[
-        [LABELS[a], None, _shown(a, v)] for a, v in values.items() if _shown(a, v) is not None]))
+        [label, None, _shown(a, values[a])] for a, label in LABELS.items()
+        if _shown(a, values[a]) is not None]))
     db.add(incident)
     db.flush()
     return incident
@@ -243,8 +244,8 @@ def update_incident(db: Session, incident: Incident, user_id: int, data: Inciden
     if values["closed_on"] and incident.closed_on:
         values["closed_on"] = incident.closed_on
     changes: list[list[str | None]] = []
-    for attribute, value in values.items():
-        old = getattr(incident, attribute)
+    for attribute in LABELS:  # page order
+        value, old = values[attribute], getattr(incident, attribute)
         if _shown(attribute, old) != _shown(attribute, value):
             changes.append([LABELS[attribute], _shown(attribute, old), _shown(attribute, value)])
             setattr(incident, attribute, value)

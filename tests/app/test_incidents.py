@@ -180,6 +180,7 @@ def test_the_manager_home_flags_open_incidents_until_reported(manager_client, db
     card = home[home.index('id="incident-status"'):]
     assert f"事案 No.{incident.id}" in card and "発見から3日" in card
     assert '<strong class="tag late">小樽市へ未報告</strong>' in card
+    assert "小樽市へ未報告の事案が1件あります。" in card
     url = f"/manager/incidents/{incident.id}"
     reported = {"reported_on": "2026-05-29", "reported_time": "12:00", "reported_to": "市民課"}
     manager_client.post_form(url, form(discovered_on="2026-05-29", discovered_time="09:00",
