@@ -157,9 +157,9 @@ def queue() -> Any:
     for facility in ops.queue(session(), record.id):
         first = scheduling.first_visit_date(facility)
         if facility.status == "scheduled" and first is not None:
-            status = applicant_list.list_status(facility.list_uploaded_at is not None, first,
-                                                today)
-            lists.append((facility, first, applicant_list.list_due(first), status))
+            status = ops.list_status(facility, first, today)
+            lists.append((facility, first, applicant_list.list_due(first), status,
+                          ops.list_status_label(facility, status)))
     lists.sort(key=lambda t: t[1])
     rules = season_config(record).rules
     return render_template(
@@ -198,6 +198,7 @@ def _detail_page(record: SeasonRecord, facility: FacilityRequest, status: int = 
         "wish_half": facility.wish_half or "",
         "premeeting_requested": facility.premeeting_requested})
     first = scheduling.first_visit_date(facility)
+    list_status = ops.list_status(facility, first, today)
     return render_template(
         "facilities/detail.html", record=record, f=facility, rules=rules, offers=offers,
         todos=todo.todos(facility, rules, today),
@@ -220,8 +221,7 @@ def _detail_page(record: SeasonRecord, facility: FacilityRequest, status: int = 
         meeting_needed=meetings.meeting_needed(facility),
         planned_meetings=[m for m in facility.meetings if m.status == "planned"],
         first_visit=first, list_due=applicant_list.list_due(first),
-        list_status=applicant_list.list_status(facility.list_uploaded_at is not None, first,
-                                               today),
+        list_status=list_status, list_status_label=ops.list_status_label(facility, list_status),
         list_mismatch=ops.list_mismatch(facility),
         list_labels=LIST_STATUS_LABELS, home_intake_url=_home_intake_url(facility),
         transitions=ops.offered_transitions(session(), facility, today),
@@ -478,6 +478,23 @@ def applicants(facility_id: int) -> Any:
     log_handling(session(), current_user, "view", ops.APPLICANT_LIST_RECORD, facility.id,
                  f"{facility.name} 申請者リスト閲覧（{len(facility.applicants)}名）")
     return render_template("facilities/applicants.html", f=facility)
+
+
+@bp.route("/manager/facilities/<int:facility_id>/applicants/confirm", methods=["POST"])
+@roles_required(Role.MANAGER)
+def confirm_applicants(facility_id: int) -> Any:
+    """The office keeps a stored list whose size differs from the re-booking (it checked
+    with the facility), so it may go to the city as it is."""
+    record = require_active_season()
+    facility = _facility_or_404(record, facility_id)
+    if not PlainForm().validate_on_submit():
+        return _detail_page(record, facility, 400)
+    try:
+        mismatch = ops.confirm_applicant_list(session(), facility, current_user)
+    except ops.FacilityError as exc:
+        return _detail_page(record, facility, 409, refused=[exc.message])
+    return _done(facility, f"登録済みの申請者リスト（{mismatch.listed}名）をこのまま使うことを"
+                           "記録しました。次の共有パッケージで小樽市へ送ります。")
 
 
 @bp.route("/manager/facilities/<int:facility_id>/applicants.xlsx")

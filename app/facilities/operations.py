@@ -22,7 +22,9 @@ from app.auth.models import User
 from app.bookings.models import Booking
 from app.dates import jp_date
 from app.db import utcnow
+from app.facilities import applicant_list
 from app.facilities.models import FacilityEvent, FacilityRequest, FacilityVisit
+from app.facilities.texts import LIST_STATUS_LABELS
 from app.privacy.operations import log_handling
 from app.routesheets.outcomes import (
     FACILITY_OUTCOME_LABELS,
@@ -416,12 +418,21 @@ class ListMismatch:
     def message(self) -> str:
         return f"申請者リストの人数（{self.listed}名）が予約（{self.booked}名）と合いません"
 
+    def status_label(self) -> str:
+        """The list's status wherever it is shown (queue, facility page, route sheet)."""
+        return f"要確認：人数が予約（{self.booked}名）と異なります（リスト{self.listed}名）"
+
+
+LIST_CONFIRMED = "list_confirmed"
+
 
 def list_mismatch(facility: FacilityRequest) -> ListMismatch | None:
     """The stored list, when it was stored before the current booking (the visit was
     unscheduled and booked again) and its number of residents differs from the booked
-    number; None otherwise. The list is kept (it is the facility's data, and may only need
-    a few names changed): the manager asks the facility and uploads it again. A list stored
+    number, and nobody confirmed it since that booking (`confirm_applicant_list`); None
+    otherwise. The list is kept (it is the facility's data, and may only need a few names
+    changed): the manager asks the facility and uploads it again, or confirms the stored
+    one. Until then it is not shared with the city (app.privacy.handover). A list stored
     after the booking with fewer names was accepted knowingly (`StoredList.shortfall`)."""
     booked = facility.scheduled_applicants
     if facility.status != "scheduled" or facility.list_uploaded_at is None or booked is None:
@@ -430,7 +441,41 @@ def list_mismatch(facility: FacilityRequest) -> ListMismatch | None:
     since = [v.booked_at for v in facility.visits if v.status in ("booked", "visited")]
     if listed == booked or not since or facility.list_uploaded_at >= min(since):
         return None
+    booked_at = min(since)
+    if any(e.action == LIST_CONFIRMED and e.at is not None and e.at >= booked_at
+           for e in facility.events):
+        return None  # confirmed after this booking; a later re-booking asks again
     return ListMismatch(listed=listed, booked=booked)
+
+
+def confirm_applicant_list(db: Session, facility: FacilityRequest, user: User) -> ListMismatch:
+    """The office checked with the facility that the stored list stands although its size
+    differs from the booking: it may go to the city as it is. Recorded in the history (the
+    event's time is what `list_mismatch` compares with the booking). Refused when there is
+    nothing to confirm."""
+    mismatch = list_mismatch(facility)
+    if mismatch is None:
+        raise FacilityError("確認が必要な申請者リストはありません（人数が予約と合っているか、"
+                            "既に確認済みです）。")
+    facility.events.append(FacilityEvent(
+        user_id=user.id, action=LIST_CONFIRMED, at=utcnow(),
+        note=f"リスト{mismatch.listed}名のまま（予約{mismatch.booked}名）共有してよいことを確認"))
+    db.flush()
+    return mismatch
+
+
+def list_status(facility: FacilityRequest, first_visit: dt.date | None, today: dt.date) -> str:
+    """`applicant_list.list_status`, or "mismatch" for a stored list that needs checking
+    (`list_mismatch`): it is not 受領済 until it is uploaded again or confirmed."""
+    if list_mismatch(facility) is not None:
+        return "mismatch"
+    return applicant_list.list_status(facility.list_uploaded_at is not None, first_visit, today)
+
+
+def list_status_label(facility: FacilityRequest, status: str) -> str:
+    """The status's Japanese label; a mismatch names both numbers."""
+    mismatch = list_mismatch(facility) if status == "mismatch" else None
+    return mismatch.status_label() if mismatch is not None else LIST_STATUS_LABELS[status]
 
 
 @dataclass(frozen=True)

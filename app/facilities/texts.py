@@ -38,11 +38,13 @@ EVENT_LABELS: dict[str, str] = {
     "outcome": "訪問結果の記録",
     "outcome_fixed": "訪問結果の修正",
     "list_shared": "申請者リストを小樽市へ共有",
+    "list_confirmed": "申請者リストの人数を確認（登録済みのリストのまま）",
     "deleted": "個人情報の削除",
 }
 
 LIST_STATUS_LABELS: dict[str, str] = {
     "received": "受領済",
+    "mismatch": "要確認",
     "missing": "未提出",
     "late": "提出期限超過",
     "not_needed": "－",

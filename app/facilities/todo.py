@@ -12,7 +12,7 @@ The steps of SPEC §5 and §8 (004 §8(2)オ(イ), §9(2)), in the order they co
 - 申請者リストの受領: due `applicant_list.list_due` (about a week before the first visit).
 - 申請者リストの人数の確認: a list stored before the visit was booked again for a different
   number of applicants (`operations.list_mismatch`); due like the list, and it stands in
-  for the hand-over step until a matching list is stored.
+  for the hand-over step until a matching list is stored or the stored one is confirmed.
 - 申請者リストを小樽市へ共有: a received list not yet sent with the weekly hand-over for a
   booked part (`FacilityVisit.shared_on`); due the same day as the list.
 - 訪問結果の記録: a booked part whose visit day has come.
@@ -80,7 +80,8 @@ def todos(facility: FacilityRequest, rules: Rules, today: dt.date) -> list[Todo]
         if facility.list_uploaded_at is None:
             out.append(Todo("list", "申請者リストの受領", due, due is not None and today > due))
         elif mismatch is not None:
-            out.append(Todo("list_mismatch", f"{mismatch.message()}（施設に確認し、登録し直す）",
+            out.append(Todo("list_mismatch", f"{mismatch.message()}（施設に確認し、登録し直すか、"
+                            "登録済みのリストのままでよいことを確認）",
                             due, due is not None and today > due))
         elif any(v.shared_on is None for v in booked):
             out.append(Todo("share", "申請者リストを小樽市へ共有", due,

@@ -21,7 +21,10 @@ Facility applicant lists (SPEC §8: the list goes to the city about 1 week befor
 travel in the same package: a facility belongs to the week of its first visit, and its
 stored list goes in as one more .xlsx once it has arrived. Releasing records the share date
 on each of the facility's visit parts and writes an `export` row for the list too. A list
-uploaded again after it was shared is unshared again and goes in a later package.
+uploaded again after it was shared is unshared again and goes in a later package. A list
+stored before a re-booking whose size no longer matches the booking
+(`app.facilities.operations.list_mismatch`) is held back until the office uploads a new
+list or confirms the stored one.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ from app.dates import jp_date
 from app.db import utcnow
 from app.facilities.applicant_list import export_xlsx as applicant_list_xlsx
 from app.facilities.models import FacilityEvent, FacilityRequest
-from app.facilities.operations import APPLICANT_LIST_RECORD
+from app.facilities.operations import APPLICANT_LIST_RECORD, list_mismatch
 from app.facilities.planning import shareable_parts
 from app.privacy.models import HandoverPackage
 from app.privacy.operations import log_handling
@@ -144,10 +147,16 @@ def _season_facilities(db: Session, season_id: int) -> list[FacilityRequest]:
     return [f for f in rows if facility_week(f) is not None]
 
 
+def facility_list_held(facility: FacilityRequest) -> bool:
+    """A stored list that needs checking (`list_mismatch`: stored before a re-booking for a
+    different number) is not shared until it is uploaded again or confirmed."""
+    return list_mismatch(facility) is not None
+
+
 def unshared_facilities(db: Session, season_id: int, week: dt.date) -> list[FacilityRequest]:
     return [f for f in _season_facilities(db, season_id)
             if facility_week(f) == week and not facility_list_shared(f)
-            and f.personal_data_deleted_on is None]
+            and f.personal_data_deleted_on is None and not facility_list_held(f)]
 
 
 @dataclass(frozen=True)
@@ -164,6 +173,7 @@ class WeekStatus:
     facility_lists: int = 0  # facilities of the week whose list has arrived
     facility_lists_shared: int = 0
     facility_lists_unshared: int = 0
+    facility_lists_held: int = 0  # lists to check first (`facility_list_held`), not sent
     corrections: int = 0  # unshared slips that correct or cancel one the city already has
 
     @property
@@ -216,8 +226,10 @@ def week_statuses(db: Session, record: SeasonRecord, today: dt.date) -> list[Wee
         pending = [b for b in mine if b.shared_on is None and b.personal_data_deleted_on is None]
         lists = [f for f in facilities if facility_week(f) == week]
         lists_shared = sum(1 for f in lists if facility_list_shared(f))
-        lists_unshared = sum(1 for f in lists if not facility_list_shared(f)
-                             and f.personal_data_deleted_on is None)
+        waiting = [f for f in lists if not facility_list_shared(f)
+                   and f.personal_data_deleted_on is None]
+        held = sum(1 for f in waiting if facility_list_held(f))
+        lists_unshared = len(waiting) - held
         result.append(WeekStatus(
             week_start=week, due_on=due_date(week),
             visits=sum(1 for b in mine if b.status != "cancelled" or b.outcome_recorded_at),
@@ -225,7 +237,7 @@ def week_statuses(db: Session, record: SeasonRecord, today: dt.date) -> list[Wee
             corrections=sum(1 for b in pending if b.correction_of is not None),
             packages=[p for p in packages if p.week_start == week],
             today=today, facility_lists=len(lists), facility_lists_shared=lists_shared,
-            facility_lists_unshared=lists_unshared))
+            facility_lists_unshared=lists_unshared, facility_lists_held=held))
     return result
 
 
@@ -306,6 +318,12 @@ def stale_contents(bookings: Sequence[Booking], facilities: Sequence[FacilityReq
             f.personal_data_deleted_on is not None for f in facilities):
         problems.append("パッケージ内の予約の個人情報が既に削除されています。"
                         "このパッケージを取り下げて、作り直してください。")
+    held = [f"F{f.id}" for f in facilities if facility_list_held(f)]
+    if held:
+        problems.append(
+            f"申請者リストの人数が予約と合わなくなった施設があります（{', '.join(held)}）。"
+            "施設の画面でリストを登録し直すか、今のリストのままでよいことを確認してから、"
+            "このパッケージを取り下げて作り直してください。")
     needless = [b.receipt_no for b in bookings if b.status == "cancelled"
                 and b.outcome_recorded_at is None and not b.city_has_slip]
     if needless:

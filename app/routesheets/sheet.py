@@ -49,6 +49,7 @@ from app.bookings.planning import request_id, season_problem
 from app.bookings.records import STATUS_LABELS
 from app.facilities import checklist
 from app.facilities.models import FacilityRequest, FacilityVisit
+from app.facilities.operations import list_mismatch
 from app.facilities.planning import PLANNED_VISIT_STATUSES, facility_request_id
 from app.seasons.models import SeasonRecord
 from app.seasons.operations import season_config
@@ -423,10 +424,13 @@ def facility_half_route(
     back = problem.travel.minutes(on, index, 0)
     start, _end = told_window(visit.agreed_time or visit.eta)
     on_site = on_site_minutes(visit.applicants)
-    received = facility.list_uploaded_at is not None
+    mismatch = list_mismatch(facility)
+    received = facility.list_uploaded_at is not None and mismatch is None
     listed = len(facility.applicants)
     if facility.personal_data_deleted_on is not None:
         list_state = f"削除済（{listed}名分）"
+    elif mismatch is not None:
+        list_state = mismatch.status_label()
     elif received:
         list_state = f"受領済（{listed}名）"
     else:

@@ -72,6 +72,7 @@ NO_PERSONAL_DATA = {
     "facilities.set_status", "facilities.schedule", "facilities.unschedule",
     "facilities.link_home_booking", "facilities.add_meeting", "facilities.cancel_meeting",
     "facilities.save_checklist", "facilities.list_template", "facilities.set_agreed_time",
+    "facilities.confirm_applicants",
 }
 
 

@@ -84,6 +84,7 @@ POLICY: dict[str, frozenset[str] | str] = {
     "facilities.list_template": frozenset({"manager"}),
     "facilities.applicants": frozenset({"manager"}),
     "facilities.applicants_xlsx": frozenset({"manager"}),
+    "facilities.confirm_applicants": frozenset({"manager"}),
     "opinions.new": frozenset({"operator", "team", "manager"}),
     "opinions.record": frozenset({"operator", "team", "manager"}),
     "opinions.opinion_list": frozenset({"manager"}),
