@@ -12,6 +12,7 @@ agreed. Until scheduled, a request is not part of the plan at all.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -46,6 +47,44 @@ def shareable_parts(facility: FacilityRequest) -> list[FacilityVisit]:
     on the day (outcome recorded), not those cancelled beforehand."""
     return [v for v in facility.visits
             if v.status in PLANNED_VISIT_STATUSES or v.outcome_recorded_at is not None]
+
+
+def home_visit_date(facility: FacilityRequest) -> dt.date | None:
+    """The visit day of a facility of 5 or fewer booked into a home slot (SPEC §3, 004 §2
+    イ/オ): its linked booking's day, as long as the booking stands (or its outcome was
+    recorded on the day) and the facility has no half-day parts of its own. The applicant
+    list (004 §9(2)ウ) is due, shown and handed over by this day as for any facility."""
+    booking = facility.home_booking
+    if booking is None or shareable_parts(facility) or facility.status == "withdrawn":
+        return None
+    if booking.status == "cancelled" and booking.outcome_recorded_at is None:
+        return None
+    return booking.visit_date
+
+
+def list_visit_dates(facility: FacilityRequest) -> list[dt.date]:
+    """The days the applicant list is for: the shareable parts', or the home booking's."""
+    days = [v.visit_date for v in shareable_parts(facility)]
+    home = home_visit_date(facility)
+    return days or ([home] if home is not None else [])
+
+
+LIST_SHARED_EVENT = "list_shared"
+
+
+def list_shared(facility: FacilityRequest) -> bool:
+    """Whether the stored list went to the city: every shareable part carries its share
+    day; a facility visited through a home booking has no parts, so its list counts as
+    shared once a hand-over recorded it (`list_shared` event) after the list was stored (a
+    list uploaded again is a new list)."""
+    parts = shareable_parts(facility)
+    if parts:
+        return all(v.shared_on is not None for v in parts)
+    uploaded = facility.list_uploaded_at
+    if home_visit_date(facility) is None or uploaded is None:
+        return False
+    return any(e.action == LIST_SHARED_EVENT and e.at is not None and e.at >= uploaded
+               for e in facility.events)
 
 
 def facility_request(facility: FacilityRequest) -> Request:

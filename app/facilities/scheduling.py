@@ -42,6 +42,7 @@ from app.facilities.planning import (
     all_facility_visits,
     facility_request_id,
     facility_wish,
+    home_visit_date,
     planned_facilities,
 )
 from app.facilities.texts import HALF_LABELS
@@ -258,8 +259,10 @@ def unschedule(db: Session, facility: FacilityRequest, reason: str, user: User) 
 
 
 def first_visit_date(facility: FacilityRequest) -> dt.date | None:
+    """The first planned visit day: of the booked parts, or of the linked home booking for
+    a facility of 5 or fewer (`home_visit_date`); the applicant list is due a week before."""
     return min((v.visit_date for v in facility.visits if v.status in ("booked", "visited")),
-               default=None)
+               default=home_visit_date(facility))
 
 
 # --- the time agreed with the facility ------------------------------------------------------

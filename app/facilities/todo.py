@@ -9,7 +9,9 @@ The steps of SPEC §5 and §8 (004 §8(2)オ(イ), §9(2)), in the order they co
 - 事前打合せの日程: needed (`meetings.meeting_needed`) unless the checklist says it is not,
   and none planned; before the first visit day.
 - 準備の確認事項: checklist items not confirmed yet; before the first visit day.
-- 申請者リストの受領: due `applicant_list.list_due` (about a week before the first visit).
+- 申請者リストの受領: due `applicant_list.list_due` (about a week before the first visit;
+  for a facility of 5 or fewer booked into a home slot, its booking's visit day,
+  `planning.home_visit_date`: 004 §9(2)ウ applies to it too).
 - 申請者リストの人数の確認: a list stored before the visit was booked again for a different
   number of applicants (`operations.list_mismatch`); due like the list, and it stands in
   for the hand-over step until a matching list is stored or the stored one is confirmed.
@@ -26,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from app.facilities import applicant_list, checklist, meetings, operations
+from app.facilities import applicant_list, checklist, meetings, operations, planning
 from app.facilities.models import FacilityRequest
 from solver.season import Rules
 
@@ -54,7 +56,8 @@ def todos(facility: FacilityRequest, rules: Rules, today: dt.date) -> list[Todo]
     out: list[Todo] = []
     booked = [v for v in facility.visits if v.status == "booked"]
     planned = [v for v in facility.visits if v.status in ("booked", "visited")]
-    first = min((v.visit_date for v in planned), default=None)
+    home_day = planning.home_visit_date(facility)  # 5 or fewer, booked into a home slot
+    first = min((v.visit_date for v in planned), default=home_day)
     if facility.status == "new":
         out.append(Todo("callback", "折り返し連絡", facility.callback_due,
                         today > facility.callback_due))
@@ -83,7 +86,8 @@ def todos(facility: FacilityRequest, rules: Rules, today: dt.date) -> list[Todo]
             out.append(Todo("list_mismatch", f"{mismatch.message()}（施設に確認し、登録し直すか、"
                             "登録済みのリストのままでよいことを確認）",
                             due, due is not None and today > due))
-        elif any(v.shared_on is None for v in booked):
+        elif (any(v.shared_on is None for v in booked) if planned
+              else not planning.list_shared(facility)):
             out.append(Todo("share", "申請者リストを小樽市へ共有", due,
                             due is not None and today > due))
         reached = [v.visit_date for v in booked if v.visit_date <= today]

@@ -18,8 +18,9 @@ is cancelled, its share date is cleared (`Booking.share_outdated`): it goes agai
 package of its (new) week, and its slip says which earlier slip it corrects or cancels.
 
 Facility applicant lists (SPEC §8: the list goes to the city about 1 week before the visit)
-travel in the same package: a facility belongs to the week of its first visit, and its
-stored list goes in as one more .xlsx once it has arrived. Releasing records the share date
+travel in the same package: a facility belongs to the week of its first visit (a facility
+of 5 or fewer booked into a home slot: that booking's), and its stored list goes in as one
+more .xlsx once it has arrived. Releasing records the share date
 on each of the facility's visit parts and writes an `export` row for the list too. A list
 uploaded again after it was shared is unshared again and goes in a later package. A list
 stored before a re-booking whose size no longer matches the booking
@@ -54,7 +55,12 @@ from app.db import utcnow
 from app.facilities.applicant_list import export_xlsx as applicant_list_xlsx
 from app.facilities.models import FacilityEvent, FacilityRequest
 from app.facilities.operations import APPLICANT_LIST_RECORD, list_mismatch
-from app.facilities.planning import shareable_parts
+from app.facilities.planning import (
+    LIST_SHARED_EVENT,
+    list_shared,
+    list_visit_dates,
+    shareable_parts,
+)
 from app.privacy.models import HandoverPackage
 from app.privacy.operations import log_handling
 from app.privacy.slips import slips_pdf, slips_xlsx
@@ -129,14 +135,14 @@ def unshared_bookings(db: Session, season_id: int, week: dt.date) -> list[Bookin
 
 
 def facility_week(facility: FacilityRequest) -> dt.date | None:
-    """The visit week whose package carries the facility's list (its first visit's)."""
-    days = [v.visit_date for v in shareable_parts(facility)]
+    """The visit week whose package carries the facility's list (its first visit's, or its
+    home booking's for a facility of 5 or fewer: `list_visit_dates`)."""
+    days = list_visit_dates(facility)
     return week_start(min(days)) if days else None
 
 
 def facility_list_shared(facility: FacilityRequest) -> bool:
-    parts = shareable_parts(facility)
-    return bool(parts) and all(v.shared_on is not None for v in parts)
+    return list_shared(facility)
 
 
 def _season_facilities(db: Session, season_id: int) -> list[FacilityRequest]:
@@ -603,7 +609,7 @@ def release(
         for part in shareable_parts(facility):
             part.shared_on = today
         facility.events.append(FacilityEvent(
-            user_id=user.id, action="list_shared",
+            user_id=user.id, action=LIST_SHARED_EVENT, at=utcnow(),
             note=f"パッケージNo.{package.id}（{len(facility.applicants)}名）"))
         log_handling(db, user, "export", APPLICANT_LIST_RECORD, facility.id,
                      f"{facility.name} 申請者リスト（{len(facility.applicants)}名）を共有パッケージ"
