@@ -299,12 +299,19 @@ def run_deletions() -> Any:
         form.confirm.errors = ["削除を実行するには、確認のチェックを入れてください。"]
         return _deletions_page(record, form, 422)
     done = deletion.purge_season(session(), record.id, current_user, clock.today(), _retention())
+    return _deleted(record, done, "個人情報を削除しました",
+                    "削除対象の予約・福祉施設・通話メモはありませんでした。")
+
+
+def _deleted(record: SeasonRecord, done: deletion.PurgeResult, success: str, nothing: str) -> Any:
+    """After a deletion run: VACUUM once the request commits (`vacuum_after_commit`), say
+    what was deleted, back to the deletions page."""
     if done.tables:
         g.vacuum_after_commit = (done.tables, current_user._get_current_object(), record.id)
     if done.total:
-        flash(f"個人情報を削除しました: {done.summary()}。", "success")
+        flash(f"{success}: {done.summary()}。", "success")
     else:
-        flash("削除対象の予約・福祉施設・通話メモはありませんでした。", "warning")
+        flash(nothing, "warning")
     return redirect(url_for("privacy.deletions"))
 
 
@@ -325,13 +332,8 @@ def erase_all() -> Any:
         target = getattr(form, exc.field, form.confirm_erase)
         target.errors = [exc.message]
         return _deletions_page(record, status=422, erasure_form=form)
-    if done.tables:
-        g.vacuum_after_commit = (done.tables, current_user._get_current_object(), record.id)
-    if done.total:
-        flash(f"契約完了時の全件消去を行いました: {done.summary()}。", "success")
-    else:
-        flash("削除する個人情報は残っていませんでした。", "warning")
-    return redirect(url_for("privacy.deletions"))
+    return _deleted(record, done, "契約完了時の全件消去を行いました",
+                    "削除する個人情報は残っていませんでした。")
 
 
 @bp.teardown_request
